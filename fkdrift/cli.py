@@ -1,0 +1,169 @@
+"""Command line: `fkdrift solve`, `fkdrift list`, `fkdrift show`, `fkdrift plot`."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from .errors import FkdriftError
+
+console = Console(stderr=True)
+
+
+class RichProgress:
+    """Draws the training and evaluation bars of `fkdrift.solve` with rich."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.train_task = None
+        self.eval_task = None
+
+    def training(self, step: int, total: int, values: dict[str, float]) -> None:
+        if self.train_task is None:
+            self.train_task = self.progress.add_task("training", total=total)
+        self.progress.update(self.train_task, completed=step,
+                             description=f"training  E={values['energy']:.5f}")
+
+    def evaluating(self, measured: float, planned: float, error: float) -> None:
+        if self.eval_task is None:
+            self.eval_task = self.progress.add_task("evaluating", total=planned)
+        label = "evaluating" if error != error else f"evaluating ±{error:.1e}"
+        self.progress.update(self.eval_task, completed=measured, description=label)
+
+
+def _parse_options(options: tuple[str, ...]) -> dict:
+    """KEY=VALUE pairs (values parsed as Python literals where possible)."""
+    import ast
+
+    out = {}
+    for item in options:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise FkdriftError(f"--option needs KEY=VALUE, got '{item}'")
+        try:
+            out[key] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            out[key] = value
+    return out
+
+
+def build_system(potential: str, dim: int | None, particles: int | None, options: dict):
+    """The System named on the command line: a built-in or path/to/file.py:function."""
+    import potentials as builtins
+
+    from .system import System
+    from .user_potential import load_potential
+
+    if ":" in potential or potential.endswith(".py"):
+        func = load_potential(potential)
+        return System(
+            potential=func, particles=particles or 1, dim=dim or 1,
+            name=Path(potential.rpartition(":")[0]).stem + "_" + potential.rpartition(":")[2],
+            source={"file": str(Path(potential.rpartition(":")[0]).resolve()) + ":"
+                    + potential.rpartition(":")[2]},
+            **options,
+        )
+    kwargs = dict(options)
+    if dim is not None:
+        kwargs["dim"] = dim
+    if particles is not None:
+        kwargs["particles"] = particles
+    return builtins.get(potential, **kwargs)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """fkdrift: ground states of H = -1/2 Laplacian + V by Feynman-Kac drift learning."""
+    ctx.obj = {"debug": debug}
+
+
+@cli.command()
+@click.option("--potential", "-p", required=True,
+              help="Built-in name (see `fkdrift list`) or path/to/file.py:function.")
+@click.option("--dim", type=int, default=None, help="Spatial dimension.")
+@click.option("--particles", type=int, default=None, help="Number of particles.")
+@click.option("--seed", type=int, default=0, show_default=True, help="PRNG seed.")
+@click.option("--out", type=click.Path(), default=None,
+              help="HDF5 result file [default: results/NAME.h5].")
+@click.option("--option", "-o", "options", multiple=True,
+              help="System option KEY=VALUE, e.g. -o omega=2 or -o Z=2 (repeatable).")
+@click.option("--set", "settings", multiple=True,
+              help="Config field KEY=VALUE, e.g. --set train_steps=1000 (repeatable).")
+@click.option("--target-error", type=float, default=None,
+              help="Evaluate until the error bar is below this (or the time budget ends).")
+def solve(potential, dim, particles, seed, out, options, settings, target_error) -> None:
+    """Train a drift for POTENTIAL, evaluate E0 with an error bar, write HDF5."""
+    from .config import Config
+    from .hdf5 import check_writable
+    from .solver import solve as run_solve
+
+    system = build_system(potential, dim, particles, _parse_options(options))
+    changes = _parse_options(settings)
+    if target_error is not None:
+        changes["target_error"] = target_error
+    config = Config().replace(**changes)
+    path = check_writable(out or Path("results") / f"{system.name}.h5")
+    start = time.perf_counter()
+    columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+               TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        result = run_solve(system, seed=seed, config=config, progress=RichProgress(bar))
+    result.save(path)
+    click.echo(result.summary())
+    reason = result.info.get("stop_reason", "")
+    click.echo(f"wall time {time.perf_counter() - start:.1f} s on {result.info['device']} "
+               f"(evaluation stopped by {reason}); wrote {path}")
+
+
+@cli.command("list")
+def list_systems() -> None:
+    """Show the built-in systems and their exact energies."""
+    import potentials as builtins
+
+    for name in builtins.names():
+        system = builtins.get(name)
+        exact = "" if system.exact_energy is None else f"E0 = {system.exact_energy:.9g}"
+        doc = (builtins.BUILTINS[name].__doc__ or "").strip().splitlines()[0]
+        click.echo(f"{name:16s} {exact:22s} {doc}")
+
+
+@cli.command()
+@click.argument("result_file", type=click.Path())
+def show(result_file: str) -> None:
+    """Print the summary of a saved result."""
+    from .hdf5 import load_result
+
+    result = load_result(result_file)
+    click.echo(result.summary())
+    click.echo(f"config: {result.config.to_dict()}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: one-line errors and exit code 2 unless --debug."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        cli.main(args=args, prog_name="fkdrift", standalone_mode=False)
+    except click.exceptions.Abort:
+        console.print("aborted")
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except FkdriftError as exc:
+        if debug:
+            raise
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence for users
+        if debug:
+            raise
+        click.echo(f"error: {type(exc).__name__}: {exc} (run with --debug for details)", err=True)
+        sys.exit(1)

@@ -1,0 +1,147 @@
+"""`Config`: every tunable of a run, with documented defaults."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from .errors import FkdriftError
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings of one fkdrift run. Every field has a default; times are in units ħ/E_h.
+
+    Training (DESIGN §2.1):
+        train_steps: optimiser updates (Adam). Default 600.
+        batch: walkers carried between updates. Default 512.
+        window: Euler–Maruyama steps per update (back-propagated). Default 40.
+        dt: training time step. Default 0.01.
+        learning_rate: initial Adam step. Default 3e-3.
+        final_learning_rate: learning rate reached at the last update (exponential decay).
+            Default 1e-5.
+        grad_clip: global-norm gradient clip (0 disables). Default 1.0.
+        init_width: standard deviation of the initial Gaussian walkers. Default 1.0.
+    Network:
+        width, depth: hidden layer width and count of the drift MLP. Defaults 64, 2.
+        network_dtype: dtype of the network ("float32" or "float64"); walkers and the
+            path integrals are always float64. Default "float32".
+    Evaluation (forward only, on stationary walkers):
+        eval_dts: time steps of the correlated evaluation chains; each must be an integer
+            multiple of the smallest. The dt → 0 extrapolation fits all of them.
+            Default (0.02, 0.01, 0.005).
+        eval_walkers: independent walkers per chain. Default 2048.
+        eval_time: measured time per walker. Default 20.0.
+        burn_in_time: time each chain runs before measuring. Default 3.0.
+        chunk_time: time per compiled evaluation chunk (progress and stopping granularity).
+            Default 0.5.
+        target_error: stop evaluating once the error bar is below this (0 = run the full
+            eval_time). Default 0.
+        max_eval_time: with target_error, the longest measured time per walker. Default 200.
+        time_budget: with target_error, wall-clock seconds the evaluation may take. Default 600.
+        sample_every: time between density snapshots of the finest chain. Default 1.0.
+        density_bins: bins of the stored density histograms. Default 80.
+    """
+
+    train_steps: int = 600
+    batch: int = 512
+    window: int = 40
+    dt: float = 0.01
+    learning_rate: float = 3e-3
+    final_learning_rate: float = 1e-5
+    grad_clip: float = 1.0
+    init_width: float = 1.0
+    width: int = 64
+    depth: int = 2
+    network_dtype: str = "float32"
+    eval_dts: tuple[float, ...] = field(default=(0.02, 0.01, 0.005))
+    eval_walkers: int = 2048
+    eval_time: float = 20.0
+    burn_in_time: float = 3.0
+    chunk_time: float = 0.5
+    target_error: float = 0.0
+    max_eval_time: float = 200.0
+    time_budget: float = 600.0
+    sample_every: float = 1.0
+    density_bins: int = 80
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "eval_dts", tuple(self.eval_dts))
+        self.validated()
+
+    def replace(self, **changes) -> Config:
+        """A copy with some fields changed (validated)."""
+        unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
+        if unknown:
+            raise FkdriftError(f"unknown Config field(s): {', '.join(sorted(unknown))}")
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> Config:
+        known = {f.name for f in dataclasses.fields(cls)}
+        kwargs = {k: v for k, v in values.items() if k in known}
+        if "eval_dts" in kwargs:
+            kwargs["eval_dts"] = tuple(float(x) for x in kwargs["eval_dts"])
+        return cls(**kwargs)
+
+    @property
+    def lattice_dt(self) -> float:
+        """The finest evaluation step: the spacing of the shared Brownian lattice."""
+        return min(self.eval_dts)
+
+    def substeps(self, dt: float) -> int:
+        """Lattice cells per step of an evaluation chain with step dt."""
+        return int(round(dt / self.lattice_dt))
+
+    def validated(self) -> Config:
+        """Return self, or raise FkdriftError naming the first bad field and the fix."""
+        positive_ints = ("train_steps", "batch", "window", "width", "eval_walkers",
+                         "density_bins")
+        for name in positive_ints:
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise FkdriftError(f"Config.{name} must be a positive integer, got {value!r}")
+        if not isinstance(self.depth, int) or self.depth < 0:
+            raise FkdriftError(f"Config.depth must be a non-negative integer, got {self.depth!r}")
+        positive = ("dt", "learning_rate", "final_learning_rate", "eval_time", "chunk_time",
+                    "init_width", "sample_every", "max_eval_time", "time_budget")
+        for name in positive:
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not value > 0:
+                raise FkdriftError(f"Config.{name} must be a positive number, got {value!r}")
+        for name in ("burn_in_time", "target_error", "grad_clip"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not value >= 0:
+                raise FkdriftError(f"Config.{name} must be >= 0, got {value!r}")
+        if self.network_dtype not in ("float32", "float64"):
+            raise FkdriftError(
+                f"Config.network_dtype must be 'float32' or 'float64', got {self.network_dtype!r}"
+            )
+        self._validate_eval_dts()
+        return self
+
+    def _validate_eval_dts(self) -> None:
+        dts = self.eval_dts
+        if len(dts) < 2 or any(not isinstance(x, (int, float)) or not x > 0 for x in dts):
+            raise FkdriftError(
+                f"Config.eval_dts needs two or more positive time steps, got {dts!r}"
+            )
+        if len(set(dts)) != len(dts):
+            raise FkdriftError(f"Config.eval_dts must be distinct, got {dts!r}")
+        h = self.lattice_dt
+        for x in dts:
+            m = x / h
+            if abs(m - round(m)) > 1e-9 * m:
+                raise FkdriftError(
+                    f"Config.eval_dts: {x} is not an integer multiple of the smallest step {h}"
+                )
+        for x in dts:
+            m = self.chunk_time / x
+            if abs(m - round(m)) > 1e-9 * m or round(m) < 1:
+                raise FkdriftError(
+                    f"Config.chunk_time={self.chunk_time} must be a whole number of every "
+                    f"evaluation step (eval_dts={dts})"
+                )

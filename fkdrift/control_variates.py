@@ -1,0 +1,52 @@
+"""Boundary control variates for the variational estimator.
+
+At stationarity E[f(r_T) − f(r_0)] = 0 for any function f, while for a good drift
+ℓ_T − E0·T ≈ log φ0(r_T) − log φ0(r_0). Subtracting a fitted combination of such
+differences leaves the mean unchanged and removes most of the boundary fluctuation, so
+the error falls like 1/√T instead of staying at std(log φ0)/T per walker. Coefficients are
+cross-fitted (fit on one half of the walkers, applied to the other) so the fit itself
+introduces no bias.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def boundary_basis(r: np.ndarray, nuclei: np.ndarray | None = None, pairs: bool = False
+                   ) -> np.ndarray:
+    """Basis functions f_m(r) for r: (W, particles, dim) -> (W, M).
+
+    Coordinates, their pairwise products (a quadratic log φ is exact for harmonic wells),
+    and, for Coulomb systems, distances to the nuclei and between particles (exact log φ
+    for hydrogen-like ions).
+    """
+    W = r.shape[0]
+    x = r.reshape(W, -1)
+    i, j = np.triu_indices(x.shape[1])
+    columns = [x, x[:, i] * x[:, j]]
+    if nuclei is not None and len(nuclei):
+        columns.append(np.linalg.norm(r[:, :, None, :] - nuclei[None, None], axis=-1).reshape(W, -1))
+    if pairs and r.shape[1] > 1:
+        a, b = np.triu_indices(r.shape[1], 1)
+        columns.append(np.linalg.norm(r[:, a] - r[:, b], axis=-1))
+    return np.concatenate(columns, axis=1)
+
+
+def cross_fitted_correction(values: np.ndarray, controls: np.ndarray, folds: int = 2
+                            ) -> np.ndarray:
+    """values − controls @ c with c fitted by least squares on the other folds.
+
+    values: (W,) per-walker estimates; controls: (W, M) zero-mean control variates.
+    Returns (W,) corrected estimates with the same expectation.
+    """
+    W = len(values)
+    out = np.empty(W)
+    fold = np.arange(W) % folds
+    for k in range(folds):
+        train, test = fold != k, fold == k
+        X = controls[train] - controls[train].mean(axis=0)
+        y = values[train] - values[train].mean()
+        coef, *_ = np.linalg.lstsq(X, y, rcond=None)
+        out[test] = values[test] - controls[test] @ coef
+    return out

@@ -1,0 +1,175 @@
+"""Forward-only evaluation on stationary walkers, at several correlated time steps.
+
+Each chain k runs with step dt_k on one shared Brownian lattice (spacing min dt), so the
+differences between chains are resolved cheaply and the dt → 0 extrapolation is precise.
+Each walker is an independent replica: its time-averaged ℓ/T is one sample, so the spread
+over walkers gives a standard error that already contains all time correlation.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array, PRNGKeyArray
+
+from .config import Config
+from .control_variates import cross_fitted_correction
+from .sde import PotentialFn, integrate_window
+from .statistics import Extrapolation, extrapolate_dt
+
+ChunkFn = Callable[[dict, Array, PRNGKeyArray], tuple[Array, Array, Array]]
+BasisFn = Callable[[np.ndarray], np.ndarray]
+"""f(r): (W, particles, dim) -> (W, M), basis of boundary control variates."""
+
+
+def make_evaluation_chunk(
+    model: nn.Module, potential: PotentialFn, config: Config
+) -> ChunkFn:
+    """Build the jitted chunk: every chain advances `config.chunk_time` on one shared path.
+
+    chunk(params, walkers: (K, W, particles, dim), key)
+        -> (walkers, ell: (K, W), q: (K, W, particles, dim)), q the sums of ΔB² − dt.
+    """
+    dts = config.eval_dts
+
+    @jax.jit
+    def chunk(params: dict, walkers: Array, key: PRNGKeyArray) -> tuple[Array, Array]:
+        def drift(r: Array) -> Array:
+            return model.apply(params, r)
+
+        outs = [
+            integrate_window(
+                drift, potential, walkers[k], key,
+                dt=dt, n_steps=round(config.chunk_time / dt), substeps=config.substeps(dt),
+                checkpoint_every_step=False, noise_moments=True,
+            )
+            for k, dt in enumerate(dts)
+        ]
+        return tuple(jnp.stack(parts) for parts in zip(*outs, strict=True))
+
+    return chunk
+
+
+@dataclass
+class Evaluation:
+    """Outcome of `evaluate`.
+
+    dts: (K,); energies, errors: (K,) variational estimate at each dt;
+    raw_energies, raw_errors: (K,) the same without the boundary control variates;
+    extrapolation: the dt → 0 fit; per_walker: (K, W) time-averaged ℓ/T per replica
+    (control variates applied);
+    measured_time: time per walker that was averaged; samples: (n, particles, dim)
+    snapshots of the finest chain; walkers: (K, W, particles, dim) final positions;
+    stop_reason: "eval_time", "target_error" or "time_budget"; wall_time: seconds.
+    """
+
+    dts: np.ndarray
+    energies: np.ndarray
+    errors: np.ndarray
+    raw_energies: np.ndarray
+    raw_errors: np.ndarray
+    extrapolation: Extrapolation
+    per_walker: np.ndarray
+    measured_time: float
+    samples: np.ndarray
+    walkers: np.ndarray
+    stop_reason: str
+    wall_time: float
+
+
+def _chunks(span: float, chunk_time: float) -> int:
+    return max(1, math.ceil(span / chunk_time - 1e-9))
+
+
+def _per_walker(sums: np.ndarray, noise: np.ndarray, measured: float, walkers0: np.ndarray,
+                walkers: np.ndarray, basis: BasisFn | None) -> np.ndarray:
+    """(K, W) per-walker ℓ/T with control variates: the noise moments (K, W, M') and,
+    when a basis is given, the boundary differences of the basis."""
+    raw = sums / measured
+    corrected = []
+    for k in range(raw.shape[0]):
+        controls = [noise[k].reshape(raw.shape[1], -1) / measured]
+        if basis is not None:
+            controls.append((basis(walkers[k]) - basis(walkers0[k])) / measured)
+        corrected.append(cross_fitted_correction(raw[k], np.concatenate(controls, axis=1)))
+    return np.stack(corrected)
+
+
+def evaluate(
+    chunk: ChunkFn,
+    params: dict,
+    start: Array,
+    key: PRNGKeyArray,
+    config: Config,
+    basis: BasisFn | None = None,
+    on_chunk: Callable[[float, float, float], None] | None = None,
+) -> Evaluation:
+    """Burn in, then measure ℓ/T on every chain until the configured stop.
+
+    start: (W, particles, dim) stationary-ish walkers (e.g. the training batch tiled).
+    basis: boundary control-variate basis (see `control_variates`), or None.
+    on_chunk(measured_time, planned_time, current_error) is called after each chunk.
+    """
+    K = len(config.eval_dts)
+    burn_key, key = jax.random.split(key)
+    walkers = jnp.broadcast_to(start, (K, *start.shape))
+    for i in range(_chunks(config.burn_in_time, config.chunk_time) if config.burn_in_time else 0):
+        walkers, *_ = chunk(params, walkers, jax.random.fold_in(burn_key, i))
+    adaptive = config.target_error > 0
+    planned = config.max_eval_time if adaptive else config.eval_time
+    n_planned = _chunks(planned, config.chunk_time)
+    snapshot_every = max(1, round(config.sample_every / config.chunk_time))
+    walkers0 = np.asarray(walkers)
+    sums = np.zeros((K, start.shape[0]))
+    noise = np.zeros(walkers.shape)
+    snapshots: list[np.ndarray] = []
+    t_start = time.perf_counter()
+    reason, error, i = "eval_time", float("nan"), 0
+    while i < n_planned:
+        walkers, ell, q = chunk(params, walkers, jax.random.fold_in(key, i))
+        sums += np.asarray(ell)
+        noise += np.asarray(q)
+        i += 1
+        if i % snapshot_every == 0:
+            snapshots.append(np.asarray(walkers[-1]))
+        if adaptive and (i % 4 == 0 or i == n_planned):
+            current = _per_walker(sums, noise, i * config.chunk_time, walkers0,
+                                  np.asarray(walkers), basis)
+            error = extrapolate_dt(config.eval_dts, current).error
+            if error < config.target_error:
+                reason = "target_error"
+                break
+            if time.perf_counter() - t_start > config.time_budget:
+                reason = "time_budget"
+                break
+        if on_chunk is not None:
+            on_chunk(i * config.chunk_time, n_planned * config.chunk_time, error)
+    if adaptive and reason == "eval_time":
+        reason = "max_eval_time"
+    measured = i * config.chunk_time
+    raw = sums / measured
+    per_walker = _per_walker(sums, noise, measured, walkers0, np.asarray(walkers), basis)
+    n = per_walker.shape[1]
+    if not snapshots:
+        snapshots.append(np.asarray(walkers[-1]))
+    return Evaluation(
+        dts=np.asarray(config.eval_dts, float),
+        energies=per_walker.mean(axis=1),
+        errors=per_walker.std(axis=1, ddof=1) / np.sqrt(n),
+        raw_energies=raw.mean(axis=1),
+        raw_errors=raw.std(axis=1, ddof=1) / np.sqrt(n),
+        extrapolation=extrapolate_dt(config.eval_dts, per_walker),
+        per_walker=per_walker,
+        measured_time=measured,
+        samples=np.concatenate(snapshots, axis=0),
+        walkers=np.asarray(walkers),
+        stop_reason=reason,
+        wall_time=time.perf_counter() - t_start,
+    )

@@ -1,0 +1,185 @@
+"""HDF5 result files (layout in docs/hdf5-format.md). Writes are atomic: temp file, rename."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+from flax.traverse_util import flatten_dict, unflatten_dict
+
+from .config import Config
+from .errors import FkdriftError
+from .result import Result
+from .system import System
+
+FORMAT = "fkdrift-result"
+FORMAT_VERSION = 1
+
+
+def check_writable(path: str | os.PathLike) -> Path:
+    """Raise FkdriftError unless a result file can be created at `path` (checked up front)."""
+    path = Path(path)
+    if path.is_dir():
+        raise FkdriftError(f"output path {path} is a directory; give a file name like run.h5")
+    parent = path.parent if str(path.parent) else Path(".")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".fkdrift-probe-", dir=parent)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise FkdriftError(
+            f"cannot write to {path} ({exc.strerror or exc}); choose another --out"
+        ) from exc
+    return path
+
+
+def _write_dict(group: h5py.Group, values: dict[str, Any]) -> None:
+    for k, v in values.items():
+        group.create_dataset(k, data=np.asarray(v))
+
+
+def save_result(result: Result, path: str | os.PathLike) -> None:
+    """Write `result` to `path` via a temporary file in the same folder, then rename."""
+    path = check_writable(path)
+    fd, tmp = tempfile.mkstemp(suffix=".h5.tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        with h5py.File(tmp, "w") as f:
+            _write(f, result)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _write(f: h5py.File, result: Result) -> None:
+    f.attrs["format"] = FORMAT
+    f.attrs["format_version"] = FORMAT_VERSION
+    f.attrs["energy"] = result.energy
+    f.attrs["energy_error"] = result.energy_error
+    f.attrs["estimator"] = result.estimator
+    f.attrs["config"] = json.dumps(result.config.to_dict())
+    f.attrs["system"] = json.dumps(result.system.describe())
+    f.attrs["info"] = json.dumps(result.info)
+    for key, value in result.info.items():
+        if isinstance(value, (int, float, str)):
+            f.attrs[key] = value
+    config = f.create_group("config")
+    for key, value in result.config.to_dict().items():
+        config.attrs[key] = np.asarray(value) if isinstance(value, tuple) else value
+    system = f.create_group("system")
+    for key, value in result.system.describe().items():
+        system.attrs[key] = json.dumps(value) if isinstance(value, (dict, list)) else value
+    estimates = f.create_group("energy")
+    for name, est in result.estimates.items():
+        g = estimates.create_group(name)
+        for key, value in est.items():
+            if np.ndim(value) == 0 and not isinstance(value, np.ndarray):
+                g.attrs[key] = value
+            else:
+                g.create_dataset(key, data=np.asarray(value))
+    _write_dict(f.create_group("training"), result.history)
+    f.create_dataset("samples", data=np.asarray(result.samples), compression="gzip")
+    _write_dict(f.create_group("density"), result.density)
+    params = f.create_group("drift/params")
+    for keys, leaf in flatten_dict(result.params).items():
+        params.create_dataset("/".join(keys), data=np.asarray(leaf))
+
+
+def load_result(path: str | os.PathLike) -> Result:
+    """Read a result written by `save_result`; FkdriftError for missing or foreign files."""
+    path = Path(path)
+    if not path.is_file():
+        raise FkdriftError(f"no result file at {path}")
+    try:
+        with h5py.File(path, "r") as f:
+            if f.attrs.get("format") != FORMAT:
+                raise FkdriftError(f"{path} is not an fkdrift result file (no '{FORMAT}' tag)")
+            version = int(f.attrs["format_version"])
+            if version > FORMAT_VERSION:
+                raise FkdriftError(
+                    f"{path} has format version {version}; this fkdrift reads up to "
+                    f"{FORMAT_VERSION} (upgrade fkdrift)"
+                )
+            return _read(f)
+    except FkdriftError:
+        raise
+    except (OSError, KeyError, ValueError) as exc:
+        raise FkdriftError(f"cannot read {path}: damaged or truncated file ({exc})") from exc
+
+
+def _read_group(group: h5py.Group) -> dict[str, Any]:
+    out: dict[str, Any] = {k: group[k][()] for k in group}
+    out.update({k: v.item() if isinstance(v, np.generic) else v for k, v in group.attrs.items()})
+    return out
+
+
+def _read(f: h5py.File) -> Result:
+    config = Config.from_dict(json.loads(f.attrs["config"]))
+    system = rebuild_system(json.loads(f.attrs["system"]))
+    params: dict[tuple[str, ...], Any] = {}
+    f["drift/params"].visititems(
+        lambda name, obj: params.__setitem__(tuple(name.split("/")), np.asarray(obj))
+        if isinstance(obj, h5py.Dataset) else None
+    )
+    return Result(
+        energy=float(f.attrs["energy"]),
+        energy_error=float(f.attrs["energy_error"]),
+        estimator=str(f.attrs["estimator"]),
+        estimates={k: _read_group(g) for k, g in f["energy"].items()},
+        samples=f["samples"][()],
+        params=unflatten_dict(params),
+        history=_read_group(f["training"]),
+        density=_read_group(f["density"]),
+        config=config,
+        system=system,
+        info=json.loads(f.attrs["info"]),
+    )
+
+
+def rebuild_system(info: dict[str, Any]) -> System:
+    """The `System` described by `System.describe()`: built-ins and files are rebuilt;
+    otherwise a system whose potential raises when called (the drift still works)."""
+    source = info.get("source", {})
+    if "builtin" in source:
+        import potentials
+
+        return potentials.get(source["builtin"], **source.get("kwargs", {}))
+    if "file" in source:
+        from .user_potential import load_potential
+
+        try:
+            potential = load_potential(source["file"])
+        except FkdriftError:
+            potential = _unavailable_potential(source["file"])
+    else:
+        potential = _unavailable_potential(info.get("name", "custom"))
+    return System(
+        potential=potential,
+        particles=info["particles"],
+        dim=info["dim"],
+        name=info["name"],
+        statistics=info.get("statistics", "distinguishable"),
+        exact_energy=info.get("exact_energy"),
+        nuclei=info.get("nuclei"),
+        nuclear_charges=info.get("nuclear_charges"),
+        particle_charge=info.get("particle_charge"),
+        source=source,
+    )
+
+
+def _unavailable_potential(label: str):
+    def potential(r):
+        raise FkdriftError(
+            f"the potential of '{label}' is not stored in result files; build the System "
+            "again with your potential to re-run it"
+        )
+
+    return potential

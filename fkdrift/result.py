@@ -1,0 +1,96 @@
+"""`Result`: everything a run produced, and the drift it learned."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import jax
+import numpy as np
+
+from .config import Config
+from .drift import make_drift_model
+from .system import System
+
+
+@dataclass(eq=False)
+class Result:
+    """The outcome of `fkdrift.solve`.
+
+    Attributes:
+        energy, energy_error: best estimate of E0 and one standard error.
+        estimator: which estimate `energy` is (e.g. "variational, dt->0 extrapolated").
+        estimates: per-estimator details: {"variational": {"dts": (K,), "energies": (K,),
+            "errors": (K,), "extrapolated": float, "extrapolated_error": float, ...}}.
+        samples: (n, particles, dim) walkers of the stationary SDE (samples of |φ0|²).
+        params: parameters of the drift network.
+        history: training history, arrays of shape (train_steps,) keyed by metric.
+        density: histograms of the samples (see `observables.densities`).
+        config, system: what was run.
+        info: run metadata (seed, device, device_count, wall times, versions).
+    """
+
+    energy: float
+    energy_error: float
+    estimator: str
+    estimates: dict[str, dict[str, Any]]
+    samples: np.ndarray
+    params: dict
+    history: dict[str, np.ndarray]
+    density: dict[str, np.ndarray]
+    config: Config
+    system: System
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def drift(self):
+        """The learned drift v(r), jitted; r: (..., particles, dim) -> same shape."""
+        model = make_drift_model(self.system, self.config)
+        params = self.params
+
+        @jax.jit
+        def drift(r):
+            lead = r.shape[:-2]
+            flat = r.reshape(-1, *r.shape[-2:])
+            return model.apply(params, flat).reshape(*lead, *r.shape[-2:])
+
+        return drift
+
+    @property
+    def exact_energy(self) -> float | None:
+        return self.system.exact_energy
+
+    @property
+    def deviation_sigma(self) -> float | None:
+        """(energy − exact) / energy_error, when the exact energy is known."""
+        if self.exact_energy is None or not self.energy_error > 0:
+            return None
+        return (self.energy - self.exact_energy) / self.energy_error
+
+    def save(self, path) -> None:
+        """Write the result to an HDF5 file atomically (see docs/hdf5-format.md)."""
+        from .hdf5 import save_result
+
+        save_result(self, path)
+
+    def summary(self) -> str:
+        """A few human-readable lines: E0 ± error, exact value and deviation in σ."""
+        lines = [f"{self.system.name}: E0 = {self.energy:.6f} ± {self.energy_error:.6f}"
+                 f"  ({self.estimator})"]
+        if self.exact_energy is not None:
+            dev = self.energy - self.exact_energy
+            sigma = self.deviation_sigma
+            rel = dev / abs(self.exact_energy) if self.exact_energy else float("nan")
+            lines.append(
+                f"exact {self.exact_energy:.6f}; deviation {dev:+.2e} "
+                f"({rel:+.1e} relative, {sigma:+.2f} σ)"
+            )
+        var = self.estimates.get("variational", {})
+        if "dts" in var:
+            per_dt = ", ".join(
+                f"dt={d:g}: {e:.5f}±{s:.5f}"
+                for d, e, s in zip(var["dts"], var["energies"], var["errors"], strict=True)
+            )
+            lines.append(f"per dt: {per_dt}")
+        return "\n".join(lines)

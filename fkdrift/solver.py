@@ -1,0 +1,154 @@
+"""`solve`: train a drift, evaluate it, and package the `Result` (the imperative shell)."""
+
+from __future__ import annotations
+
+import time
+from typing import Protocol
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import __version__
+from .config import Config
+from .control_variates import boundary_basis
+from .drift import count_parameters, init_drift_params, make_drift_model
+from .errors import FkdriftError
+from .evaluation import Evaluation, evaluate, make_evaluation_chunk
+from .observables import densities
+from .result import Result
+from .system import System
+from .training import TrainState, init_walkers, make_optimizer, make_train_step, train
+
+VARIATIONAL = "variational, dt->0 extrapolated"
+
+
+class Progress(Protocol):
+    """Receives progress reports (the CLI draws bars from them)."""
+
+    def training(self, step: int, total: int, values: dict[str, float]) -> None: ...
+
+    def evaluating(self, measured: float, planned: float, error: float) -> None: ...
+
+
+def resolve_system(system: System | str) -> System:
+    """A `System`, or the built-in of that name."""
+    if isinstance(system, System):
+        return system
+    if isinstance(system, str):
+        import potentials
+
+        return potentials.get(system)
+    raise FkdriftError(f"solve() needs a System or a built-in name, got {type(system).__name__}")
+
+
+def device_info() -> dict[str, object]:
+    """Which JAX backend and how many devices the run used."""
+    devices = jax.devices()
+    return {
+        "device": f"{devices[0].platform}:{getattr(devices[0], 'device_kind', '')}",
+        "device_count": len(devices),
+    }
+
+
+def solve(
+    system: System | str,
+    seed: int = 0,
+    config: Config | None = None,
+    progress: Progress | None = None,
+) -> Result:
+    """Find the ground state of `system`: train v_θ, evaluate E0 with an error bar.
+
+    Args:
+        system: a `System` or a built-in name (see `potentials.names()`).
+        seed: PRNG seed; the same seed on the same machine gives the same numbers.
+        config: settings (default `Config()`).
+        progress: optional receiver of progress reports.
+    """
+    system = resolve_system(system)
+    config = Config() if config is None else config.validated()
+    if not isinstance(seed, int) or seed < 0:
+        raise FkdriftError(f"seed must be a non-negative integer, got {seed!r}")
+    key_init, key_walkers, key_train, key_eval = jax.random.split(jax.random.PRNGKey(seed), 4)
+    walkers = init_walkers(key_walkers, config.batch, system.shape, config.init_width)
+    system.check_potential(walkers)
+
+    model = make_drift_model(system, config)
+    params = init_drift_params(model, key_init, system)
+    optimizer = make_optimizer(config)
+    step = make_train_step(model, system.potential, optimizer, dt=config.dt,
+                           n_steps=config.window)
+    state = TrainState(params, optimizer.init(params), walkers, key_train, jnp.zeros((), int))
+    t0 = time.perf_counter()
+    on_update = None
+    if progress is not None:
+        def on_update(i, values):
+            progress.training(i, config.train_steps, values)
+    state, history = train(state, step, config.train_steps, on_update)
+    train_time = time.perf_counter() - t0
+
+    start = jnp.resize(state.walkers, (config.eval_walkers, *system.shape))
+    chunk = make_evaluation_chunk(model, system.potential, config)
+    ev = evaluate(chunk, state.params, start, key_eval, config, control_basis(system),
+                  progress.evaluating if progress is not None else None)
+    return _package(system, config, seed, state, history, ev, train_time)
+
+
+def control_basis(system: System):
+    """The boundary control-variate basis for `system` (see `control_variates`)."""
+    nuclei = np.asarray(system.nuclei) if system.coulomb else None
+
+    def basis(r: np.ndarray) -> np.ndarray:
+        return boundary_basis(r, nuclei, pairs=system.coulomb or system.particles > 1)
+
+    return basis
+
+
+def variational_estimates(ev: Evaluation) -> dict[str, object]:
+    """The per-dt and extrapolated variational energies of an evaluation, for `Result`."""
+    x = ev.extrapolation
+    return {
+        "dts": ev.dts,
+        "energies": ev.energies,
+        "errors": ev.errors,
+        "raw_energies": ev.raw_energies,
+        "raw_errors": ev.raw_errors,
+        "extrapolated": x.energy,
+        "extrapolated_error": x.error,
+        "order": x.order,
+        "coefficients": x.coefficients,
+        "curvature": x.curvature,
+        "curvature_error": x.curvature_error,
+        "chi2": x.chi2,
+        "measured_time": ev.measured_time,
+        "walkers": ev.per_walker.shape[1],
+        "stop_reason": ev.stop_reason,
+    }
+
+
+def _package(system, config, seed, state, history, ev: Evaluation, train_time) -> Result:
+    info = {
+        "seed": seed,
+        "fkdrift_version": __version__,
+        "jax_version": jax.__version__,
+        "train_time": train_time,
+        "eval_time": ev.wall_time,
+        "wall_time": train_time + ev.wall_time,
+        "parameters": count_parameters(state.params),
+        "stop_reason": ev.stop_reason,
+        **device_info(),
+    }
+    params = jax.tree_util.tree_map(np.asarray, state.params)
+    return Result(
+        energy=ev.extrapolation.energy,
+        energy_error=ev.extrapolation.error,
+        estimator=VARIATIONAL,
+        estimates={"variational": variational_estimates(ev)},
+        samples=ev.samples,
+        params=params,
+        history=history,
+        density=densities(ev.samples, config.density_bins),
+        config=config,
+        system=system,
+        info=info,
+    )

@@ -1,0 +1,142 @@
+"""`System`: the Hamiltonian H = −½∇² + V(r) a user wants the ground state of."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .errors import FkdriftError
+
+STATISTICS = ("distinguishable", "bosons")
+
+
+@dataclass(frozen=True, eq=False)
+class System:
+    """A Hamiltonian H = −½∇² + V(r) for `particles` particles in `dim` dimensions (ħ = m = 1).
+
+    Attributes:
+        potential: V(r) for one configuration r: (particles, dim) -> scalar; JAX-traceable.
+            It must contain every term of V (the Coulomb declaration only informs the drift).
+        particles, dim: configuration shape.
+        name: label used in files and summaries.
+        statistics: "distinguishable" (plain network) or "bosons" (equivariant drift).
+        exact_energy: known E0, reported beside the estimate (optional).
+        exact_density: exact one-body densities where known (optional), keyed like the
+            stored histograms: {"axis0": ρ(x), ..., "radial": p(r)}, each a NumPy callable
+            normalised to integrate to 1 (see `observables`).
+        nuclei: (K, dim) fixed point charges; nuclear_charges: (K,); particle_charge: scalar
+            or (particles,): the Coulomb declaration from which the drift gets exact cusps.
+        source: how to rebuild the system after loading (set by `potentials` and the CLI).
+    """
+
+    potential: Callable[[Any], Any]
+    particles: int = 1
+    dim: int = 1
+    name: str = "custom"
+    statistics: str = "distinguishable"
+    exact_energy: float | None = None
+    exact_density: dict[str, Callable[[Any], Any]] | None = None
+    nuclei: Any = None
+    nuclear_charges: Any = None
+    particle_charge: Any = None
+    source: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for attr in ("particles", "dim"):
+            value = getattr(self, attr)
+            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+                raise FkdriftError(f"System.{attr} must be a positive integer, got {value!r}")
+        if not callable(self.potential):
+            raise FkdriftError("System.potential must be a function V(r) of r: (particles, dim)")
+        if self.statistics not in STATISTICS:
+            raise FkdriftError(
+                f"System.statistics must be one of {', '.join(STATISTICS)}, got {self.statistics!r}"
+            )
+        self._normalise_coulomb()
+
+    def _normalise_coulomb(self) -> None:
+        has_nuclei = self.nuclei is not None or self.nuclear_charges is not None
+        if has_nuclei:
+            nuclei = np.asarray(self.nuclei if self.nuclei is not None else [], float)
+            charges = np.asarray(
+                self.nuclear_charges if self.nuclear_charges is not None else [], float
+            )
+            if nuclei.ndim != 2 or nuclei.shape[1] != self.dim or charges.shape != (
+                nuclei.shape[0],
+            ):
+                raise FkdriftError(
+                    f"System.nuclei must have shape (K, {self.dim}) and nuclear_charges (K,); "
+                    f"got {nuclei.shape} and {charges.shape}"
+                )
+            object.__setattr__(self, "nuclei", nuclei)
+            object.__setattr__(self, "nuclear_charges", charges)
+        if has_nuclei or self.particle_charge is not None:
+            if self.dim < 2:
+                raise FkdriftError("Coulomb cusps need dim >= 2 (Kato's condition has d - 1)")
+            q = self.particle_charge if self.particle_charge is not None else -1.0
+            q = np.broadcast_to(np.asarray(q, float), (self.particles,)).copy()
+            object.__setattr__(self, "particle_charge", q)
+            if self.nuclei is None:
+                object.__setattr__(self, "nuclei", np.zeros((0, self.dim)))
+                object.__setattr__(self, "nuclear_charges", np.zeros((0,)))
+
+    @property
+    def coulomb(self) -> bool:
+        """True when a Coulomb declaration asks for cusp terms in the drift."""
+        return self.particle_charge is not None
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.particles, self.dim)
+
+    def check_potential(self, walkers: jax.Array) -> None:
+        """Raise FkdriftError unless V traces, returns a scalar and is finite on `walkers`.
+
+        walkers: (batch, particles, dim) start configurations.
+        """
+        spec = jax.ShapeDtypeStruct(self.shape, jnp.float64)
+        try:
+            out = jax.eval_shape(self.potential, spec)
+        except Exception as exc:  # noqa: BLE001 - any failure here is the user's V
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise FkdriftError(
+                f"potential of system '{self.name}' is not JAX-traceable "
+                f"({type(exc).__name__}: {first[:200]}); write V with jax.numpy operations"
+            ) from exc
+        if not hasattr(out, "shape") or tuple(out.shape) != ():
+            shape = getattr(out, "shape", type(out).__name__)
+            raise FkdriftError(
+                f"potential of system '{self.name}' must return a scalar for r of shape "
+                f"{self.shape}, got shape {shape}; sum over particles and dimensions"
+            )
+        values = np.asarray(jax.jit(jax.vmap(self.potential))(walkers))
+        bad = ~np.isfinite(values)
+        if bad.any():
+            raise FkdriftError(
+                f"potential of system '{self.name}' is not finite at {int(bad.sum())} of "
+                f"{len(values)} start configurations (e.g. V={values[bad][0]}); "
+                "remove the singularity or declare Coulomb centres"
+            )
+
+    def describe(self) -> dict:
+        """Plain attributes of the system (for HDF5 and summaries)."""
+        info: dict[str, Any] = {
+            "name": self.name,
+            "particles": int(self.particles),
+            "dim": int(self.dim),
+            "statistics": self.statistics,
+        }
+        if self.exact_energy is not None:
+            info["exact_energy"] = float(self.exact_energy)
+        if self.coulomb:
+            info["nuclei"] = np.asarray(self.nuclei).tolist()
+            info["nuclear_charges"] = np.asarray(self.nuclear_charges).tolist()
+            info["particle_charge"] = np.asarray(self.particle_charge).tolist()
+        if self.source:
+            info["source"] = dict(self.source)
+        return info

@@ -1,0 +1,39 @@
+"""Loading a user's potential from `path/to/file.py:function`."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from .errors import FkdriftError
+
+
+def load_potential(spec: str) -> Callable:
+    """Import `function` from the Python file `path` given as "path.py:function"."""
+    path_str, sep, func_name = spec.rpartition(":")
+    if not sep or not path_str or not func_name:
+        raise FkdriftError(
+            f"'{spec}' is not a built-in name or path/to/file.py:function"
+        )
+    path = Path(path_str)
+    if not path.is_file():
+        raise FkdriftError(f"potential file {path} does not exist")
+    module_name = f"fkdrift_user_{abs(hash(str(path.resolve())))}"
+    try:
+        module_spec = importlib.util.spec_from_file_location(module_name, path)
+        if module_spec is None or module_spec.loader is None:
+            raise ImportError("not a Python file")
+        module = importlib.util.module_from_spec(module_spec)
+        sys.modules[module_name] = module
+        module_spec.loader.exec_module(module)
+    except Exception as exc:  # noqa: BLE001 - any failure is the user's file
+        sys.modules.pop(module_name, None)
+        raise FkdriftError(
+            f"cannot import {path}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        ) from exc
+    func = getattr(module, func_name, None)
+    if not callable(func):
+        raise FkdriftError(f"{path} has no function '{func_name}'")
+    return func

@@ -1,0 +1,97 @@
+"""Coulomb systems (Born–Oppenheimer, atomic units) with exact cusps declared."""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+import numpy as np
+
+from fkdrift.errors import FkdriftError
+from fkdrift.system import System
+
+HELIUM_E0 = -2.903724377
+H2_E0_AT_1_4011 = -1.174475714
+
+
+def _nuclear_attraction(r, nuclei, charges):
+    """Σ_i Σ_K −Z_K / |r_i − R_K|; r: (particles, 3)."""
+    dist = jnp.linalg.norm(r[:, None, :] - nuclei[None, :, :], axis=-1)
+    return -jnp.sum(charges / dist)
+
+
+def hydrogen(Z: float = 1.0) -> System:
+    """Hydrogen-like ion: one electron, V = −Z/|r| in 3D. E0 = −Z²/2.
+
+    Exact radial density p(r) = 4 Z³ r² exp(−2 Z r).
+    """
+    if not Z > 0:
+        raise FkdriftError(f"hydrogen needs a positive nuclear charge Z, got {Z}")
+    Z = float(Z)
+
+    def potential(r):
+        return -Z / jnp.linalg.norm(r[0])
+
+    return System(
+        potential=potential,
+        particles=1,
+        dim=3,
+        name="hydrogen" if Z == 1 else f"hydrogen_like_Z{Z:g}",
+        exact_energy=-0.5 * Z**2,
+        exact_density={"radial": lambda x: 4 * Z**3 * np.asarray(x) ** 2 * np.exp(-2 * Z * x)},
+        nuclei=np.zeros((1, 3)),
+        nuclear_charges=np.array([Z]),
+        particle_charge=-1.0,
+        source={"builtin": "hydrogen", "kwargs": {"Z": Z}},
+    )
+
+
+def helium() -> System:
+    """Helium atom, two electrons in the spin singlet: −2/r1 − 2/r2 + 1/r12."""
+    nuclei = jnp.zeros((1, 3))
+    charges = jnp.array([2.0])
+
+    def potential(r):
+        return _nuclear_attraction(r, nuclei, charges) + 1.0 / jnp.linalg.norm(r[0] - r[1])
+
+    return System(
+        potential=potential,
+        particles=2,
+        dim=3,
+        name="helium",
+        exact_energy=HELIUM_E0,
+        nuclei=np.zeros((1, 3)),
+        nuclear_charges=np.array([2.0]),
+        particle_charge=-1.0,
+        source={"builtin": "helium", "kwargs": {}},
+    )
+
+
+def h2(R: float = 1.4011) -> System:
+    """H2 molecule (two electrons, singlet) with protons at ±R/2 on z, including 1/R.
+
+    The exact energy is attached at R = 1.4011 bohr (−1.174475714 Ha) only.
+    """
+    if not R > 0:
+        raise FkdriftError(f"h2 needs a positive bond length R, got {R}")
+    R = float(R)
+    nuclei_np = np.array([[0.0, 0.0, -R / 2], [0.0, 0.0, R / 2]])
+    nuclei = jnp.asarray(nuclei_np)
+    charges = jnp.array([1.0, 1.0])
+
+    def potential(r):
+        return (
+            _nuclear_attraction(r, nuclei, charges)
+            + 1.0 / jnp.linalg.norm(r[0] - r[1])
+            + 1.0 / R
+        )
+
+    return System(
+        potential=potential,
+        particles=2,
+        dim=3,
+        name="h2",
+        exact_energy=H2_E0_AT_1_4011 if abs(R - 1.4011) < 1e-9 else None,
+        nuclei=nuclei_np,
+        nuclear_charges=np.array([1.0, 1.0]),
+        particle_charge=-1.0,
+        source={"builtin": "h2", "kwargs": {"R": R}},
+    )
