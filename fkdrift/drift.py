@@ -110,7 +110,7 @@ class CuspDrift(nn.Module):
     nuclei: Sequence[Sequence[float]]
     nuclear_charges: Sequence[float]
     particle_charges: Sequence[float]
-    nuclear_range: float = 0.05
+    nuclear_range: float = 1e-3
     pair_range: float = 1.0
 
     @nn.compact

@@ -21,21 +21,23 @@ from jaxtyping import Array, PRNGKeyArray
 
 from .config import Config
 from .control_variates import cross_fitted_correction
-from .sde import PotentialFn, integrate_window
+from .sde import PotentialFn, StepScaleFn, integrate_window, uniform_steps
 from .statistics import Extrapolation, extrapolate_dt
 
-ChunkFn = Callable[[dict, Array, PRNGKeyArray], tuple[Array, Array, Array]]
+ChunkFn = Callable[[dict, Array, PRNGKeyArray], tuple[Array, Array, Array, Array]]
 BasisFn = Callable[[np.ndarray], np.ndarray]
 """f(r): (W, particles, dim) -> (W, M), basis of boundary control variates."""
 
 
 def make_evaluation_chunk(
-    model: nn.Module, potential: PotentialFn, config: Config
+    model: nn.Module, potential: PotentialFn, config: Config,
+    step_scale: StepScaleFn = uniform_steps,
 ) -> ChunkFn:
     """Build the jitted chunk: every chain advances `config.chunk_time` on one shared path.
 
-    chunk(params, walkers: (K, W, particles, dim), key)
-        -> (walkers, ell: (K, W), q: (K, W, particles, dim)), q the sums of ΔB² − dt.
+    chunk(params, walkers: (K, W, particles, dim), key) -> (walkers, ell: (K, W),
+        t: (K, W) physical time, q: (K, W, particles, dim) noise moments).
+    With a non-uniform `step_scale` the chunk time is fictitious time (see `sde`).
     """
     dts = config.eval_dts
 
@@ -48,7 +50,7 @@ def make_evaluation_chunk(
             integrate_window(
                 drift, potential, walkers[k], key,
                 dt=dt, n_steps=round(config.chunk_time / dt), substeps=config.substeps(dt),
-                checkpoint_every_step=False, noise_moments=True,
+                checkpoint_every_step=False, step_scale=step_scale,
             )
             for k, dt in enumerate(dts)
         ]
@@ -65,7 +67,7 @@ class Evaluation:
     raw_energies, raw_errors: (K,) the same without the boundary control variates;
     extrapolation: the dt → 0 fit; per_walker: (K, W) time-averaged ℓ/T per replica
     (control variates applied);
-    measured_time: time per walker that was averaged; samples: (n, particles, dim)
+    measured_time: mean physical time per walker that was averaged (finest chain); samples: (n, particles, dim)
     snapshots of the finest chain; walkers: (K, W, particles, dim) final positions;
     stop_reason: "eval_time", "target_error" or "time_budget"; wall_time: seconds.
     """
@@ -88,18 +90,32 @@ def _chunks(span: float, chunk_time: float) -> int:
     return max(1, math.ceil(span / chunk_time - 1e-9))
 
 
-def _per_walker(sums: np.ndarray, noise: np.ndarray, measured: float, walkers0: np.ndarray,
+def _per_walker(sums: np.ndarray, noise: np.ndarray, times: np.ndarray, walkers0: np.ndarray,
                 walkers: np.ndarray, basis: BasisFn | None) -> np.ndarray:
-    """(K, W) per-walker ℓ/T with control variates: the noise moments (K, W, M') and,
-    when a basis is given, the boundary differences of the basis."""
-    raw = sums / measured
+    """(K, W) per-walker ℓ/t with control variates: the noise moments (K, W, M') and,
+    when a basis is given, the boundary differences of the basis. times: (K, W)."""
+    raw = sums / times
     corrected = []
     for k in range(raw.shape[0]):
-        controls = [noise[k].reshape(raw.shape[1], -1) / measured]
+        t = times[k][:, None]
+        controls = [noise[k].reshape(raw.shape[1], -1) / t]
         if basis is not None:
-            controls.append((basis(walkers[k]) - basis(walkers0[k])) / measured)
+            controls.append((basis(walkers[k]) - basis(walkers0[k])) / t)
         corrected.append(cross_fitted_correction(raw[k], np.concatenate(controls, axis=1)))
     return np.stack(corrected)
+
+
+def _resample(samples: np.ndarray, weights: np.ndarray, seed: int) -> np.ndarray:
+    """Systematic resampling of samples: (n, ...) with weights: (n,) (same count out).
+
+    Fictitious-time snapshots follow p(r)/g(r); resampling with weights g restores p(r).
+    Uniform weights return the samples unchanged.
+    """
+    if np.all(weights == weights[0]):
+        return samples
+    cdf = np.cumsum(weights / weights.sum())
+    u = (np.random.default_rng(int(seed)).random() + np.arange(len(weights))) / len(weights)
+    return samples[np.minimum(np.searchsorted(cdf, u), len(weights) - 1)]
 
 
 def evaluate(
@@ -109,12 +125,15 @@ def evaluate(
     key: PRNGKeyArray,
     config: Config,
     basis: BasisFn | None = None,
+    step_scale: StepScaleFn = uniform_steps,
     on_chunk: Callable[[float, float, float], None] | None = None,
 ) -> Evaluation:
     """Burn in, then measure ℓ/T on every chain until the configured stop.
 
     start: (W, particles, dim) stationary-ish walkers (e.g. the training batch tiled).
     basis: boundary control-variate basis (see `control_variates`), or None.
+    step_scale: the g(r) the chunk was built with; snapshots are resampled with weights g
+        so that the samples follow the physical stationary density.
     on_chunk(measured_time, planned_time, current_error) is called after each chunk.
     """
     K = len(config.eval_dts)
@@ -128,20 +147,23 @@ def evaluate(
     snapshot_every = max(1, round(config.sample_every / config.chunk_time))
     walkers0 = np.asarray(walkers)
     sums = np.zeros((K, start.shape[0]))
+    times = np.zeros((K, start.shape[0]))
     noise = np.zeros(walkers.shape)
     snapshots: list[np.ndarray] = []
+    snapshot_weights: list[np.ndarray] = []
     t_start = time.perf_counter()
     reason, error, i = "eval_time", float("nan"), 0
     while i < n_planned:
-        walkers, ell, q = chunk(params, walkers, jax.random.fold_in(key, i))
+        walkers, ell, t, q = chunk(params, walkers, jax.random.fold_in(key, i))
         sums += np.asarray(ell)
+        times += np.asarray(t)
         noise += np.asarray(q)
         i += 1
         if i % snapshot_every == 0:
             snapshots.append(np.asarray(walkers[-1]))
+            snapshot_weights.append(np.asarray(step_scale(walkers[-1])))
         if adaptive and (i % 4 == 0 or i == n_planned):
-            current = _per_walker(sums, noise, i * config.chunk_time, walkers0,
-                                  np.asarray(walkers), basis)
+            current = _per_walker(sums, noise, times, walkers0, np.asarray(walkers), basis)
             error = extrapolate_dt(config.eval_dts, current).error
             if error < config.target_error:
                 reason = "target_error"
@@ -153,12 +175,15 @@ def evaluate(
             on_chunk(i * config.chunk_time, n_planned * config.chunk_time, error)
     if adaptive and reason == "eval_time":
         reason = "max_eval_time"
-    measured = i * config.chunk_time
-    raw = sums / measured
-    per_walker = _per_walker(sums, noise, measured, walkers0, np.asarray(walkers), basis)
+    measured = float(times[-1].mean())
+    raw = sums / times
+    per_walker = _per_walker(sums, noise, times, walkers0, np.asarray(walkers), basis)
     n = per_walker.shape[1]
     if not snapshots:
         snapshots.append(np.asarray(walkers[-1]))
+        snapshot_weights.append(np.asarray(step_scale(walkers[-1])))
+    samples = _resample(np.concatenate(snapshots), np.concatenate(snapshot_weights),
+                        np.asarray(jax.random.key_data(key)).ravel()[-1])
     return Evaluation(
         dts=np.asarray(config.eval_dts, float),
         energies=per_walker.mean(axis=1),
@@ -168,7 +193,7 @@ def evaluate(
         extrapolation=extrapolate_dt(config.eval_dts, per_walker),
         per_walker=per_walker,
         measured_time=measured,
-        samples=np.concatenate(snapshots, axis=0),
+        samples=samples,
         walkers=np.asarray(walkers),
         stop_reason=reason,
         wall_time=time.perf_counter() - t_start,

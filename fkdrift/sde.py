@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import diffrax
-import equinox as eqx
 import jax
 import jax.numpy as jnp
 from jaxtyping import Array, PRNGKeyArray
@@ -24,38 +23,49 @@ DriftFn = Callable[[Array], Array]
 """v(r): (walkers, particles, dim) -> (walkers, particles, dim)."""
 PotentialFn = Callable[[Array], Array]
 """V(r): (particles, dim) -> scalar, for one configuration."""
+StepScaleFn = Callable[[Array], Array]
+"""g(r): (walkers, particles, dim) -> (walkers,) in (0, 1], physical time per unit step."""
 
 
 class FeynmanKacTerm(diffrax.AbstractTerm):
     """Drift, noise and path-integral rate of the augmented state, as one diffrax term.
 
     The control over a step [t0, t1] is (dt, ΔB); the vector field is (v, ½|v|² + V).
-    With `noise_moments` the state carries a third part q: (walkers, particles, dim)
-    accumulating ΔB² − dt per coordinate, exactly zero-mean control variates for the
-    evaluation (they absorb the ½ ΔB·∇v·ΔB fluctuation of the discrete Itô sum).
+
+    With `step_scale` g(r) (evaluation mode) the walkers run in a fictitious time s with
+    physical time dt = g(r) ds: each walker's physical step shrinks where g < 1 (near
+    Coulomb centres), dr = v g ds + √g dB_s, dℓ = (½|v|² + V) g ds + √g v·dB_s. The state
+    then also carries the physical time t: (walkers,) and q: (walkers, particles, dim),
+    the sums of (√g ΔB)² − g ds per coordinate: exactly zero-mean control variates that
+    absorb the ½ ΔB·∇v·ΔB fluctuation of the discrete Itô sum.
     """
 
     drift: DriftFn
     potential: PotentialFn
     path: LatticeBrownianPath
-    noise_moments: bool = eqx.field(static=True, default=False)
+    step_scale: StepScaleFn | None = None
 
     def vf(self, t, y, args):
         r = y[0]
         v = self.drift(r)
         rate = 0.5 * jnp.sum(v**2, axis=(-2, -1)) + jax.vmap(self.potential)(r)
-        return v, rate
+        if self.step_scale is None:
+            return v, rate
+        return v, rate, self.step_scale(r)
 
     def contr(self, t0, t1, **kwargs):
         return t1 - t0, self.path.evaluate(t0, t1)
 
     def prod(self, vf, control):
-        v, rate = vf
-        dt, dB = control
-        out = (v * dt + dB, rate * dt + jnp.sum(v * dB, axis=(-2, -1)))
-        if self.noise_moments:
-            out = (*out, dB**2 - dt)
-        return out
+        ds, dB = control
+        if self.step_scale is None:
+            v, rate = vf
+            return v * ds + dB, rate * ds + jnp.sum(v * dB, axis=(-2, -1))
+        v, rate, g = vf
+        dt = g * ds
+        dB = jnp.sqrt(g)[:, None, None] * dB
+        dt_r = dt[:, None, None]
+        return (v * dt_r + dB, rate * dt + jnp.sum(v * dB, axis=(-2, -1)), dt, dB**2 - dt_r)
 
 
 def integrate_window(
@@ -68,7 +78,7 @@ def integrate_window(
     n_steps: int,
     substeps: int = 1,
     checkpoint_every_step: bool = True,
-    noise_moments: bool = False,
+    step_scale: StepScaleFn | None = None,
 ) -> tuple[Array, ...]:
     """Run walkers for one window of `n_steps` Euler–Maruyama steps of size `dt`.
 
@@ -77,14 +87,21 @@ def integrate_window(
 
     Args:
         r0: (walkers, particles, dim) start positions.
+    Args:
+        r0: (walkers, particles, dim) start positions.
+        step_scale: g(r) for evaluation mode (see `FeynmanKacTerm`); `dt` is then the
+            fictitious step ds. Use `uniform_steps` for g ≡ 1.
     Returns:
         r_T: (walkers, particles, dim) end positions; ell: (walkers,) the path integral ℓ_T;
-        with `noise_moments` also q: (walkers, particles, dim), the sums of ΔB² − dt.
+        with `step_scale` also t: (walkers,) physical time and q: (walkers, particles, dim)
+        the noise moments.
     """
     path = LatticeBrownianPath(r0.shape, key, dt / substeps, substeps)
-    term = FeynmanKacTerm(drift, potential, path, noise_moments)
+    term = FeynmanKacTerm(drift, potential, path, step_scale)
     ell0 = jnp.zeros(r0.shape[0], dtype=jnp.result_type(r0.dtype, jnp.float64))
-    y0 = (r0, ell0, jnp.zeros_like(r0)) if noise_moments else (r0, ell0)
+    y0 = (r0, ell0)
+    if step_scale is not None:
+        y0 = (r0, ell0, jnp.zeros_like(ell0), jnp.zeros_like(r0))
     adjoint = (
         diffrax.RecursiveCheckpointAdjoint(checkpoints=n_steps)
         if checkpoint_every_step
@@ -106,4 +123,6 @@ def integrate_window(
     return tuple(y[-1] for y in sol.ys)
 
 
-integrate_window_jit = eqx.filter_jit(integrate_window)
+def uniform_steps(r: Array) -> Array:
+    """g ≡ 1: every walker advances dt per step. r: (walkers, particles, dim) -> (walkers,)."""
+    return jnp.ones(r.shape[0], dtype=r.dtype)

@@ -16,7 +16,9 @@ from .drift import count_parameters, init_drift_params, make_drift_model
 from .errors import FkdriftError
 from .evaluation import Evaluation, evaluate, make_evaluation_chunk
 from .observables import densities
+from .refinement import coulomb_step_scale
 from .result import Result
+from .sde import uniform_steps
 from .system import System
 from .training import TrainState, init_walkers, make_optimizer, make_train_step, train
 
@@ -76,8 +78,11 @@ def solve(
     model = make_drift_model(system, config)
     params = init_drift_params(model, key_init, system)
     optimizer = make_optimizer(config)
+    step_scale = coulomb_step_scale(system, config.coulomb_refinement)
     step = make_train_step(model, system.potential, optimizer, dt=config.dt,
-                           n_steps=config.window)
+                           n_steps=config.window,
+                           step_scale=None if step_scale is uniform_steps else step_scale,
+                           richardson=config.richardson_training(system))
     state = TrainState(params, optimizer.init(params), walkers, key_train, jnp.zeros((), int))
     t0 = time.perf_counter()
     on_update = None
@@ -88,9 +93,9 @@ def solve(
     train_time = time.perf_counter() - t0
 
     start = jnp.resize(state.walkers, (config.eval_walkers, *system.shape))
-    chunk = make_evaluation_chunk(model, system.potential, config)
+    chunk = make_evaluation_chunk(model, system.potential, config, step_scale)
     ev = evaluate(chunk, state.params, start, key_eval, config, control_basis(system),
-                  progress.evaluating if progress is not None else None)
+                  step_scale, progress.evaluating if progress is not None else None)
     return _package(system, config, seed, state, history, ev, train_time)
 
 

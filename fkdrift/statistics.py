@@ -90,5 +90,5 @@ def extrapolate_dt(dts: np.ndarray, samples: np.ndarray, significance: float = 2
     error = float(np.sqrt(max(c @ cov @ c, 0.0)))
     fit = np.vander(dts, order + 1, increasing=True) @ (W @ means)
     resid = means - fit
-    chi2 = float(resid @ np.linalg.solve(cov, resid)) if K > order + 1 else float("nan")
+    chi2 = float(resid @ np.linalg.solve(cov, resid)) if order + 1 < K else float("nan")
     return Extrapolation(energy, error, order, c, curvature, curvature_error, chi2)
