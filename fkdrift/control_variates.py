@@ -26,7 +26,8 @@ def boundary_basis(r: np.ndarray, nuclei: np.ndarray | None = None, pairs: bool 
     i, j = np.triu_indices(x.shape[1])
     columns = [x, x[:, i] * x[:, j]]
     if nuclei is not None and len(nuclei):
-        columns.append(np.linalg.norm(r[:, :, None, :] - nuclei[None, None], axis=-1).reshape(W, -1))
+        dist = np.linalg.norm(r[:, :, None, :] - nuclei[None, None], axis=-1)
+        columns.append(dist.reshape(W, -1))
     if pairs and r.shape[1] > 1:
         a, b = np.triu_indices(r.shape[1], 1)
         columns.append(np.linalg.norm(r[:, a] - r[:, b], axis=-1))

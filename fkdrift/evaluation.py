@@ -67,8 +67,9 @@ class Evaluation:
     raw_energies, raw_errors: (K,) the same without the boundary control variates;
     extrapolation: the dt → 0 fit; per_walker: (K, W) time-averaged ℓ/T per replica
     (control variates applied);
-    measured_time: mean physical time per walker that was averaged (finest chain); samples: (n, particles, dim)
-    snapshots of the finest chain; walkers: (K, W, particles, dim) final positions;
+    measured_time: mean physical time per walker that was averaged (finest chain);
+    samples: (n, particles, dim) snapshots of the finest chain;
+    walkers: (K, W, particles, dim) final positions;
     stop_reason: "eval_time", "target_error" or "time_budget"; wall_time: seconds.
     """
 

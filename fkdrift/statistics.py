@@ -63,7 +63,9 @@ def _gls_weights(dts: np.ndarray, cov: np.ndarray, order: int) -> np.ndarray:
     return np.linalg.solve(A, X.T @ Cinv)
 
 
-def extrapolate_dt(dts: np.ndarray, samples: np.ndarray, significance: float = 2.0) -> Extrapolation:
+def extrapolate_dt(
+    dts: np.ndarray, samples: np.ndarray, significance: float = 2.0
+) -> Extrapolation:
     """Extrapolate correlated per-replica estimates to dt → 0.
 
     dts: (K,) time steps; samples: (K, n) estimate of each replica at each dt (replicas

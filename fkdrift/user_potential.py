@@ -30,9 +30,8 @@ def load_potential(spec: str) -> Callable:
         module_spec.loader.exec_module(module)
     except Exception as exc:  # noqa: BLE001 - any failure is the user's file
         sys.modules.pop(module_name, None)
-        raise FkdriftError(
-            f"cannot import {path}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-        ) from exc
+        detail = str(exc).splitlines()[0] if str(exc) else ""
+        raise FkdriftError(f"cannot import {path}: {type(exc).__name__}: {detail}") from exc
     func = getattr(module, func_name, None)
     if not callable(func):
         raise FkdriftError(f"{path} has no function '{func_name}'")
