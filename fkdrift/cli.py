@@ -62,7 +62,8 @@ def build_system(potential: str, dim: int | None, particles: int | None, options
     if ":" in potential or potential.endswith(".py"):
         func = load_potential(potential)
         return System(
-            potential=func, particles=particles or 1, dim=dim or 1,
+            potential=func, particles=1 if particles is None else particles,
+            dim=1 if dim is None else dim,
             name=Path(potential.rpartition(":")[0]).stem + "_" + potential.rpartition(":")[2],
             source={"file": str(Path(potential.rpartition(":")[0]).resolve()) + ":"
                     + potential.rpartition(":")[2]},
@@ -145,6 +146,19 @@ def show(result_file: str) -> None:
     click.echo(f"config: {result.config.to_dict()}")
 
 
+@cli.command()
+@click.argument("result_file", type=click.Path())
+@click.option("--out", "stem", default=None, help="Path stem of the PNGs [default: beside FILE].")
+def plot(result_file: str, stem: str | None) -> None:
+    """Write PNG plots: training curve, dt extrapolation, densities."""
+    from .hdf5 import load_result
+    from .plots import plot_result
+
+    result = load_result(result_file)
+    for path in plot_result(result, stem or Path(result_file).with_suffix("")):
+        click.echo(f"wrote {path}")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: one-line errors and exit code 2 unless --debug."""
     args = sys.argv[1:] if argv is None else argv
@@ -155,8 +169,10 @@ def main(argv: list[str] | None = None) -> None:
         console.print("aborted")
         sys.exit(130)
     except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
+        if debug:
+            raise
+        click.echo(f"error: {exc.format_message()} (see fkdrift --help)", err=True)
+        sys.exit(2)
     except FkdriftError as exc:
         if debug:
             raise

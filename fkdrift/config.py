@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .errors import FkdriftError
 
@@ -17,7 +17,7 @@ class Config:
         batch: walkers carried between updates. Default 512.
         window: Euler–Maruyama steps per update (back-propagated). Default 40.
         dt: training time step. Default 0.01.
-        learning_rate: initial Adam step. Default 3e-3.
+        learning_rate: initial Adam step. Default 1e-3.
         final_learning_rate: learning rate reached at the last update (exponential decay).
             Default 1e-5.
         grad_clip: global-norm gradient clip (0 disables). Default 1.0.
@@ -33,7 +33,8 @@ class Config:
     Evaluation (forward only, on stationary walkers):
         eval_dts: time steps of the correlated evaluation chains; each must be an integer
             multiple of the smallest. The dt → 0 extrapolation fits all of them.
-            Default (0.02, 0.01, 0.005).
+            Default None = chosen per system by `for_system`: (0.02, 0.01, 0.005), halved
+            for systems with a Coulomb declaration (their Euler bias is larger).
         eval_walkers: independent walkers per chain. Default 2048.
         eval_time: measured time per walker. Default 20.0.
         burn_in_time: time each chain runs before measuring. Default 3.0.
@@ -42,7 +43,7 @@ class Config:
         coulomb_refinement: for systems with a Coulomb declaration, evaluation steps shrink
             as (distance / (refinement · Bohr radius))² near each singular pair (see
             `refinement`); eval_time and chunk_time then count unrefined steps. 0 disables.
-            Default 1.0.
+            Default 0 (on hydrogen it did not reduce the bias of the extrapolated energy).
         target_error: stop evaluating once the error bar is below this (0 = run the full
             eval_time). Default 0.
         max_eval_time: with target_error, the longest measured time per walker. Default 200.
@@ -55,7 +56,7 @@ class Config:
     batch: int = 512
     window: int = 40
     dt: float = 0.01
-    learning_rate: float = 3e-3
+    learning_rate: float = 1e-3
     final_learning_rate: float = 1e-5
     grad_clip: float = 1.0
     train_richardson: str = "auto"
@@ -63,12 +64,12 @@ class Config:
     width: int = 64
     depth: int = 2
     network_dtype: str = "float32"
-    eval_dts: tuple[float, ...] = field(default=(0.02, 0.01, 0.005))
+    eval_dts: tuple[float, ...] | None = None
     eval_walkers: int = 2048
     eval_time: float = 20.0
     burn_in_time: float = 3.0
     chunk_time: float = 0.5
-    coulomb_refinement: float = 1.0
+    coulomb_refinement: float = 0.0
     target_error: float = 0.0
     max_eval_time: float = 200.0
     time_budget: float = 600.0
@@ -76,7 +77,12 @@ class Config:
     density_bins: int = 80
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "eval_dts", tuple(self.eval_dts))
+        if self.eval_dts is not None:
+            if not isinstance(self.eval_dts, (tuple, list)):
+                raise FkdriftError(
+                    f"Config.eval_dts must be a tuple of time steps, got {self.eval_dts!r}"
+                )
+            object.__setattr__(self, "eval_dts", tuple(self.eval_dts))
         self.validated()
 
     def replace(self, **changes) -> Config:
@@ -93,9 +99,16 @@ class Config:
     def from_dict(cls, values: dict) -> Config:
         known = {f.name for f in dataclasses.fields(cls)}
         kwargs = {k: v for k, v in values.items() if k in known}
-        if "eval_dts" in kwargs:
+        if kwargs.get("eval_dts") is not None:
             kwargs["eval_dts"] = tuple(float(x) for x in kwargs["eval_dts"])
         return cls(**kwargs)
+
+    def for_system(self, system) -> Config:
+        """This config with the per-system defaults (eval_dts) filled in."""
+        if self.eval_dts is not None:
+            return self
+        dts = (0.01, 0.005, 0.0025) if system.coulomb else (0.02, 0.01, 0.005)
+        return self.replace(eval_dts=dts)
 
     @property
     def lattice_dt(self) -> float:
@@ -120,7 +133,7 @@ class Config:
                     "init_width", "sample_every", "max_eval_time", "time_budget")
         for name in positive:
             value = getattr(self, name)
-            if not isinstance(value, (int, float)) or not value > 0:
+            if not isinstance(value, (int, float)) or not 0 < value < float("inf"):
                 raise FkdriftError(f"Config.{name} must be a positive number, got {value!r}")
         for name in ("burn_in_time", "target_error", "grad_clip", "coulomb_refinement"):
             value = getattr(self, name)
@@ -146,6 +159,8 @@ class Config:
 
     def _validate_eval_dts(self) -> None:
         dts = self.eval_dts
+        if dts is None:
+            return
         if len(dts) < 2 or any(not isinstance(x, (int, float)) or not x > 0 for x in dts):
             raise FkdriftError(
                 f"Config.eval_dts needs two or more positive time steps, got {dts!r}"

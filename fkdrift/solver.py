@@ -68,7 +68,11 @@ def solve(
         progress: optional receiver of progress reports.
     """
     system = resolve_system(system)
-    config = Config() if config is None else config.validated()
+    if config is None:
+        config = Config()
+    if not isinstance(config, Config):
+        raise FkdriftError(f"config must be a fkdrift.Config, got {type(config).__name__}")
+    config = config.for_system(system)
     if not isinstance(seed, int) or seed < 0:
         raise FkdriftError(f"seed must be a non-negative integer, got {seed!r}")
     key_init, key_walkers, key_train, key_eval = jax.random.split(jax.random.PRNGKey(seed), 4)

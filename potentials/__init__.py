@@ -37,8 +37,8 @@ def get(name: str, **kwargs) -> System:
         )
     try:
         return BUILTINS[name](**kwargs)
-    except TypeError as exc:
-        raise FkdriftError(f"potential '{name}' does not take these options: {exc}") from exc
+    except (TypeError, ValueError) as exc:
+        raise FkdriftError(f"bad options for potential '{name}': {exc}") from exc
 
 
 __all__ = ["BUILTINS", "get", "h2", "harmonic", "helium", "hydrogen", "names", "trapped_bosons"]

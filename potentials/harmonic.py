@@ -22,6 +22,8 @@ def harmonic(
     Exact: E0 = particles · Σ_i ω_i/2; the density along axis i is Gaussian with variance
     1/(2ω_i).
     """
+    if not isinstance(dim, int) or dim < 1:
+        raise FkdriftError(f"harmonic needs a positive integer dim, got {dim!r}")
     w = np.full(dim, float(omega)) if omegas is None else np.asarray(omegas, float)
     if w.shape != (dim,) or not np.all(w > 0):
         raise FkdriftError(f"harmonic needs {dim} positive frequencies, got {w.tolist()}")
