@@ -13,11 +13,11 @@ class Config:
     """Settings of one fkdrift run. Every field has a default; times are in units ħ/E_h.
 
     Training (DESIGN §2.1):
-        train_steps: optimiser updates (Adam). Default 600.
+        train_steps: optimiser updates (Adam). Default 2000.
         batch: walkers carried between updates. Default 512.
         window: Euler–Maruyama steps per update (back-propagated). Default 40.
         dt: training time step. Default 0.01.
-        learning_rate: initial Adam step. Default 1e-3.
+        learning_rate: initial Adam step. Default 1e-2.
         final_learning_rate: learning rate reached at the last update (exponential decay).
             Default 1e-5.
         grad_clip: global-norm gradient clip (0 disables). Default 1.0.
@@ -52,11 +52,11 @@ class Config:
         density_bins: bins of the stored density histograms. Default 80.
     """
 
-    train_steps: int = 600
+    train_steps: int = 2000
     batch: int = 512
     window: int = 40
     dt: float = 0.01
-    learning_rate: float = 1e-3
+    learning_rate: float = 1e-2
     final_learning_rate: float = 1e-5
     grad_clip: float = 1.0
     train_richardson: str = "auto"

@@ -158,7 +158,7 @@ def make_train_step(
             "loss": loss,
             "energy": energy,
             "energy_spread": spread,
-            "grad_norm": optax.global_norm(grads),
+            "grad_norm": optax.tree.norm(grads),
         }
         return new_state, metrics
 

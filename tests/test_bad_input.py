@@ -1,0 +1,403 @@
+"""Bad input: one-line `error:` on stderr, non-zero exit, no traceback (unless --debug), no
+output file, and no training; the Python API raises `fkdrift.FkdriftError` for the same."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import fkdrift
+import potentials
+from fkdrift import Config, FkdriftError, System
+from fkdrift import solver as solver_module
+from fkdrift.cli import main
+from fkdrift.user_potential import load_potential
+
+FAST = Config(train_steps=30, batch=64, window=10, eval_walkers=128, eval_time=1.0,
+              burn_in_time=0.5)
+FAST_SET = [arg for key in ("train_steps", "batch", "window", "eval_walkers", "eval_time",
+                            "burn_in_time")
+            for arg in ("--set", f"{key}={getattr(FAST, key)}")]
+
+_SCRIPT = shutil.which("fkdrift", path=str(Path(sys.executable).parent)) or shutil.which(
+    "fkdrift")
+FKDRIFT = [_SCRIPT] if _SCRIPT else [sys.executable, "-c",
+                                     "from fkdrift.cli import main; main()"]
+
+# Potentials a user might get wrong; written to pots.py for the CLI, exec'd for the API.
+BAD_POTENTIALS = '''\
+import jax.numpy as jnp
+import numpy as np
+
+
+def good(r):
+    return 0.5 * jnp.sum(r ** 2)
+
+
+def returns_r(r):
+    return r
+
+
+def returns_row(r):
+    return jnp.sum(r ** 2, axis=-1)
+
+
+def returns_nothing(r):
+    jnp.sum(r ** 2)
+
+
+def log_negative(r):
+    return jnp.log(-1.0) + jnp.sum(r ** 2)
+
+
+def divide_by_zero(r):
+    return jnp.sum(r ** 2) + 1 / 0
+
+
+def divide_by_float_zero(r):
+    return jnp.sum(r ** 2) / 0.0
+
+
+def sqrt_coordinate(r):
+    return jnp.sqrt(r[0, 0]) + jnp.sum(r ** 2)
+
+
+def python_float(r):
+    return float(r[0, 0]) ** 2
+
+
+def numpy_conversion(r):
+    return np.sum(np.asarray(r) ** 2)
+
+
+def python_if(r):
+    if r[0, 0] > 0:
+        return jnp.sum(r ** 2)
+    return 2 * jnp.sum(r ** 2)
+
+
+def raises(r):
+    raise ValueError("my potential is broken")
+
+
+NOT_A_FUNCTION = 3.0
+'''
+
+# name -> fragment expected in the error message
+BAD_POTENTIAL_MESSAGES = {
+    "returns_r": "scalar",
+    "returns_row": "scalar",
+    "returns_nothing": "scalar",
+    "log_negative": "not finite",
+    "divide_by_zero": "ZeroDivisionError",
+    "divide_by_float_zero": "not finite",
+    "sqrt_coordinate": "not finite",
+    "python_float": "JAX-traceable",
+    "numpy_conversion": "JAX-traceable",
+    "python_if": "JAX-traceable",
+    "raises": "my potential is broken",
+}
+
+
+@pytest.fixture
+def pots(tmp_path) -> Path:
+    path = tmp_path / "pots.py"
+    path.write_text(BAD_POTENTIALS)
+    return path
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    """Fail loudly (and record it) if a run gets as far as training."""
+    calls = []
+
+    def train(*args, **kwargs):
+        calls.append(1)
+        raise RuntimeError("training started")
+
+    monkeypatch.setattr(solver_module, "train", train)
+    yield calls
+    assert not calls, "bad input was not caught before training"
+
+
+def api_potential(name: str):
+    namespace: dict = {}
+    exec(BAD_POTENTIALS, namespace)  # noqa: S102 - the test's own source
+    return namespace[name]
+
+
+def run_in_process(args: list[str], capsys) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    captured = capsys.readouterr()
+    return exc.value.code, captured.out, captured.err
+
+
+def assert_one_line_error(code, out: str, err: str, fragment: str | None = None) -> None:
+    assert code not in (0, None), f"exit code {code}"
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, f"expected one line on stderr, got:\n{err}"
+    assert lines[0].startswith("error:"), lines[0]
+    assert "Traceback" not in out + err
+    if fragment is not None:
+        assert fragment in lines[0], lines[0]
+
+
+def assert_no_output(out_dir: Path) -> None:
+    if out_dir.exists():
+        leftovers = [p.name for p in out_dir.rglob("*") if p.is_file()]
+        assert not leftovers, f"files written: {leftovers}"
+
+
+# --------------------------------------------------------------------------- CLI, in process
+
+
+def write_input_files(tmp: Path) -> None:
+    """The broken files the CLI cases refer to (pots.py comes from the `pots` fixture)."""
+    (tmp / "syntax.py").write_text("def V(r):\n    return r **\n")
+    (tmp / "imports.py").write_text(
+        "import not_a_module_fkdrift_test\n\n\ndef V(r):\n    return 0.0\n")
+    (tmp / "file.txt").write_text("not a folder")
+
+
+def cli_cases(tmp: Path, pots: Path) -> dict[str, tuple[list[str], str | None]]:
+    syntax, missing_import, blocker = tmp / "syntax.py", tmp / "imports.py", tmp / "file.txt"
+    cases: dict[str, tuple[list[str], str | None]] = {
+        "unknown_name": (["--potential", "no_such_system"], "harmonic, helium, hydrogen"),
+        "missing_file": (["--potential", f"{tmp / 'missing.py'}:V"], "does not exist"),
+        "syntax_error": (["--potential", f"{syntax}:V"], "SyntaxError"),
+        "import_error": (["--potential", f"{missing_import}:V"], "not_a_module_fkdrift_test"),
+        "no_such_function": (["--potential", f"{pots}:nope"], "no function 'nope'"),
+        "not_a_function": (["--potential", f"{pots}:NOT_A_FUNCTION"], "NOT_A_FUNCTION"),
+        "py_without_function": (["--potential", str(pots)], "file.py:function"),
+        "set_dt_zero": (["--potential", "harmonic", "--set", "dt=0"], "dt"),
+        "set_dt_negative": (["--potential", "harmonic", "--set", "dt=-0.01"], "dt"),
+        "set_batch_zero": (["--potential", "harmonic", "--set", "batch=0"], "batch"),
+        "set_batch_negative": (["--potential", "harmonic", "--set", "batch=-64"], "batch"),
+        "set_batch_float": (["--potential", "harmonic", "--set", "batch=1.5"], "batch"),
+        "set_steps_zero": (["--potential", "harmonic", "--set", "train_steps=0"],
+                           "train_steps"),
+        "set_steps_negative": (["--potential", "harmonic", "--set", "train_steps=-5"],
+                               "train_steps"),
+        "set_steps_text": (["--potential", "harmonic", "--set", "train_steps=many"],
+                           "train_steps"),
+        "set_unknown_field": (["--potential", "harmonic", "--set", "trainsteps=5"],
+                              "trainsteps"),
+        "set_without_value": (["--potential", "harmonic", "--set", "batch"], "KEY=VALUE"),
+        "set_eval_dts": (["--potential", "harmonic", "--set", "eval_dts=(0.015,0.01)"],
+                         "eval_dts"),
+        "target_error_negative": (["--potential", "harmonic", "--target-error", "-1"],
+                                  "target_error"),
+        "option_unknown": (["--potential", "harmonic", "-o", "colour=red"], "colour"),
+        "option_bad_value": (["--potential", "harmonic", "-o", "omega=-1"], None),
+        "option_user_unknown": (["--potential", f"{pots}:good", "-o", "colour=red"], None),
+        "dim_zero": (["--potential", "harmonic", "--dim", "0"], "dim"),
+        "dim_negative": (["--potential", "harmonic", "--dim", "-1"], None),
+        "particles_negative": (["--potential", f"{pots}:good", "--particles", "-2"],
+                               "particles"),
+        "seed_negative": (["--potential", "harmonic", "--seed", "-1"], "seed"),
+        "out_file_as_folder": (["--potential", "harmonic", "--out", str(blocker / "x.h5")],
+                               "cannot write"),
+        "out_is_directory": (["--potential", "harmonic", "--out", str(tmp)], "directory"),
+    }
+    for name, fragment in BAD_POTENTIAL_MESSAGES.items():
+        cases[f"potential_{name}"] = (["--potential", f"{pots}:{name}", "--dim", "2"], fragment)
+    return cases
+
+
+CLI_CASE_NAMES = sorted(cli_cases(Path("/nonexistent"), Path("/nonexistent/pots.py")))
+
+
+@pytest.mark.parametrize("case", CLI_CASE_NAMES)
+def test_cli_bad_input_one_line_error(case, tmp_path, pots, capsys, no_training):
+    write_input_files(tmp_path)
+    args, fragment = cli_cases(tmp_path, pots)[case]
+    out_dir = tmp_path / "out"
+    if "--out" not in args:
+        args = [*args, "--out", str(out_dir / "x.h5")]
+    code, out, err = run_in_process(["solve", *FAST_SET, *args], capsys)  # case's --set wins
+    assert_one_line_error(code, out, err, fragment)
+    assert_no_output(out_dir)
+    assert not list(tmp_path.glob("*.h5")) and not list(tmp_path.rglob("*.tmp"))
+
+
+def test_cli_fkdrift_errors_exit_2(tmp_path, capsys):
+    code, _, err = run_in_process(["solve", "--potential", "nope",
+                                   "--out", str(tmp_path / "x.h5")], capsys)
+    assert code == 2 and err.startswith("error: unknown potential 'nope'")
+
+
+def test_cli_debug_raises_the_exception(tmp_path, pots):
+    with pytest.raises(FkdriftError, match="scalar"):
+        main(["--debug", "solve", "--potential", f"{pots}:returns_r", "--dim", "2",
+              "--out", str(tmp_path / "x.h5"), *FAST_SET])
+    assert not (tmp_path / "x.h5").exists()
+
+
+def test_cli_show_bad_files(tmp_path, capsys):
+    text = tmp_path / "notes.txt"
+    text.write_text("hello\n")
+    for target, fragment in [(tmp_path / "none.h5", "no result file"),
+                             (text, "cannot read"), (tmp_path, None)]:
+        code, out, err = run_in_process(["show", str(target)], capsys)
+        assert_one_line_error(code, out, err, fragment)
+
+
+@pytest.mark.parametrize("option", ["--particles", "--dim"])
+def test_cli_user_potential_zero_shape_rejected(option, tmp_path, pots, capsys, no_training):
+    code, out, err = run_in_process(
+        ["solve", *FAST_SET, "--potential", f"{pots}:good", option, "0",
+         "--out", str(tmp_path / "x.h5")], capsys)
+    no_training.clear()  # while the bug lasts the run trains; the assertion below reports it
+    assert_one_line_error(code, out, err, option.lstrip("-"))
+
+
+@pytest.mark.parametrize("args", [["solve"], ["solve", "--potential", "harmonic", "--dim", "x"],
+                                  ["solve", "--potential", "harmonic", "--bogus"]], ids=str)
+def test_cli_usage_errors_one_line(args, capsys):
+    code, out, err = run_in_process(args, capsys)
+    assert_one_line_error(code, out, err)
+
+
+# --------------------------------------------------------------------------- CLI, subprocess
+
+
+def fkdrift_cli(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([*FKDRIFT, *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=timeout, encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["unknown_name", "potential_returns_r", "set_batch_zero", "out_file_as_folder"],
+)
+def test_cli_bad_input_real_process(case, tmp_path, pots):
+    write_input_files(tmp_path)
+    args, fragment = cli_cases(tmp_path, pots)[case]
+    if "--out" not in args:
+        args = [*args, "--out", "out/x.h5"]
+    proc = fkdrift_cli("solve", *FAST_SET, *args, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert_one_line_error(proc.returncode, proc.stdout, proc.stderr, fragment)
+    assert proc.stdout == ""
+    assert_no_output(tmp_path / "out")
+    assert not list(tmp_path.glob("*.h5"))
+
+
+def test_cli_debug_shows_traceback(tmp_path):
+    proc = fkdrift_cli("--debug", "solve", "--potential", "no_such_system",
+                       "--out", "x.h5", cwd=tmp_path)
+    assert proc.returncode != 0
+    assert "Traceback" in proc.stderr and "FkdriftError" in proc.stderr
+    assert not (tmp_path / "x.h5").exists()
+
+
+@pytest.mark.parametrize("target", ["file_as_folder", "directory"])
+def test_cli_unwritable_output_fails_before_training(tmp_path, target):
+    """Default Config (600 training steps, minutes of work): the path check must come first."""
+    (tmp_path / "file.txt").write_text("x")
+    (tmp_path / "adir").mkdir()
+    out = "file.txt/x.h5" if target == "file_as_folder" else "adir"
+    start = time.perf_counter()
+    proc = fkdrift_cli("solve", "--potential", "harmonic", "--out", out, cwd=tmp_path,
+                       timeout=90)
+    elapsed = time.perf_counter() - start
+    assert_one_line_error(proc.returncode, proc.stdout, proc.stderr)
+    assert elapsed < 30, f"took {elapsed:.1f} s: was the output path checked before training?"
+    assert (tmp_path / "file.txt").read_text() == "x"
+    assert list((tmp_path / "adir").iterdir()) == []
+    assert not list(tmp_path.rglob("*.h5")) and not list(tmp_path.rglob("*.tmp"))
+    assert not (tmp_path / "results").exists()
+
+
+# --------------------------------------------------------------------------- Python API
+
+
+@pytest.mark.parametrize("name", sorted(BAD_POTENTIAL_MESSAGES))
+def test_api_bad_potential_raises_before_training(name, no_training):
+    system = System(potential=api_potential(name), particles=1, dim=2, name=f"bad_{name}")
+    with pytest.raises(FkdriftError, match=BAD_POTENTIAL_MESSAGES[name]) as exc:
+        fkdrift.solve(system, seed=0, config=FAST)
+    assert "\n" not in str(exc.value)
+    assert f"bad_{name}" in str(exc.value)
+
+
+def test_api_good_potential_passes_the_check():
+    system = System(potential=api_potential("good"), particles=2, dim=2)
+    system.check_potential(jnp.asarray(np.random.default_rng(0).normal(size=(8, 2, 2))))
+
+
+def test_api_unknown_builtin_name():
+    with pytest.raises(FkdriftError, match="unknown potential 'nope'.*harmonic.*hydrogen"):
+        fkdrift.solve("nope", config=FAST)
+
+
+@pytest.mark.parametrize("system", [None, 3, object()], ids=["None", "int", "object"])
+def test_api_solve_needs_a_system(system):
+    with pytest.raises(FkdriftError, match="System"):
+        fkdrift.solve(system, config=FAST)
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "0"])
+def test_api_bad_seed(seed, no_training):
+    with pytest.raises(FkdriftError, match="seed"):
+        fkdrift.solve("harmonic", seed=seed, config=FAST)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("dt", 0.0), ("dt", -0.01), ("batch", 0), ("batch", -8), ("train_steps", 0),
+     ("train_steps", -30)],
+)
+def test_api_bad_config(field, value):
+    with pytest.raises(FkdriftError, match=field):
+        Config(**{field: value})
+    with pytest.raises(FkdriftError, match=field):
+        FAST.replace(**{field: value})
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"dim": 0}, {"dim": -2}, {"dim": 1.5}, {"particles": 0}, {"particles": True},
+     {"statistics": "fermions"}, {"potential": "V"},
+     {"dim": 2, "nuclei": [[0.0, 0.0, 0.0]], "nuclear_charges": [1.0]},
+     {"dim": 1, "particle_charge": -1.0}],
+    ids=str,
+)
+def test_api_bad_system(kwargs):
+    kwargs = {"potential": api_potential("good"), **kwargs}
+    with pytest.raises(FkdriftError):
+        System(**kwargs)
+
+
+def test_api_load_potential_file_errors(tmp_path, pots):
+    syntax = tmp_path / "syntax.py"
+    syntax.write_text("def V(r)\n    return 0\n")
+    with pytest.raises(FkdriftError, match="does not exist"):
+        load_potential(f"{tmp_path / 'missing.py'}:V")
+    with pytest.raises(FkdriftError, match="cannot import.*SyntaxError"):
+        load_potential(f"{syntax}:V")
+    with pytest.raises(FkdriftError, match="no function 'nope'"):
+        load_potential(f"{pots}:nope")
+    with pytest.raises(FkdriftError):
+        load_potential(str(pots))
+    assert load_potential(f"{pots}:good")(jnp.ones((1, 2))) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("kwargs", [{"colour": "red"}, {"dim": 0}, {"omega": -1.0}], ids=str)
+def test_api_bad_builtin_options(kwargs):
+    with pytest.raises(FkdriftError):
+        potentials.get("harmonic", **kwargs)
+
+
+@pytest.mark.parametrize("kwargs", [{"dim": -1}, {"omega": "abc"}], ids=str)
+def test_api_bad_builtin_option_values(kwargs):
+    with pytest.raises(FkdriftError):
+        potentials.get("harmonic", **kwargs)

@@ -1,0 +1,147 @@
+"""Command line end to end (subprocess): `fkdrift solve`, `list`, `show`, user potentials."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import jax.numpy as jnp
+import pytest
+
+import fkdrift
+import potentials
+
+FAST_SETTINGS = {"train_steps": 30, "batch": 64, "window": 10, "eval_walkers": 128,
+                 "eval_time": 1.0, "burn_in_time": 0.5}
+SET_ARGS = [arg for key, value in FAST_SETTINGS.items() for arg in ("--set", f"{key}={value}")]
+
+_SCRIPT = shutil.which("fkdrift", path=str(Path(sys.executable).parent)) or shutil.which(
+    "fkdrift")
+FKDRIFT = [_SCRIPT] if _SCRIPT else [sys.executable, "-c",
+                                     "from fkdrift.cli import main; main()"]
+
+USER_POTENTIAL = '''\
+import jax.numpy as jnp
+
+
+def V(r):
+    """Isotropic 2D oscillator written by a user: E0 = 1."""
+    return 0.5 * jnp.sum(r ** 2)
+'''
+
+
+def fkdrift_cli(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([*FKDRIFT, *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=timeout, encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def harmonic_run(tmp_path_factory):
+    cwd = tmp_path_factory.mktemp("cli_harmonic")
+    proc = fkdrift_cli("solve", "--potential", "harmonic", "--out", "tmp/x.h5", "--seed", "0",
+                       *SET_ARGS, cwd=cwd)
+    return proc, cwd / "tmp" / "x.h5"
+
+
+@pytest.fixture(scope="module")
+def user_run(tmp_path_factory):
+    cwd = tmp_path_factory.mktemp("cli_user")
+    (cwd / "wells.py").write_text(USER_POTENTIAL)
+    proc = fkdrift_cli("solve", "--potential", "wells.py:V", "--dim", "2", "--seed", "3",
+                       "-o", "exact_energy=1.0", "--out", "user.h5", *SET_ARGS, cwd=cwd)
+    return proc, cwd / "user.h5", cwd
+
+
+def test_solve_exits_zero(harmonic_run):
+    proc, _ = harmonic_run
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert not any(line.startswith("error:") for line in proc.stderr.splitlines())
+
+
+def test_solve_prints_summary(harmonic_run):
+    proc, path = harmonic_run
+    out = proc.stdout
+    assert "harmonic: E0 =" in out
+    assert "±" in out
+    assert "exact 0.500000" in out
+    assert "σ" in out
+    assert "per dt:" in out
+    assert str(Path("tmp") / "x.h5") in out  # "wrote PATH"
+
+
+def test_solve_writes_loadable_file(harmonic_run):
+    proc, path = harmonic_run
+    assert path.is_file()
+    assert not list(path.parent.glob("*.tmp"))
+    result = fkdrift.load(path)
+    assert result.system.name == "harmonic" and result.exact_energy == 0.5
+    for key, value in FAST_SETTINGS.items():
+        assert getattr(result.config, key) == value, key
+    assert result.info["seed"] == 0
+    assert f"E0 = {result.energy:.6f}" in proc.stdout
+
+
+def test_list_shows_builtins(tmp_path):
+    proc = fkdrift_cli("list", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    lines = {line.split()[0]: line for line in proc.stdout.splitlines() if line.strip()}
+    assert "harmonic" in lines and "hydrogen" in lines
+    assert "E0 = 0.5" in lines["harmonic"]
+    assert "E0 = -0.5" in lines["hydrogen"]
+    assert set(lines) == set(potentials.names())
+
+
+def test_show_prints_summary(harmonic_run, tmp_path):
+    proc, path = harmonic_run
+    shown = fkdrift_cli("show", str(path), cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    summary = fkdrift.load(path).summary()
+    assert summary in shown.stdout
+    assert "E0 =" in shown.stdout and "exact" in shown.stdout and "σ" in shown.stdout
+    assert "config:" in shown.stdout and "'train_steps': 30" in shown.stdout
+
+
+def test_user_potential_file_solves(user_run):
+    proc, path, _ = user_run
+    assert proc.returncode == 0, proc.stderr
+    assert "wells_V: E0 =" in proc.stdout
+    assert "exact 1.000000" in proc.stdout and "σ" in proc.stdout
+    assert path.is_file()
+
+
+def test_user_potential_result_records_source(user_run):
+    _, path, cwd = user_run
+    result = fkdrift.load(path)
+    assert result.system.name == "wells_V"
+    assert result.system.shape == (1, 2)
+    assert result.samples.shape[1:] == (1, 2)
+    assert result.exact_energy == 1.0
+    source = result.system.source["file"]
+    assert source.endswith("wells.py:V")
+    assert Path(source.rpartition(":")[0]).resolve() == (cwd / "wells.py").resolve()
+    assert float(result.system.potential(jnp.array([[1.0, 1.0]]))) == pytest.approx(1.0)
+
+
+def test_show_user_result_even_without_the_file(user_run, tmp_path):
+    _, path, cwd = user_run
+    moved = tmp_path / "elsewhere.py"
+    shutil.move(cwd / "wells.py", moved)
+    try:
+        shown = fkdrift_cli("show", str(path), cwd=tmp_path)
+        assert shown.returncode == 0, shown.stderr
+        assert "wells_V: E0 =" in shown.stdout
+        result = fkdrift.load(path)
+        assert result.drift(jnp.zeros((1, 2))).shape == (1, 2)
+    finally:
+        shutil.move(moved, cwd / "wells.py")
+
+
+def test_show_missing_file_is_one_line_error(tmp_path):
+    proc = fkdrift_cli("show", "nothing.h5", cwd=tmp_path)
+    assert proc.returncode != 0
+    assert proc.stderr.strip().splitlines() == [proc.stderr.strip()]
+    assert proc.stderr.startswith("error:") and "nothing.h5" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -1,0 +1,151 @@
+"""`fkdrift.Config`: defaults, validation (FkdriftError naming the field), replace, dicts."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+
+import pytest
+
+import fkdrift
+from fkdrift import Config, FkdriftError
+
+FIELDS = [f.name for f in dataclasses.fields(Config)]
+
+
+def test_defaults_are_valid_and_documented():
+    config = Config()
+    assert config.validated() is config
+    for name in FIELDS:
+        assert name in Config.__doc__, f"Config.{name} is not documented in the docstring"
+    assert config.eval_dts is None  # chosen per system
+    import potentials
+
+    resolved = config.for_system(potentials.harmonic())
+    assert resolved.eval_dts == (0.02, 0.01, 0.005)
+    assert resolved.lattice_dt == min(resolved.eval_dts)
+    assert config.for_system(potentials.hydrogen()).eval_dts == (0.01, 0.005, 0.0025)
+    assert all(resolved.substeps(dt) * resolved.lattice_dt == pytest.approx(dt)
+               for dt in resolved.eval_dts)
+
+
+def test_config_is_exported_and_frozen():
+    assert fkdrift.Config is Config
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        Config().train_steps = 3  # type: ignore[misc]
+
+
+BAD_VALUES = [
+    ("train_steps", 0), ("train_steps", -1), ("train_steps", 1.5), ("train_steps", "10"),
+    ("train_steps", True),
+    ("batch", 0), ("batch", -64), ("batch", 2.0),
+    ("window", 0), ("width", 0), ("eval_walkers", 0), ("density_bins", 0),
+    ("depth", -1), ("depth", 1.0),
+    ("dt", 0.0), ("dt", -0.01), ("dt", float("nan")), ("dt", "0.01"),
+    ("learning_rate", 0.0), ("final_learning_rate", -1e-5),
+    ("eval_time", 0.0), ("chunk_time", 0.0), ("init_width", 0.0), ("sample_every", 0.0),
+    ("max_eval_time", -1.0), ("time_budget", 0.0),
+    ("burn_in_time", -0.1), ("target_error", -1e-3), ("grad_clip", -1.0),
+    ("network_dtype", "float16"),
+]
+
+
+@pytest.mark.parametrize(("name", "value"), BAD_VALUES, ids=lambda v: repr(v))
+def test_invalid_field_raises_fkdrift_error_naming_the_field(name, value):
+    with pytest.raises(FkdriftError, match=rf"\b{name}\b"):
+        Config(**{name: value})
+    with pytest.raises(FkdriftError, match=rf"\b{name}\b"):
+        Config().replace(**{name: value})
+
+
+def test_error_message_is_one_line():
+    with pytest.raises(FkdriftError) as exc:
+        Config(batch=0)
+    assert "\n" not in str(exc.value)
+
+
+def test_zero_is_allowed_where_documented():
+    config = Config(burn_in_time=0.0, target_error=0.0, grad_clip=0.0, depth=0)
+    assert config.depth == 0
+
+
+@pytest.mark.parametrize(
+    "dts",
+    [(0.015, 0.01), (0.02, 0.01, 0.0075), (0.03, 0.02)],
+    ids=str,
+)
+def test_eval_dts_not_integer_multiples_rejected(dts):
+    with pytest.raises(FkdriftError, match="eval_dts.*integer multiple"):
+        Config(eval_dts=dts)
+
+
+@pytest.mark.parametrize(
+    "dts",
+    [(0.01,), (), (0.02, 0.01, 0.01), (0.02, 0.0), (0.02, -0.01)],
+    ids=str,
+)
+def test_eval_dts_need_two_distinct_positive_steps(dts):
+    with pytest.raises(FkdriftError, match="eval_dts"):
+        Config(eval_dts=dts)
+
+
+def test_eval_dts_accepts_lists_and_integer_multiples():
+    config = Config(eval_dts=[0.1, 0.025, 0.05])
+    assert config.eval_dts == (0.1, 0.025, 0.05)
+    assert config.lattice_dt == 0.025
+    assert [config.substeps(dt) for dt in config.eval_dts] == [4, 1, 2]
+
+
+def test_chunk_time_must_be_whole_number_of_every_eval_step():
+    with pytest.raises(FkdriftError, match="chunk_time"):
+        Config(chunk_time=0.25, eval_dts=(0.02, 0.01))  # 0.25 / 0.02 = 12.5
+    assert Config(chunk_time=0.3, eval_dts=(0.02, 0.01)).chunk_time == 0.3
+
+
+def test_replace_changes_fields_and_keeps_original():
+    base = Config()
+    changed = base.replace(train_steps=30, batch=64, eval_dts=(0.02, 0.01))
+    assert (changed.train_steps, changed.batch, changed.eval_dts) == (30, 64, (0.02, 0.01))
+    assert base.train_steps == Config().train_steps
+
+
+def test_replace_unknown_field_rejected():
+    with pytest.raises(FkdriftError, match="unknown Config field.*train_step"):
+        Config().replace(train_step=10)
+    with pytest.raises(FkdriftError, match="bogus"):
+        Config().replace(bogus=1, batch=8)
+
+
+def test_replace_validates():
+    with pytest.raises(FkdriftError, match="batch"):
+        Config().replace(batch=-1)
+
+
+def test_to_dict_from_dict_round_trip():
+    config = Config(train_steps=30, batch=64, window=10, eval_walkers=128, eval_time=1.0,
+                    burn_in_time=0.5, eval_dts=(0.1, 0.05, 0.025), network_dtype="float64")
+    values = config.to_dict()
+    assert set(values) == set(FIELDS)
+    assert Config.from_dict(values) == config
+    # through JSON (as in the HDF5 `config` attribute): tuples come back as lists
+    again = Config.from_dict(json.loads(json.dumps(values)))
+    assert again == config
+    assert isinstance(again.eval_dts, tuple)
+
+
+def test_from_dict_ignores_unknown_keys_and_validates():
+    assert Config.from_dict({"batch": 32, "not_a_field": 1}).batch == 32
+    with pytest.raises(FkdriftError, match="batch"):
+        Config.from_dict({"batch": 0})
+
+
+def test_eval_dts_scalar_rejected_with_fkdrift_error():
+    with pytest.raises(FkdriftError, match="eval_dts"):
+        Config(eval_dts=0.01)
+
+
+@pytest.mark.parametrize("name", ["dt", "eval_time"])
+def test_infinite_values_rejected(name):
+    with pytest.raises(FkdriftError, match=name):
+        Config(**{name: math.inf})

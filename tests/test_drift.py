@@ -1,0 +1,190 @@
+"""Drift networks: shapes, initial drifts, permutation equivariance, Kato cusps."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import potentials
+from fkdrift import Config, System
+from fkdrift.drift import (
+    CuspDrift,
+    MLPDrift,
+    PairDrift,
+    count_parameters,
+    init_drift_params,
+    make_drift_model,
+)
+
+SMALL = Config(width=16, depth=2)
+SMALL64 = Config(width=16, depth=2, network_dtype="float64")
+
+
+def quartic(r):
+    return jnp.sum(r**4)
+
+
+def build(system, config=SMALL, seed=0):
+    """(model, params, apply) with init and apply compiled (eager flax is slow to start)."""
+    model = make_drift_model(system, config)
+    params = jax.jit(lambda key: init_drift_params(model, key, system))(jax.random.key(seed))
+    return model, params, jax.jit(model.apply)
+
+
+def randomise(params, seed=1, scale=0.3):
+    """Perturb every parameter (including the zero-initialised output layer)."""
+    rng = np.random.default_rng(seed)  # NumPy: eager jax.random would compile per shape
+    return jax.tree_util.tree_map(
+        lambda p: jnp.asarray(np.asarray(p) + scale * rng.normal(size=p.shape), p.dtype), params
+    )
+
+
+SYSTEMS = {
+    "quartic-1p-1d": (System(quartic, particles=1, dim=1), MLPDrift),
+    "harmonic-2p-3d": (potentials.harmonic(dim=3, particles=2), MLPDrift),
+    "bosons-3p-2d": (potentials.trapped_bosons(particles=3), PairDrift),
+    "hydrogen": (potentials.hydrogen(), CuspDrift),
+    "helium": (potentials.helium(), CuspDrift),
+    "h2": (potentials.h2(), CuspDrift),
+}
+
+
+@pytest.mark.parametrize("name", list(SYSTEMS))
+def test_model_type_and_output_shapes(name):
+    system, cls = SYSTEMS[name]
+    model, params, apply = build(system)
+    assert type(model) is cls
+    if cls is CuspDrift:
+        expected = PairDrift if system.statistics == "bosons" else MLPDrift
+        assert type(model.smooth) is expected
+        assert model.smooth.confinement == 0.0  # the cusps confine
+    else:
+        assert model.confinement == 1.0
+    assert count_parameters(params) > 0
+    r = jnp.asarray(np.random.default_rng(2).normal(size=(5, system.particles, system.dim)))
+    v = apply(params, r)
+    assert v.shape == r.shape
+    assert v.dtype == jnp.float64  # walkers stay double even with a float32 network
+    assert bool(jnp.all(jnp.isfinite(v)))
+    # extra leading axes (chains × walkers) are mapped over
+    r2 = jnp.stack([r, 2 * r])
+    v2 = apply(params, r2)
+    assert v2.shape == r2.shape
+    np.testing.assert_allclose(np.asarray(v2[0]), np.asarray(v), rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize(
+    ("shape", "dtype"), [((1, 1), "float32"), ((2, 3), "float64")],
+    ids=["1p-1d-float32", "2p-3d-float64"],
+)
+def test_mlp_drift_starts_as_minus_r(shape, dtype):
+    system = System(quartic, particles=shape[0], dim=shape[1])
+    _, params, apply = build(system, Config(width=16, depth=2, network_dtype=dtype))
+    r = jnp.asarray(3.0 * np.random.default_rng(3).normal(size=(8, *shape)))
+    np.testing.assert_array_equal(np.asarray(apply(params, r)), -np.asarray(r))
+
+
+@pytest.mark.parametrize("particles", [2, 4])
+def test_pair_drift_is_permutation_equivariant(particles):
+    system = potentials.trapped_bosons(particles=particles)
+    model, params, apply = build(system, SMALL64)
+    params = randomise(params)
+    r = jnp.asarray(np.random.default_rng(4).normal(size=(6, particles, 2)))
+    v = np.asarray(apply(params, r))
+    assert np.abs(v + np.asarray(r)).max() > 1e-2  # the network part is switched on
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        perm = rng.permutation(particles)
+        while np.array_equal(perm, np.arange(particles)):
+            perm = rng.permutation(particles)
+        v_perm = np.asarray(apply(params, r[:, perm]))
+        np.testing.assert_allclose(v_perm, v[:, perm], rtol=1e-12, atol=1e-12)
+
+
+def test_mlp_drift_is_not_equivariant():
+    """Control for the test above: the distinguishable-particle network is not."""
+    system = potentials.harmonic(dim=2, particles=2)
+    model, params, apply = build(system, SMALL64)
+    params = randomise(params)
+    r = jnp.asarray(np.random.default_rng(4).normal(size=(6, 2, 2)))
+    v = np.asarray(apply(params, r))
+    v_perm = np.asarray(apply(params, r[:, ::-1]))
+    assert not np.allclose(v_perm, v[:, ::-1], atol=1e-3)
+
+
+def pade(diff, a, b):
+    """a r̂ / (1 + b r)² for diff: (..., dim)."""
+    d = np.linalg.norm(diff, axis=-1, keepdims=True)
+    return a * diff / (d * (1 + b * d) ** 2)
+
+
+@pytest.mark.parametrize("Z", [1.0, 2.0])
+def test_hydrogen_cusp_drift_at_init(Z):
+    """v = −Z r̂ / (1 + b r)², b the initial nuclear range: Kato's cusp 2μ q Z/(d−1) = −Z
+    at the nucleus (μ = 1, d = 3) and a smooth network that starts at zero."""
+    system = potentials.hydrogen(Z=Z)
+    model, params, apply = build(system)
+    b = model.nuclear_range
+    assert b > 0
+    scales = np.array([0.01, 1.0, 10.0])[np.arange(50) % 3, None, None]  # near, mid, far
+    r = jnp.asarray(np.random.default_rng(5).normal(size=(50, 1, 3)) * scales)
+    v = np.asarray(apply(params, r))
+    expected = pade(np.asarray(r), -Z, b)
+    np.testing.assert_allclose(v, expected, rtol=1e-6, atol=0)
+    dist = np.linalg.norm(np.asarray(r), axis=-1)
+    radial = np.sum(v * np.asarray(r), axis=-1) / dist
+    np.testing.assert_allclose(radial, -Z / (1 + b * dist) ** 2, rtol=1e-6)
+    # radially inward: no tangential component
+    np.testing.assert_allclose(np.linalg.norm(v, axis=-1), np.abs(radial), rtol=1e-10)
+    # at contact the drift is exactly the cusp, −Z r̂
+    tiny = jnp.array([[[1e-9, 0.0, 0.0]]])
+    np.testing.assert_allclose(np.asarray(apply(params, tiny)), [[[-Z, 0.0, 0.0]]],
+                               rtol=1e-7)
+
+
+def test_helium_cusp_drift_at_init():
+    """Two electrons, nucleus Z = 2: v_i = −2 r̂_i/(1 + b r_i)² + ½ r̂_ij/(1 + c r_ij)²
+    (pair cusp q²/(d−1) = ½ with reduced mass ½), b and c the initial ranges."""
+    system = potentials.helium()
+    model, params, apply = build(system)
+    b, c = model.nuclear_range, model.pair_range
+    r = np.random.default_rng(6).normal(size=(20, 2, 3))
+    v = np.asarray(apply(params, jnp.asarray(r)))
+    pair = pade(r[:, 0] - r[:, 1], 0.5, c)
+    expected = pade(r, -2.0, b) + np.stack([pair, -pair], axis=1)
+    np.testing.assert_allclose(v, expected, rtol=1e-6, atol=1e-12)
+
+
+def test_h2_cusp_drift_sums_both_nuclei():
+    system = potentials.h2(R=1.4)
+    model, params, apply = build(system)
+    r = np.random.default_rng(7).normal(size=(10, 2, 3))
+    v = np.asarray(apply(params, jnp.asarray(r)))
+    nuclei = np.array([[0, 0, -0.7], [0, 0, 0.7]])
+    nuclear = sum(pade(r - R, -1.0, model.nuclear_range) for R in nuclei)
+    pair = pade(r[:, 0] - r[:, 1], 0.5, model.pair_range)
+    np.testing.assert_allclose(v, nuclear + np.stack([pair, -pair], axis=1), rtol=1e-6,
+                               atol=1e-12)
+
+
+def test_helium_pair_diagonal_gives_no_nan_and_finite_gradients():
+    system = potentials.helium()
+    model, params, apply = build(system)
+    params = randomise(params, scale=0.1)
+    r = jnp.asarray(np.random.default_rng(8).normal(size=(16, 2, 3)))
+
+    def loss(p, r):
+        v = apply(p, r)
+        return jnp.mean(jnp.sum(v**2, axis=(-2, -1)))
+
+    value, grads = jax.jit(jax.value_and_grad(loss, argnums=(0, 1)))(params, r)
+    assert np.isfinite(float(value))
+    for leaf in jax.tree_util.tree_leaves(grads):
+        assert bool(jnp.all(jnp.isfinite(leaf)))
+    g_params = jax.tree_util.tree_leaves(grads[0])
+    assert any(float(jnp.abs(g).max()) > 0 for g in g_params)
+    # the learnable ranges are trained too
+    cusp_params = params["params"]
+    assert {"nuclear_range", "pair_range"} <= set(cusp_params)
+    assert float(jnp.abs(grads[0]["params"]["pair_range"])) > 0
+    assert float(jnp.abs(grads[0]["params"]["nuclear_range"]).max()) > 0

@@ -1,0 +1,367 @@
+"""HDF5 result files: round trip, documented layout, atomic writes, damaged files; and
+reproducibility of `fkdrift.solve` (it shares this module's solved result)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import shutil
+
+import h5py
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import fkdrift
+import potentials
+from fkdrift import Config, FkdriftError, Result, System
+
+FAST = Config(train_steps=30, batch=64, window=10, eval_walkers=128, eval_time=1.0,
+              burn_in_time=0.5, eval_dts=(0.02, 0.01, 0.005))
+SYSTEM_OPTIONS = {"dim": 2, "omega": 1.0}
+INFO_KEYS = ("seed", "device", "device_count", "train_time", "eval_time", "wall_time",
+             "parameters", "stop_reason", "fkdrift_version", "jax_version")
+
+
+@pytest.fixture(scope="module")
+def result() -> Result:
+    return fkdrift.solve(potentials.get("harmonic", **SYSTEM_OPTIONS), seed=0, config=FAST)
+
+
+@pytest.fixture(scope="module")
+def saved(result, tmp_path_factory):
+    path = tmp_path_factory.mktemp("saved") / "harmonic2d.h5"
+    result.save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def loaded(saved) -> Result:
+    return fkdrift.load(saved)
+
+
+def assert_same_values(a, b, where=""):
+    """Equal scalars/arrays/strings, NaN == NaN."""
+    if isinstance(a, str) or isinstance(b, str):
+        assert a == b, where
+        return
+    a, b = np.asarray(a), np.asarray(b)
+    assert a.shape == b.shape, where
+    np.testing.assert_array_equal(a, b, err_msg=where)
+
+
+def assert_same_tree(a: dict, b: dict, where=""):
+    assert set(a) == set(b), where
+    for key in a:
+        if isinstance(a[key], dict):
+            assert_same_tree(a[key], b[key], f"{where}/{key}")
+        else:
+            assert_same_values(a[key], b[key], f"{where}/{key}")
+
+
+# --------------------------------------------------------------------------- the result
+
+
+def test_fast_result_is_sane(result):
+    assert isinstance(result, Result)
+    assert math.isfinite(result.energy) and result.energy_error > 0
+    assert result.samples.shape[1:] == (1, 2)
+    assert result.exact_energy == pytest.approx(1.0)
+    assert abs(result.energy - 1.0) < 0.5  # a 30-step drift is rough but not absurd
+    var = result.estimates["variational"]
+    assert list(var["dts"]) == list(FAST.eval_dts)
+    assert var["extrapolated"] == result.energy
+    assert np.dot(var["coefficients"], var["energies"]) == pytest.approx(result.energy)
+    for key in ("step", "loss", "energy", "energy_spread", "grad_norm", "wall_time"):
+        assert np.shape(result.history[key]) == (FAST.train_steps,)
+    for key in INFO_KEYS:
+        assert key in result.info
+
+
+# --------------------------------------------------------------------------- round trip
+
+
+def test_load_returns_result(loaded):
+    assert isinstance(loaded, Result)
+
+
+def test_round_trip_energy(result, loaded):
+    assert loaded.energy == result.energy
+    assert loaded.energy_error == result.energy_error
+    assert loaded.estimator == result.estimator
+
+
+def test_round_trip_estimates(result, loaded):
+    assert set(loaded.estimates) == set(result.estimates)
+    for name, est in result.estimates.items():
+        assert set(loaded.estimates[name]) == set(est)
+        for key, value in est.items():
+            assert_same_values(value, loaded.estimates[name][key], f"{name}/{key}")
+
+
+def test_round_trip_arrays(result, loaded):
+    np.testing.assert_array_equal(loaded.samples, result.samples)
+    assert loaded.samples.dtype == np.asarray(result.samples).dtype
+    assert_same_tree(result.history, loaded.history, "history")
+    assert_same_tree(result.density, loaded.density, "density")
+
+
+def test_round_trip_config_system_info(result, loaded):
+    assert loaded.config == result.config == FAST
+    assert loaded.system.name == result.system.name == "harmonic"
+    assert loaded.system.exact_energy == result.system.exact_energy == 1.0
+    assert loaded.system.describe() == result.system.describe()
+    assert loaded.exact_energy == result.exact_energy
+    assert loaded.info == json.loads(json.dumps(result.info))
+    assert loaded.summary() == result.summary()
+
+
+def test_round_trip_params(result, loaded):
+    assert_same_tree(result.params, loaded.params, "params")
+
+
+def test_loaded_drift_is_identical(result, loaded):
+    r = np.random.default_rng(1).normal(size=(17, 1, 2))
+    original = np.asarray(result.drift(jnp.asarray(r)))
+    again = np.asarray(loaded.drift(jnp.asarray(r)))
+    assert original.shape == r.shape
+    assert np.all(np.isfinite(original))
+    np.testing.assert_array_equal(again, original)
+    # leading batch axes are optional (float32 network: batch size may change rounding)
+    np.testing.assert_allclose(np.asarray(loaded.drift(jnp.asarray(r[0]))), original[0],
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_loaded_builtin_potential_is_rebuilt(loaded):
+    r = np.array([[0.3, -0.4]])
+    assert float(loaded.system.potential(jnp.asarray(r))) == pytest.approx(0.5 * 0.25)
+
+
+def test_load_accepts_str_and_path(saved, result):
+    assert fkdrift.load(str(saved)).energy == result.energy
+
+
+# --------------------------------------------------------------------------- plain h5py
+
+
+def test_layout_readable_with_plain_h5py(saved, result):
+    with h5py.File(saved, "r") as f:
+        assert f.attrs["format"] == "fkdrift-result"
+        assert int(f.attrs["format_version"]) == 1
+        assert float(f.attrs["energy"]) == result.energy
+        assert float(f.attrs["energy_error"]) == result.energy_error
+        assert isinstance(f.attrs["estimator"], str)
+        assert json.loads(f.attrs["config"]) == json.loads(json.dumps(FAST.to_dict()))
+        system = json.loads(f.attrs["system"])
+        assert system["name"] == "harmonic" and system["dim"] == 2
+        assert system["particles"] == 1 and system["exact_energy"] == 1.0
+        assert system["source"]["builtin"] == "harmonic"
+        info = json.loads(f.attrs["info"])
+        for key in INFO_KEYS:
+            assert key in info
+            assert key in f.attrs, f"root attribute {key} missing"
+        assert int(f.attrs["seed"]) == 0
+
+        assert set(f["config"].attrs) == {fld.name for fld in dataclasses.fields(Config)}
+        assert int(f["config"].attrs["train_steps"]) == FAST.train_steps
+        np.testing.assert_allclose(f["config"].attrs["eval_dts"], FAST.eval_dts)
+        assert f["system"].attrs["name"] == "harmonic"
+
+        var = f["energy/variational"]
+        k = len(FAST.eval_dts)
+        for key in ("dts", "energies", "errors", "raw_energies", "raw_errors",
+                    "coefficients"):
+            assert var[key].shape == (k,), key
+        np.testing.assert_allclose(var["dts"][()], FAST.eval_dts)
+        for key in ("extrapolated", "extrapolated_error", "order", "curvature",
+                    "curvature_error", "chi2", "measured_time", "walkers", "stop_reason"):
+            assert key in var.attrs, key
+        assert float(var.attrs["extrapolated"]) == result.energy
+        assert int(var.attrs["order"]) in (1, 2)
+        assert np.dot(var["coefficients"][()], var["energies"][()]) == pytest.approx(
+            result.energy)
+
+        for key in ("step", "loss", "energy", "energy_spread", "grad_norm", "wall_time"):
+            assert f["training"][key].shape == (FAST.train_steps,), key
+
+        samples = f["samples"]
+        assert samples.ndim == 3 and samples.shape[1:] == (1, 2)
+        np.testing.assert_array_equal(samples[()], result.samples)
+
+        density = f["density"]
+        bins = FAST.density_bins
+        for name in ("axis0", "axis1", "radial"):
+            edges, dens = density[f"{name}_edges"][()], density[f"{name}_density"][()]
+            assert edges.shape == (bins + 1,) and dens.shape == (bins,), name
+            assert np.sum(dens * np.diff(edges)) == pytest.approx(1.0), name
+        assert "pair_edges" not in density  # one particle
+
+        params = f["drift/params"]
+        leaves = []
+        params.visititems(lambda name, obj: leaves.append(name)
+                          if isinstance(obj, h5py.Dataset) else None)
+        assert leaves, "no network parameters stored"
+        total = sum(params[name].size for name in leaves)
+        assert total == int(f.attrs["parameters"])
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def test_save_is_atomic_and_leaves_no_temp_files(result, tmp_path):
+    path = tmp_path / "run.h5"
+    result.save(path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.h5"]
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_save_creates_missing_folders(result, tmp_path):
+    path = tmp_path / "a" / "b" / "run.h5"
+    result.save(path)
+    assert fkdrift.load(path).energy == result.energy
+
+
+def test_save_over_existing_file_replaces_it(result, tmp_path):
+    path = tmp_path / "run.h5"
+    path.write_text("an old unrelated file\n")
+    result.save(path)
+    assert fkdrift.load(path).energy == result.energy
+    other = dataclasses.replace(result, energy=123.25, energy_error=0.5)
+    other.save(path)
+    again = fkdrift.load(path)
+    assert (again.energy, again.energy_error) == (123.25, 0.5)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.h5"]
+
+
+def test_failed_save_keeps_old_file_and_no_temp(result, tmp_path, monkeypatch):
+    from fkdrift import hdf5
+
+    path = tmp_path / "run.h5"
+    result.save(path)
+    before = path.read_bytes()
+
+    def boom(f, res):
+        f.attrs["format"] = "half written"
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(hdf5, "_write", boom)
+    with pytest.raises(RuntimeError, match="disk full"):
+        result.save(path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.h5"]
+
+
+@pytest.mark.parametrize("kind", ["directory", "file_as_folder"])
+def test_save_to_unwritable_path_raises(result, tmp_path, kind):
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("x")
+    path = tmp_path if kind == "directory" else blocker / "x.h5"
+    with pytest.raises(FkdriftError, match=str(tmp_path.name)):
+        result.save(path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file.txt"]
+
+
+def test_custom_python_potential_round_trip(result, tmp_path):
+    """A System built in Python (no source) still loads; its drift works, V says why not."""
+
+    def well(r):
+        return 0.5 * jnp.sum(r**2)
+
+    custom = dataclasses.replace(result, system=System(potential=well, dim=2, name="my_well",
+                                                       exact_energy=1.0))
+    path = tmp_path / "custom.h5"
+    custom.save(path)
+    again = fkdrift.load(path)
+    assert again.system.name == "my_well" and again.system.exact_energy == 1.0
+    r = jnp.asarray(np.random.default_rng(2).normal(size=(5, 1, 2)))
+    np.testing.assert_array_equal(np.asarray(again.drift(r)), np.asarray(result.drift(r)))
+    with pytest.raises(FkdriftError, match="my_well"):
+        again.system.potential(r[0])
+
+
+# --------------------------------------------------------------------------- bad files
+
+
+def test_load_missing_file(tmp_path):
+    with pytest.raises(FkdriftError, match="no result file"):
+        fkdrift.load(tmp_path / "missing.h5")
+
+
+def test_load_directory(tmp_path):
+    with pytest.raises(FkdriftError):
+        fkdrift.load(tmp_path)
+
+
+@pytest.mark.parametrize("fraction", [0.5, 0.1, 0.9])
+def test_load_truncated_file(saved, tmp_path, fraction):
+    path = tmp_path / "cut.h5"
+    shutil.copy(saved, path)
+    size = os.path.getsize(path)
+    with open(path, "r+b") as f:
+        f.truncate(int(size * fraction))
+    with pytest.raises(FkdriftError, match="cut.h5"):
+        fkdrift.load(path)
+
+
+def test_load_empty_file(tmp_path):
+    path = tmp_path / "empty.h5"
+    path.write_bytes(b"")
+    with pytest.raises(FkdriftError):
+        fkdrift.load(path)
+
+
+def test_load_foreign_hdf5(tmp_path):
+    path = tmp_path / "foreign.h5"
+    with h5py.File(path, "w") as f:
+        f["data"] = np.arange(5.0)
+        f.attrs["energy"] = 1.0
+    with pytest.raises(FkdriftError, match="not an fkdrift result"):
+        fkdrift.load(path)
+
+
+def test_load_tagged_but_incomplete_hdf5(tmp_path):
+    path = tmp_path / "incomplete.h5"
+    with h5py.File(path, "w") as f:
+        f.attrs["format"] = "fkdrift-result"
+        f.attrs["format_version"] = 1
+    with pytest.raises(FkdriftError):
+        fkdrift.load(path)
+
+
+def test_load_future_format_version(saved, tmp_path):
+    path = tmp_path / "future.h5"
+    shutil.copy(saved, path)
+    with h5py.File(path, "r+") as f:
+        f.attrs["format_version"] = 99
+    with pytest.raises(FkdriftError, match="version 99"):
+        fkdrift.load(path)
+
+
+def test_load_text_file(tmp_path):
+    path = tmp_path / "notes.h5"
+    path.write_text("this is not HDF5\n" * 10)
+    with pytest.raises(FkdriftError):
+        fkdrift.load(path)
+
+
+# --------------------------------------------------------------------------- reproducibility
+
+
+def test_same_seed_same_numbers(result):
+    again = fkdrift.solve(potentials.get("harmonic", **SYSTEM_OPTIONS), seed=0, config=FAST)
+    assert again.energy == result.energy
+    assert again.energy_error == result.energy_error
+    np.testing.assert_array_equal(again.estimates["variational"]["energies"],
+                                  result.estimates["variational"]["energies"])
+    np.testing.assert_array_equal(again.samples, result.samples)
+    np.testing.assert_array_equal(again.history["loss"], result.history["loss"])
+
+
+def test_different_seed_different_numbers(result):
+    other = fkdrift.solve(potentials.get("harmonic", **SYSTEM_OPTIONS), seed=1, config=FAST)
+    assert other.info["seed"] == 1
+    assert other.energy != result.energy
+    assert not np.array_equal(other.samples, result.samples)
+    assert not np.array_equal(other.history["loss"], result.history["loss"])
