@@ -20,20 +20,22 @@ class RichProgress:
 
     def __init__(self, progress: Progress) -> None:
         self.progress = progress
-        self.train_task = None
-        self.eval_task = None
+        self.tasks: dict[str, object] = {}
+
+    def _update(self, name: str, done: float, total: float, label: str) -> None:
+        if name not in self.tasks:
+            self.tasks[name] = self.progress.add_task(name, total=total)
+        self.progress.update(self.tasks[name], completed=done, description=label)
 
     def training(self, step: int, total: int, values: dict[str, float]) -> None:
-        if self.train_task is None:
-            self.train_task = self.progress.add_task("training", total=total)
-        self.progress.update(self.train_task, completed=step,
-                             description=f"training  E={values['energy']:.5f}")
+        self._update("training", step, total, f"training     E={values['energy']:.5f}")
 
     def evaluating(self, measured: float, planned: float, error: float) -> None:
-        if self.eval_task is None:
-            self.eval_task = self.progress.add_task("evaluating", total=planned)
-        label = "evaluating" if error != error else f"evaluating ±{error:.1e}"
-        self.progress.update(self.eval_task, completed=measured, description=label)
+        label = "variational" if error != error else f"variational  ±{error:.1e}"
+        self._update("variational", measured, planned, label)
+
+    def reweighting(self, measured: float, planned: float, error: float) -> None:
+        self._update("reweighted", measured, planned, "reweighted")
 
 
 def _parse_options(options: tuple[str, ...]) -> dict:

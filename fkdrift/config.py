@@ -40,6 +40,13 @@ class Config:
         burn_in_time: time each chain runs before measuring. Default 3.0.
         chunk_time: time per compiled evaluation chunk (progress and stopping granularity).
             Default 0.5.
+        estimator: which estimate `Result.energy` reports: "reweighted" (E0 itself, from
+            the drift-guided, resampled population; falls back to the variational one
+            where it cannot run) or "variational" (the dt → 0 upper bound). Default
+            "reweighted".
+        reweighted_time: measured time of the reweighted population. Default 60.0.
+        resample_interval: time between resamplings of the reweighted population; must
+            be a whole number of every evaluation step. Default 0.1.
         coulomb_refinement: for systems with a Coulomb declaration, evaluation steps shrink
             as (distance / (refinement · Bohr radius))² near each singular pair (see
             `refinement`); eval_time and chunk_time then count unrefined steps. 0 disables.
@@ -70,6 +77,9 @@ class Config:
     burn_in_time: float = 3.0
     chunk_time: float = 0.5
     coulomb_refinement: float = 0.0
+    estimator: str = "reweighted"
+    resample_interval: float = 0.1
+    reweighted_time: float = 60.0
     target_error: float = 0.0
     max_eval_time: float = 200.0
     time_budget: float = 600.0
@@ -130,7 +140,8 @@ class Config:
         if not isinstance(self.depth, int) or self.depth < 0:
             raise FkdriftError(f"Config.depth must be a non-negative integer, got {self.depth!r}")
         positive = ("dt", "learning_rate", "final_learning_rate", "eval_time", "chunk_time",
-                    "init_width", "sample_every", "max_eval_time", "time_budget")
+                    "init_width", "sample_every", "max_eval_time", "time_budget",
+                    "resample_interval", "reweighted_time")
         for name in positive:
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not 0 < value < float("inf"):
@@ -142,6 +153,10 @@ class Config:
         if self.network_dtype not in ("float32", "float64"):
             raise FkdriftError(
                 f"Config.network_dtype must be 'float32' or 'float64', got {self.network_dtype!r}"
+            )
+        if self.estimator not in ("reweighted", "variational"):
+            raise FkdriftError(
+                f"Config.estimator must be 'reweighted' or 'variational', got {self.estimator!r}"
             )
         if self.train_richardson not in ("auto", "on", "off"):
             raise FkdriftError(
@@ -174,10 +189,12 @@ class Config:
                 raise FkdriftError(
                     f"Config.eval_dts: {x} is not an integer multiple of the smallest step {h}"
                 )
-        for x in dts:
-            m = self.chunk_time / x
-            if abs(m - round(m)) > 1e-9 * m or round(m) < 1:
-                raise FkdriftError(
-                    f"Config.chunk_time={self.chunk_time} must be a whole number of every "
-                    f"evaluation step (eval_dts={dts})"
-                )
+        for name in ("chunk_time", "resample_interval"):
+            span = getattr(self, name)
+            for x in dts:
+                m = span / x
+                if abs(m - round(m)) > 1e-9 * m or round(m) < 1:
+                    raise FkdriftError(
+                        f"Config.{name}={span} must be a whole number of every "
+                        f"evaluation step (eval_dts={dts})"
+                    )

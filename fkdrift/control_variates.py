@@ -34,6 +34,15 @@ def boundary_basis(r: np.ndarray, nuclei: np.ndarray | None = None, pairs: bool 
     return np.concatenate(columns, axis=1)
 
 
+def fit_coefficients(values: np.ndarray, controls: np.ndarray) -> np.ndarray:
+    """Least-squares c minimising the variance of values − controls @ c.
+
+    values: (W,); controls: (W, M). Returns c: (M,)."""
+    X = controls - controls.mean(axis=0)
+    coef, *_ = np.linalg.lstsq(X, values - values.mean(), rcond=None)
+    return coef
+
+
 def cross_fitted_correction(values: np.ndarray, controls: np.ndarray, folds: int = 2
                             ) -> np.ndarray:
     """values − controls @ c with c fitted by least squares on the other folds.
@@ -46,8 +55,6 @@ def cross_fitted_correction(values: np.ndarray, controls: np.ndarray, folds: int
     fold = np.arange(W) % folds
     for k in range(folds):
         train, test = fold != k, fold == k
-        X = controls[train] - controls[train].mean(axis=0)
-        y = values[train] - values[train].mean()
-        coef, *_ = np.linalg.lstsq(X, y, rcond=None)
+        coef = fit_coefficients(values[train], controls[train])
         out[test] = values[test] - controls[test] @ coef
     return out

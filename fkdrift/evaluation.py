@@ -20,7 +20,7 @@ import numpy as np
 from jaxtyping import Array, PRNGKeyArray
 
 from .config import Config
-from .control_variates import cross_fitted_correction
+from .control_variates import cross_fitted_correction, fit_coefficients
 from .sde import PotentialFn, StepScaleFn, integrate_window, uniform_steps
 from .statistics import Extrapolation, extrapolate_dt
 
@@ -70,7 +70,9 @@ class Evaluation:
     measured_time: mean physical time per walker that was averaged (finest chain);
     samples: (n, particles, dim) snapshots of the finest chain;
     walkers: (K, W, particles, dim) final positions;
-    stop_reason: "eval_time", "target_error" or "time_budget"; wall_time: seconds.
+    stop_reason: "eval_time", "target_error" or "time_budget"; wall_time: seconds;
+    log_trial: r: (W, particles, dim) -> (W,), the fitted boundary function
+    f ≈ log φ0 (ℓ − E t ≈ f(r_T) − f(r_0)), or None without a basis.
     """
 
     dts: np.ndarray
@@ -85,6 +87,7 @@ class Evaluation:
     walkers: np.ndarray
     stop_reason: str
     wall_time: float
+    log_trial: BasisFn | None = None
 
 
 def _chunks(span: float, chunk_time: float) -> int:
@@ -104,6 +107,28 @@ def _per_walker(sums: np.ndarray, noise: np.ndarray, times: np.ndarray, walkers0
             controls.append((basis(walkers[k]) - basis(walkers0[k])) / t)
         corrected.append(cross_fitted_correction(raw[k], np.concatenate(controls, axis=1)))
     return np.stack(corrected)
+
+
+def fit_log_trial(
+    raw: np.ndarray, noise: np.ndarray, times: np.ndarray, walkers0: np.ndarray,
+    walkers: np.ndarray, basis: BasisFn | None,
+) -> BasisFn | None:
+    """f(r) = basis(r)·c with c from regressing one chain's ℓ/t on its control variates.
+
+    raw, times: (W,); noise, walkers0, walkers: (W, particles, dim). At the optimum
+    ℓ − E0 t = log φ0(r_T) − log φ0(r_0), so f approximates log φ0 up to a constant.
+    """
+    if basis is None:
+        return None
+    t = times[:, None]
+    moments = noise.reshape(len(raw), -1) / t
+    controls = np.concatenate([moments, (basis(walkers) - basis(walkers0)) / t], axis=1)
+    coef = fit_coefficients(raw, controls)[moments.shape[1]:]
+
+    def log_trial(r: np.ndarray) -> np.ndarray:
+        return basis(np.asarray(r)) @ coef
+
+    return log_trial
 
 
 def _resample(samples: np.ndarray, weights: np.ndarray, seed: int) -> np.ndarray:
@@ -198,4 +223,6 @@ def evaluate(
         walkers=np.asarray(walkers),
         stop_reason=reason,
         wall_time=time.perf_counter() - t_start,
+        log_trial=fit_log_trial(raw[-1], noise[-1], times[-1], walkers0[-1],
+                                np.asarray(walkers[-1]), basis),
     )

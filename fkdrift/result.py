@@ -86,11 +86,11 @@ class Result:
                 f"exact {self.exact_energy:.6f}; deviation {dev:+.2e} "
                 f"({rel:+.1e} relative, {sigma:+.2f} σ)"
             )
-        var = self.estimates.get("variational", {})
-        if "dts" in var:
+        for name, est in self.estimates.items():
             per_dt = ", ".join(
                 f"dt={d:g}: {e:.5f}±{s:.5f}"
-                for d, e, s in zip(var["dts"], var["energies"], var["errors"], strict=True)
+                for d, e, s in zip(est["dts"], est["energies"], est["errors"], strict=True)
             )
-            lines.append(f"per dt: {per_dt}")
+            lines.append(f"{name}: {est['extrapolated']:.6f} ± {est['extrapolated_error']:.6f}"
+                         f" at dt->0; per dt: {per_dt}")
         return "\n".join(lines)

@@ -18,11 +18,13 @@ from .evaluation import Evaluation, evaluate, make_evaluation_chunk
 from .observables import densities
 from .refinement import coulomb_step_scale
 from .result import Result
+from .reweighting import Reweighted, reweighted_energy
 from .sde import uniform_steps
 from .system import System
 from .training import TrainState, init_walkers, make_optimizer, make_train_step, train
 
 VARIATIONAL = "variational, dt->0 extrapolated"
+REWEIGHTED = "reweighted (drift-guided DMC), dt->0 extrapolated"
 
 
 class Progress(Protocol):
@@ -31,6 +33,8 @@ class Progress(Protocol):
     def training(self, step: int, total: int, values: dict[str, float]) -> None: ...
 
     def evaluating(self, measured: float, planned: float, error: float) -> None: ...
+
+    def reweighting(self, measured: float, planned: float, error: float) -> None: ...
 
 
 def resolve_system(system: System | str) -> System:
@@ -80,27 +84,40 @@ def solve(
     system.check_potential(walkers)
 
     model = make_drift_model(system, config)
+    step_scale = coulomb_step_scale(system, config.coulomb_refinement)
+    state, history, train_time = _train(system, config, model, step_scale, walkers,
+                                        key_init, key_train, progress)
+    key_var, key_rw = jax.random.split(key_eval)
+    start = jnp.resize(state.walkers, (config.eval_walkers, *system.shape))
+    chunk = make_evaluation_chunk(model, system.potential, config, step_scale)
+    ev = evaluate(chunk, state.params, start, key_var, config, control_basis(system),
+                  step_scale, progress.evaluating if progress is not None else None)
+    rw = None
+    if config.estimator == "reweighted" and step_scale is uniform_steps and ev.log_trial:
+        rw_chunk = make_evaluation_chunk(
+            model, system.potential, config.replace(chunk_time=config.resample_interval))
+        rw = reweighted_energy(rw_chunk, state.params, jnp.asarray(ev.walkers), key_rw, config,
+                               ev.log_trial,
+                               progress.reweighting if progress is not None else None)
+    return _package(system, config, seed, state, history, ev, rw, train_time)
+
+
+def _train(system, config, model, step_scale, walkers, key_init, key_train, progress):
+    """Initialise and train the drift; returns (state, history, seconds)."""
     params = init_drift_params(model, key_init, system)
     optimizer = make_optimizer(config)
-    step_scale = coulomb_step_scale(system, config.coulomb_refinement)
     step = make_train_step(model, system.potential, optimizer, dt=config.dt,
                            n_steps=config.window,
                            step_scale=None if step_scale is uniform_steps else step_scale,
                            richardson=config.richardson_training(system))
     state = TrainState(params, optimizer.init(params), walkers, key_train, jnp.zeros((), int))
-    t0 = time.perf_counter()
     on_update = None
     if progress is not None:
         def on_update(i, values):
             progress.training(i, config.train_steps, values)
+    t0 = time.perf_counter()
     state, history = train(state, step, config.train_steps, on_update)
-    train_time = time.perf_counter() - t0
-
-    start = jnp.resize(state.walkers, (config.eval_walkers, *system.shape))
-    chunk = make_evaluation_chunk(model, system.potential, config, step_scale)
-    ev = evaluate(chunk, state.params, start, key_eval, config, control_basis(system),
-                  step_scale, progress.evaluating if progress is not None else None)
-    return _package(system, config, seed, state, history, ev, train_time)
+    return state, history, time.perf_counter() - t0
 
 
 def control_basis(system: System):
@@ -135,24 +152,50 @@ def variational_estimates(ev: Evaluation) -> dict[str, object]:
     }
 
 
-def _package(system, config, seed, state, history, ev: Evaluation, train_time) -> Result:
+def reweighted_estimates(rw: Reweighted) -> dict[str, object]:
+    """The per-dt and extrapolated reweighted (DMC) energies, for `Result`."""
+    x = rw.extrapolation
+    return {
+        "dts": rw.dts,
+        "energies": rw.energies,
+        "errors": rw.errors,
+        "extrapolated": x.energy,
+        "extrapolated_error": x.error,
+        "order": x.order,
+        "coefficients": x.coefficients,
+        "curvature": x.curvature,
+        "curvature_error": x.curvature_error,
+        "chi2": x.chi2,
+        "intervals": rw.intervals,
+        "log_weight_std": rw.log_weight_std,
+    }
+
+
+def _package(system, config, seed, state, history, ev: Evaluation, rw: Reweighted | None,
+             train_time) -> Result:
+    estimates = {"variational": variational_estimates(ev)}
+    best, label = ev.extrapolation, VARIATIONAL
+    if rw is not None:
+        estimates["reweighted"] = reweighted_estimates(rw)
+        best, label = rw.extrapolation, REWEIGHTED
+    eval_time = ev.wall_time + (rw.wall_time if rw is not None else 0.0)
     info = {
         "seed": seed,
         "fkdrift_version": __version__,
         "jax_version": jax.__version__,
         "train_time": train_time,
-        "eval_time": ev.wall_time,
-        "wall_time": train_time + ev.wall_time,
+        "eval_time": eval_time,
+        "wall_time": train_time + eval_time,
         "parameters": count_parameters(state.params),
         "stop_reason": ev.stop_reason,
         **device_info(),
     }
     params = jax.tree_util.tree_map(np.asarray, state.params)
     return Result(
-        energy=ev.extrapolation.energy,
-        energy_error=ev.extrapolation.error,
-        estimator=VARIATIONAL,
-        estimates={"variational": variational_estimates(ev)},
+        energy=best.energy,
+        energy_error=best.error,
+        estimator=label,
+        estimates=estimates,
         samples=ev.samples,
         params=params,
         history=history,

@@ -72,12 +72,20 @@ def extrapolate_dt(
     independent, chains at different dt correlated). A linear fit is used unless the
     quadratic term is resolved at `significance` standard errors (needs K >= 3).
     """
-    dts = np.asarray(dts, float)
     samples = np.asarray(samples, float)
-    K, n = samples.shape
-    means = samples.mean(axis=1)
-    cov = np.atleast_2d(np.cov(samples)) / n
-    cov = cov + np.eye(K) * 1e-12 * np.trace(cov) / K
+    n = samples.shape[1]
+    return fit_dt(dts, samples.mean(axis=1), np.atleast_2d(np.cov(samples)) / n, significance)
+
+
+def fit_dt(
+    dts: np.ndarray, means: np.ndarray, cov: np.ndarray, significance: float = 2.0
+) -> Extrapolation:
+    """Generalised-least-squares extrapolation of estimates means: (K,) with covariance
+    cov: (K, K) to dt → 0 (linear, or quadratic when its curvature is significant)."""
+    dts = np.asarray(dts, float)
+    means = np.asarray(means, float)
+    K = len(dts)
+    cov = np.asarray(cov, float) + np.eye(K) * 1e-12 * np.trace(cov) / K
     curvature = curvature_error = float("nan")
     order = 1
     if K >= 3:

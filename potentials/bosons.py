@@ -16,7 +16,9 @@ WIDTH = 0.5
 # Exact-diagonalisation E0 by particle number and coupling g (not g/2) for s = 0.5:
 # P. Mujal, E. Sarlé, A. Polls, B. Juliá-Díaz, Phys. Rev. A 96, 043614 (2017), as
 # distributed with the public code of Barr, Gispen & Lamacraft (2020); g = 0 is exact (N).
-# The basis truncation error of these values is about 1e-4.
+# The basis truncation error of these values lies above exact: for N = 2 an independent
+# relative-motion calculation (tests/test_bosons_exact.py) gives +2.5e-4 at g = 3 and
+# +2.3e-4 at g = 16 (up to +4.9e-4 at g = 20).
 MUJAL_E0 = {
     2: {
         0: 2.0,
