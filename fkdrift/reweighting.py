@@ -7,7 +7,7 @@ function fitted in the variational evaluation) the weight of one resampling inte
 exp(−ℓ_τ + f(r_τ) − f(r_0)), is nearly constant, so a fixed population can be resampled
 every interval with little noise: the boundary terms telescope, and the circulating part of
 a non-gradient drift stays in the weights. The growth estimate of each interval,
-E_i = −log⟨w⟩_i / τ, is averaged over intervals, its error from blocking; chains at several
+E_i = −log⟨w⟩_i / τ, is averaged over intervals, its error from 10 batch means; chains at several
 dt are extrapolated to dt → 0 (treated as independent, which is conservative because
 shared noise correlates them positively).
 """
@@ -24,14 +24,17 @@ from jaxtyping import Array, PRNGKeyArray
 
 from .config import Config
 from .evaluation import BasisFn, ChunkFn
-from .statistics import Extrapolation, blocking_error, fit_dt
+from .statistics import Extrapolation, batch_means, fit_dt
+
+
+BATCHES = 10
 
 
 @dataclass
 class Reweighted:
     """Outcome of `reweighted_energy`.
 
-    dts: (K,); energies, errors: (K,) growth estimates per dt with blocking errors;
+    dts: (K,); energies, errors: (K,) growth estimates per dt with batch-means errors;
     extrapolation: the dt → 0 fit; intervals: resampling intervals measured per chain;
     log_weight_std: (K,) mean spread of the log-weights per interval (a quality measure
     of the guiding drift: 0 for the exact drift); wall_time: seconds.
@@ -80,7 +83,7 @@ def reweighted_energy(
     """
     interval = config.resample_interval
     n_burn = int(round(config.burn_in_time / interval))
-    n_measure = max(16, int(round(config.reweighted_time / interval)))
+    n_measure = max(BATCHES, int(round(config.reweighted_time / interval)))
     rng = np.random.default_rng(np.asarray(jax.random.key_data(key)).ravel())
     K = walkers.shape[0]
     current = np.asarray(walkers)
@@ -102,7 +105,7 @@ def reweighted_energy(
         current = new
         if on_chunk is not None:
             on_chunk((i + 1) * interval, (n_burn + n_measure) * interval, float("nan"))
-    stats = [blocking_error(series[k]) for k in range(K)]
+    stats = [batch_means(series[k], BATCHES) for k in range(K)]
     energies = np.array([m for m, _ in stats])
     errors = np.array([e for _, e in stats])
     return Reweighted(
