@@ -26,7 +26,6 @@ from .config import Config
 from .evaluation import BasisFn, ChunkFn
 from .statistics import Extrapolation, batch_means, fit_dt
 
-
 BATCHES = 10
 
 
