@@ -45,6 +45,8 @@ class Config:
             where it cannot run) or "variational" (the dt → 0 upper bound). Default
             "reweighted".
         reweighted_time: measured time of the reweighted population. Default 60.0.
+        reweighted_groups: independent sub-populations (replicas) the reweighted walkers
+            are split into; their spread is the error bar. Default 16.
         resample_interval: time between resamplings of the reweighted population; must
             be a whole number of every evaluation step. Default 0.1.
         coulomb_refinement: for systems with a Coulomb declaration, evaluation steps shrink
@@ -80,6 +82,7 @@ class Config:
     estimator: str = "reweighted"
     resample_interval: float = 0.1
     reweighted_time: float = 60.0
+    reweighted_groups: int = 16
     target_error: float = 0.0
     max_eval_time: float = 200.0
     time_budget: float = 600.0
@@ -132,7 +135,7 @@ class Config:
     def validated(self) -> Config:
         """Return self, or raise FkdriftError naming the first bad field and the fix."""
         positive_ints = ("train_steps", "batch", "window", "width", "eval_walkers",
-                         "density_bins")
+                         "density_bins", "reweighted_groups")
         for name in positive_ints:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:

@@ -86,7 +86,7 @@ class Result:
                 f"exact {self.exact_energy:.6f}; deviation {dev:+.2e} "
                 f"({rel:+.1e} relative, {sigma:+.2f} σ)"
             )
-        for name, est in self.estimates.items():
+        for name, est in sorted(self.estimates.items()):
             per_dt = ", ".join(
                 f"dt={d:g}: {e:.5f}±{s:.5f}"
                 for d, e, s in zip(est["dts"], est["energies"], est["errors"], strict=True)

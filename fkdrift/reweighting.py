@@ -7,9 +7,9 @@ function fitted in the variational evaluation) the weight of one resampling inte
 exp(−ℓ_τ + f(r_τ) − f(r_0)), is nearly constant, so a fixed population can be resampled
 every interval with little noise: the boundary terms telescope, and the circulating part of
 a non-gradient drift stays in the weights. The growth estimate of each interval,
-E_i = −log⟨w⟩_i / τ, is averaged over intervals, its error from 10 batch means; chains at several
-dt are extrapolated to dt → 0 (treated as independent, which is conservative because
-shared noise correlates them positively).
+E_i = −log⟨w⟩_i / τ, is averaged over intervals. The population is split into independent
+groups (resampled only within themselves), so the group estimates are replicas whose
+spread is the error bar and whose covariance across dt enters the dt → 0 fit.
 """
 
 from __future__ import annotations
@@ -23,17 +23,16 @@ import numpy as np
 from jaxtyping import Array, PRNGKeyArray
 
 from .config import Config
+from .errors import FkdriftError
 from .evaluation import BasisFn, ChunkFn
-from .statistics import Extrapolation, batch_means, fit_dt
-
-BATCHES = 10
+from .statistics import Extrapolation, extrapolate_dt
 
 
 @dataclass
 class Reweighted:
     """Outcome of `reweighted_energy`.
 
-    dts: (K,); energies, errors: (K,) growth estimates per dt with batch-means errors;
+    dts: (K,); energies, errors: (K,) growth estimates per dt with replica (group) errors;
     extrapolation: the dt → 0 fit; intervals: resampling intervals measured per chain;
     log_weight_std: (K,) mean spread of the log-weights per interval (a quality measure
     of the guiding drift: 0 for the exact drift); wall_time: seconds.
@@ -56,14 +55,22 @@ def systematic_resample(weights: np.ndarray, u: float) -> np.ndarray:
 
 
 def _interval_step(
-    ell: np.ndarray, f_old: np.ndarray, f_new: np.ndarray, interval: float, u: float
-) -> tuple[float, float, np.ndarray]:
-    """Growth estimate, log-weight spread and resampling indices for one chain. ell: (W,)."""
+    ell: np.ndarray, f_old: np.ndarray, f_new: np.ndarray, interval: float, u: np.ndarray
+) -> tuple[np.ndarray, float, np.ndarray]:
+    """One resampling interval of one chain split into independent groups.
+
+    ell, f_old, f_new: (groups, n); u: (groups,) resampling offsets. Returns the growth
+    estimate of each group (groups,), the mean log-weight spread, and flat indices (groups * n,) that resample every group
+    within itself.
+    """
     log_w = -ell + f_new - f_old
-    top = log_w.max()
+    top = log_w.max(axis=1, keepdims=True)
     w = np.exp(log_w - top)
-    growth = -(top + np.log(w.mean())) / interval
-    return growth, float(log_w.std()), systematic_resample(w, u)
+    growth = -(top[:, 0] + np.log(w.mean(axis=1))) / interval
+    n = ell.shape[1]
+    idx = np.concatenate([g * n + systematic_resample(wg, ug)
+                          for g, (wg, ug) in enumerate(zip(w, u, strict=True))])
+    return growth, float(log_w.std(axis=1).mean()), idx
 
 
 def reweighted_energy(
@@ -75,43 +82,53 @@ def reweighted_energy(
     log_trial: BasisFn,
     on_chunk: Callable[[float, float, float], None] | None = None,
 ) -> Reweighted:
-    """Run the guided, resampled population at every dt and estimate E0 from its growth.
+    """Run the guided, resampled populations at every dt and estimate E0 from their growth.
 
+    The walkers of each chain are split into `config.reweighted_groups` populations that
+    are resampled only within themselves, so their estimates are independent replicas:
+    the error bar is their spread, with no assumption on time correlation, and the
+    dt → 0 fit uses their covariance across chains (see `statistics.extrapolate_dt`).
     chunk: built by `make_evaluation_chunk` with chunk_time = config.resample_interval and
     uniform steps; walkers: (K, W, particles, dim) stationary walkers of each chain.
     """
     interval = config.resample_interval
     n_burn = int(round(config.burn_in_time / interval))
-    n_measure = max(BATCHES, int(round(config.reweighted_time / interval)))
+    n_measure = max(1, int(round(config.reweighted_time / interval)))
     rng = np.random.default_rng(np.asarray(jax.random.key_data(key)).ravel())
-    K = walkers.shape[0]
-    current = np.asarray(walkers)
-    f_old = np.stack([log_trial(current[k]) for k in range(K)])
-    series = np.zeros((K, n_measure))
+    K, W = walkers.shape[:2]
+    groups = config.reweighted_groups
+    if 2 * groups > W:
+        raise FkdriftError(
+            f"reweighting needs at least 2 walkers per group: eval_walkers={W} < "
+            f"2 * reweighted_groups={groups}"
+        )
+    W = W // groups * groups
+    current = np.asarray(walkers)[:, :W]
+    f_old = np.stack([log_trial(current[k]) for k in range(K)]).reshape(K, groups, -1)
+    growth_sum = np.zeros((K, groups))
     spread = np.zeros(K)
     start = time.perf_counter()
     for i in range(n_burn + n_measure):
         new, ell, _, _ = chunk(params, current, jax.random.fold_in(key, i))
-        new, ell = np.array(new), np.asarray(ell)
-        u = rng.random()  # common to all chains: keeps them correlated
+        new, ell = np.array(new), np.asarray(ell).reshape(K, groups, -1)
+        # one offset per group (groups must stay independent), shared by the chains
+        u = rng.random(groups)
         for k in range(K):
-            f_new = log_trial(new[k])
+            f_new = log_trial(new[k]).reshape(groups, -1)
             growth, std, idx = _interval_step(ell[k], f_old[k], f_new, interval, u)
-            new[k], f_old[k] = new[k][idx], f_new[idx]
+            new[k], f_old[k] = new[k][idx], f_new.ravel()[idx].reshape(groups, -1)
             if i >= n_burn:
-                series[k, i - n_burn] = growth
+                growth_sum[k] += growth
                 spread[k] += std / n_measure
         current = new
         if on_chunk is not None:
             on_chunk((i + 1) * interval, (n_burn + n_measure) * interval, float("nan"))
-    stats = [batch_means(series[k], BATCHES) for k in range(K)]
-    energies = np.array([m for m, _ in stats])
-    errors = np.array([e for _, e in stats])
+    per_group = growth_sum / n_measure
     return Reweighted(
         dts=np.asarray(config.eval_dts, float),
-        energies=energies,
-        errors=errors,
-        extrapolation=fit_dt(config.eval_dts, energies, np.diag(errors**2)),
+        energies=per_group.mean(axis=1),
+        errors=per_group.std(axis=1, ddof=1) / np.sqrt(groups),
+        extrapolation=extrapolate_dt(config.eval_dts, per_group),
         intervals=n_measure,
         log_weight_std=spread,
         wall_time=time.perf_counter() - start,

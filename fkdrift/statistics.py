@@ -34,19 +34,6 @@ def blocking_error(series: np.ndarray, min_blocks: int = 16) -> tuple[float, flo
     return mean, float(max(errors))
 
 
-def batch_means(series: np.ndarray, batches: int = 20) -> tuple[float, float]:
-    """Mean and standard error of a time series from `batches` contiguous batch means.
-
-    With batches longer than the correlation time this is honest where blocking with
-    many short blocks is not (a population with resampling has long memory).
-    series: (n_times,), n_times >= batches.
-    """
-    x = np.asarray(series, float)
-    n = len(x) // batches * batches
-    means = x[len(x) - n:].reshape(batches, -1).mean(axis=1)
-    return float(x.mean()), float(means.std(ddof=1) / np.sqrt(batches))
-
-
 @dataclass(frozen=True)
 class Extrapolation:
     """Result of the correlated dt → 0 fit.

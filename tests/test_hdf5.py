@@ -72,8 +72,11 @@ def test_fast_result_is_sane(result):
     assert abs(result.energy - 1.0) < 0.5  # a 30-step drift is rough but not absurd
     var = result.estimates["variational"]
     assert list(var["dts"]) == list(FAST.eval_dts)
-    assert var["extrapolated"] == result.energy
-    assert np.dot(var["coefficients"], var["energies"]) == pytest.approx(result.energy)
+    assert np.dot(var["coefficients"], var["energies"]) == pytest.approx(var["extrapolated"])
+    rw = result.estimates["reweighted"]
+    assert result.estimator.startswith("reweighted")
+    assert rw["extrapolated"] == result.energy
+    assert np.dot(rw["coefficients"], rw["energies"]) == pytest.approx(result.energy)
     for key in ("step", "loss", "energy", "energy_spread", "grad_norm", "wall_time"):
         assert np.shape(result.history[key]) == (FAST.train_steps,)
     for key in INFO_KEYS:
@@ -178,10 +181,14 @@ def test_layout_readable_with_plain_h5py(saved, result):
         for key in ("extrapolated", "extrapolated_error", "order", "curvature",
                     "curvature_error", "chi2", "measured_time", "walkers", "stop_reason"):
             assert key in var.attrs, key
-        assert float(var.attrs["extrapolated"]) == result.energy
         assert int(var.attrs["order"]) in (1, 2)
         assert np.dot(var["coefficients"][()], var["energies"][()]) == pytest.approx(
-            result.energy)
+            float(var.attrs["extrapolated"]))
+        rw = f["energy/reweighted"]
+        assert float(rw.attrs["extrapolated"]) == result.energy
+        assert float(f.attrs["energy"]) == result.energy
+        for key in ("dts", "energies", "errors", "coefficients", "log_weight_std"):
+            assert rw[key].shape == (k,), key
 
         for key in ("step", "loss", "energy", "energy_spread", "grad_norm", "wall_time"):
             assert f["training"][key].shape == (FAST.train_steps,), key
