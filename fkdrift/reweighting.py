@@ -60,8 +60,8 @@ def _interval_step(
     """One resampling interval of one chain split into independent groups.
 
     ell, f_old, f_new: (groups, n); u: (groups,) resampling offsets. Returns the growth
-    estimate of each group (groups,), the mean log-weight spread, and flat indices (groups * n,) that resample every group
-    within itself.
+    estimate of each group (groups,), the mean log-weight spread, and flat indices
+    (groups * n,) that resample every group within itself.
     """
     log_w = -ell + f_new - f_old
     top = log_w.max(axis=1, keepdims=True)
