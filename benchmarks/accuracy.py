@@ -2,8 +2,8 @@
 results/README.md (estimate ± error vs exact, deviation in σ and relative, wall time,
 machine), the HDF5 files and their plots.
 
-    python benchmarks/accuracy.py                     # all systems below
-    python benchmarks/accuracy.py --only harmonic quartic
+    python benchmarks/accuracy.py                     # the one-particle systems
+    python benchmarks/accuracy.py --only helium h2    # others; keeps the other rows
 """
 
 from __future__ import annotations
@@ -34,7 +34,12 @@ SYSTEMS = {
     "harmonic3d": lambda: potentials.harmonic(dim=3, omegas=[1.0, 1.5, 2.0]),
     "quartic": quartic,
     "hydrogen": lambda: potentials.hydrogen(),
+    "helium": lambda: potentials.helium(),
+    "h2": lambda: potentials.h2(),
+    "bosons_N2_g3": lambda: potentials.trapped_bosons(2, g=3.0),
+    "bosons_N3_g3": lambda: potentials.trapped_bosons(3, g=3.0),
 }
+DEFAULT = ("harmonic", "harmonic3d", "quartic", "hydrogen")
 
 
 def machine() -> str:
@@ -57,16 +62,16 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", choices=sorted(SYSTEMS), default=None)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    names = args.only or list(SYSTEMS)
-    rows = []
+    names = args.only or list(DEFAULT)
+    rows = _existing_rows()
     for name in names:
         start = time.perf_counter()
         result = fkdrift.solve(SYSTEMS[name](), seed=args.seed)
         seconds = time.perf_counter() - start
         result.save(RESULTS / f"{name}.h5")
         plot_result(result, RESULTS / name)
-        rows.append(row(name, result, seconds))
-        print(rows[-1], flush=True)
+        rows[name] = row(name, result, seconds)
+        print(rows[name], flush=True)
     header = [
         "# fkdrift accuracy table",
         "",
@@ -79,7 +84,20 @@ def main() -> None:
         "wall s |",
         "|---|---|---|---|---|---|---|",
     ]
-    (RESULTS / "README.md").write_text("\n".join(header + rows) + "\n")
+    (RESULTS / "README.md").write_text("\n".join(header + list(rows.values())) + "\n")
+
+
+def _existing_rows() -> dict[str, str]:
+    """Rows of the current table, so a partial run (--only) keeps the others."""
+    table = RESULTS / "README.md"
+    if not table.exists():
+        return {}
+    rows = {}
+    for line in table.read_text().splitlines():
+        name = line.split("|")[1].strip() if line.startswith("| ") else ""
+        if name in SYSTEMS:
+            rows[name] = line
+    return rows
 
 
 if __name__ == "__main__":

@@ -15,7 +15,16 @@ from .config import Config  # noqa: E402
 from .errors import FkdriftError  # noqa: E402
 from .hdf5 import load_result as load  # noqa: E402
 from .result import Result  # noqa: E402
-from .solver import solve  # noqa: E402
+from .solver import reevaluate, solve  # noqa: E402
 from .system import System  # noqa: E402
 
-__all__ = ["Config", "FkdriftError", "Result", "System", "__version__", "load", "solve"]
+__all__ = [
+    "Config",
+    "FkdriftError",
+    "Result",
+    "System",
+    "__version__",
+    "load",
+    "reevaluate",
+    "solve",
+]

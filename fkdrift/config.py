@@ -54,9 +54,11 @@ class Config:
             `refinement`); eval_time and chunk_time then count unrefined steps. 0 disables.
             Default 0 (on hydrogen it did not reduce the bias of the extrapolated energy).
         target_error: stop evaluating once the error bar is below this (0 = run the full
-            eval_time). Default 0.
+            eval_time / reweighted_time); applies to the variational stage and to the
+            reweighted stage (the reported energy) separately. Default 0.
         max_eval_time: with target_error, the longest measured time per walker. Default 200.
-        time_budget: with target_error, wall-clock seconds the evaluation may take. Default 600.
+        time_budget: with target_error, wall-clock seconds each evaluation stage may take.
+            Default 600.
         sample_every: time between density snapshots of the finest chain. Default 1.0.
         density_bins: bins of the stored density histograms. Default 80.
     """

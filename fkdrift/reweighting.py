@@ -35,7 +35,8 @@ class Reweighted:
     dts: (K,); energies, errors: (K,) growth estimates per dt with replica (group) errors;
     extrapolation: the dt → 0 fit; intervals: resampling intervals measured per chain;
     log_weight_std: (K,) mean spread of the log-weights per interval (a quality measure
-    of the guiding drift: 0 for the exact drift); wall_time: seconds.
+    of the guiding drift: 0 for the exact drift); stop_reason: "reweighted_time",
+    "target_error", "time_budget" or "max_eval_time"; wall_time: seconds.
     """
 
     dts: np.ndarray
@@ -44,6 +45,7 @@ class Reweighted:
     extrapolation: Extrapolation
     intervals: int
     log_weight_std: np.ndarray
+    stop_reason: str
     wall_time: float
 
 
@@ -90,10 +92,12 @@ def reweighted_energy(
     dt → 0 fit uses their covariance across chains (see `statistics.extrapolate_dt`).
     chunk: built by `make_evaluation_chunk` with chunk_time = config.resample_interval and
     uniform steps; walkers: (K, W, particles, dim) stationary walkers of each chain.
+    With config.target_error > 0 it measures until the dt → 0 error bar is below it, the
+    measured time reaches config.max_eval_time or the stage has run config.time_budget
+    seconds, and says which in `stop_reason`.
     """
     interval = config.resample_interval
     n_burn = int(round(config.burn_in_time / interval))
-    n_measure = max(1, int(round(config.reweighted_time / interval)))
     rng = np.random.default_rng(np.asarray(jax.random.key_data(key)).ravel())
     K, W = walkers.shape[:2]
     groups = config.reweighted_groups
@@ -106,23 +110,35 @@ def reweighted_energy(
     current = np.asarray(walkers)[:, :W]
     f_old = np.stack([log_trial(current[k]) for k in range(K)]).reshape(K, groups, -1)
     growth_sum = np.zeros((K, groups))
-    spread = np.zeros(K)
+    spread_sum = np.zeros(K)
+    adaptive = config.target_error > 0
+    n_planned = max(1, round((config.max_eval_time if adaptive else config.reweighted_time)
+                             / interval))
+    check_every = max(1, round(1.0 / interval))
     start = time.perf_counter()
-    for i in range(n_burn + n_measure):
-        new, ell, _, _ = chunk(params, current, jax.random.fold_in(key, i))
-        new, ell = np.array(new), np.asarray(ell).reshape(K, groups, -1)
-        # one offset per group (groups must stay independent), shared by the chains
-        u = rng.random(groups)
-        for k in range(K):
-            f_new = log_trial(new[k]).reshape(groups, -1)
-            growth, std, idx = _interval_step(ell[k], f_old[k], f_new, interval, u)
-            new[k], f_old[k] = new[k][idx], f_new.ravel()[idx].reshape(groups, -1)
-            if i >= n_burn:
-                growth_sum[k] += growth
-                spread[k] += std / n_measure
-        current = new
+    reason, error, n_measure, i = "reweighted_time", float("nan"), 0, 0
+    while n_measure < n_planned:
+        current, f_old, growth, spread = _advance(
+            chunk, params, current, f_old, jax.random.fold_in(key, i), log_trial, interval,
+            rng.random(groups))  # one offset per group: groups must stay independent
+        i += 1
+        if i > n_burn:
+            growth_sum += growth
+            spread_sum += spread
+            n_measure += 1
+            if adaptive and n_measure % check_every == 0 and n_measure >= 4 * check_every:
+                error = extrapolate_dt(config.eval_dts, growth_sum / n_measure).error
+                if error < config.target_error:
+                    reason = "target_error"
+                    break
+                if time.perf_counter() - start > config.time_budget:
+                    reason = "time_budget"
+                    break
         if on_chunk is not None:
-            on_chunk((i + 1) * interval, (n_burn + n_measure) * interval, float("nan"))
+            on_chunk(i * interval, (n_burn + n_planned) * interval, error)
+    if adaptive and reason == "reweighted_time":
+        reason = "max_eval_time"
+    spread = spread_sum / n_measure
     per_group = growth_sum / n_measure
     return Reweighted(
         dts=np.asarray(config.eval_dts, float),
@@ -131,5 +147,24 @@ def reweighted_energy(
         extrapolation=extrapolate_dt(config.eval_dts, per_group),
         intervals=n_measure,
         log_weight_std=spread,
+        stop_reason=reason,
         wall_time=time.perf_counter() - start,
     )
+
+
+def _advance(chunk, params, walkers, f_old, key, log_trial, interval, u):
+    """Move every chain one interval, weight, and resample each group within itself.
+
+    walkers: (K, W, particles, dim); f_old: (K, groups, W/groups); u: (groups,), shared by
+    the chains so that they stay correlated. Returns (walkers, f_old, growth: (K, groups),
+    log-weight spread: (K,)).
+    """
+    new, ell, _, _ = chunk(params, walkers, key)
+    K, groups = f_old.shape[:2]
+    new, ell = np.array(new), np.asarray(ell).reshape(K, groups, -1)
+    growth, spread = np.zeros((K, groups)), np.zeros(K)
+    for k in range(K):
+        f_new = log_trial(new[k]).reshape(groups, -1)
+        growth[k], spread[k], idx = _interval_step(ell[k], f_old[k], f_new, interval, u)
+        new[k], f_old[k] = new[k][idx], f_new.ravel()[idx].reshape(groups, -1)
+    return new, f_old, growth, spread

@@ -20,6 +20,7 @@ from .refinement import coulomb_step_scale
 from .result import Result
 from .reweighting import Reweighted, reweighted_energy
 from .sde import uniform_steps
+from .statistics import Extrapolation
 from .system import System
 from .training import TrainState, init_walkers, make_optimizer, make_train_step, train
 
@@ -130,15 +131,8 @@ def control_basis(system: System):
     return basis
 
 
-def variational_estimates(ev: Evaluation) -> dict[str, object]:
-    """The per-dt and extrapolated variational energies of an evaluation, for `Result`."""
-    x = ev.extrapolation
+def _extrapolated(x: Extrapolation) -> dict[str, object]:
     return {
-        "dts": ev.dts,
-        "energies": ev.energies,
-        "errors": ev.errors,
-        "raw_energies": ev.raw_energies,
-        "raw_errors": ev.raw_errors,
         "extrapolated": x.energy,
         "extrapolated_error": x.error,
         "order": x.order,
@@ -146,6 +140,18 @@ def variational_estimates(ev: Evaluation) -> dict[str, object]:
         "curvature": x.curvature,
         "curvature_error": x.curvature_error,
         "chi2": x.chi2,
+    }
+
+
+def variational_estimates(ev: Evaluation) -> dict[str, object]:
+    """The per-dt and extrapolated variational energies of an evaluation, for `Result`."""
+    return {
+        "dts": ev.dts,
+        "energies": ev.energies,
+        "errors": ev.errors,
+        "raw_energies": ev.raw_energies,
+        "raw_errors": ev.raw_errors,
+        **_extrapolated(ev.extrapolation),
         "measured_time": ev.measured_time,
         "walkers": ev.per_walker.shape[1],
         "stop_reason": ev.stop_reason,
@@ -154,19 +160,13 @@ def variational_estimates(ev: Evaluation) -> dict[str, object]:
 
 def reweighted_estimates(rw: Reweighted) -> dict[str, object]:
     """The per-dt and extrapolated reweighted (DMC) energies, for `Result`."""
-    x = rw.extrapolation
     return {
         "dts": rw.dts,
         "energies": rw.energies,
         "errors": rw.errors,
-        "extrapolated": x.energy,
-        "extrapolated_error": x.error,
-        "order": x.order,
-        "coefficients": x.coefficients,
-        "curvature": x.curvature,
-        "curvature_error": x.curvature_error,
-        "chi2": x.chi2,
+        **_extrapolated(rw.extrapolation),
         "intervals": rw.intervals,
+        "stop_reason": rw.stop_reason,
         "log_weight_std": rw.log_weight_std,
     }
 
@@ -187,7 +187,7 @@ def _package(system, config, seed, state, history, ev: Evaluation, rw: Reweighte
         "eval_time": eval_time,
         "wall_time": train_time + eval_time,
         "parameters": count_parameters(state.params),
-        "stop_reason": ev.stop_reason,
+        "stop_reason": rw.stop_reason if rw is not None else ev.stop_reason,
         **device_info(),
     }
     params = jax.tree_util.tree_map(np.asarray, state.params)
@@ -204,3 +204,34 @@ def _package(system, config, seed, state, history, ev: Evaluation, rw: Reweighte
         system=system,
         info=info,
     )
+
+
+class _FixedDrift:
+    """Adapter giving a plain drift function v(r) the `apply(params, r)` of a flax model."""
+
+    def __init__(self, drift) -> None:
+        self.drift = drift
+
+    def apply(self, params, r):
+        del params
+        return self.drift(r)
+
+
+def reevaluate(result: Result, seed: int = 1, config: Config | None = None,
+               system: System | None = None) -> dict[str, object]:
+    """Independent variational energy of a result's drift, from its own samples.
+
+    Runs fresh correlated chains (new seed) with `result.drift` as an opaque function,
+    started from `result.samples`, and returns the per-dt and dt → 0 variational
+    estimates (same keys as `Result.estimates["variational"]`). `system` supplies the
+    potential where the result's own cannot be rebuilt (a custom Python potential).
+    """
+    system = result.system if system is None else system
+    config = (result.config if config is None else config).for_system(system)
+    samples = jnp.asarray(result.samples)
+    order = jax.random.permutation(jax.random.PRNGKey(seed), len(samples))
+    start = jnp.resize(samples[order], (config.eval_walkers, *system.shape))
+    chunk = make_evaluation_chunk(_FixedDrift(result.drift), system.potential, config)
+    ev = evaluate(chunk, {}, start, jax.random.PRNGKey(10_000 + seed), config,
+                  control_basis(system))
+    return variational_estimates(ev)

@@ -3,15 +3,14 @@ output file, and no training; the Python API raises `fkdrift.FkdriftError` for t
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from conftest import FKDRIFT
 
 import fkdrift
 import potentials
@@ -26,10 +25,6 @@ FAST_SET = [arg for key in ("train_steps", "batch", "window", "eval_walkers", "e
                             "burn_in_time")
             for arg in ("--set", f"{key}={getattr(FAST, key)}")]
 
-_SCRIPT = shutil.which("fkdrift", path=str(Path(sys.executable).parent)) or shutil.which(
-    "fkdrift")
-FKDRIFT = [_SCRIPT] if _SCRIPT else [sys.executable, "-c",
-                                     "from fkdrift.cli import main; main()"]
 
 # Potentials a user might get wrong; written to pots.py for the CLI, exec'd for the API.
 BAD_POTENTIALS = '''\

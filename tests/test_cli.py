@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import jax.numpy as jnp
 import pytest
+from conftest import FKDRIFT
 
 import fkdrift
 import potentials
@@ -17,10 +17,6 @@ FAST_SETTINGS = {"train_steps": 30, "batch": 64, "window": 10, "eval_walkers": 1
                  "eval_time": 1.0, "burn_in_time": 0.5}
 SET_ARGS = [arg for key, value in FAST_SETTINGS.items() for arg in ("--set", f"{key}={value}")]
 
-_SCRIPT = shutil.which("fkdrift", path=str(Path(sys.executable).parent)) or shutil.which(
-    "fkdrift")
-FKDRIFT = [_SCRIPT] if _SCRIPT else [sys.executable, "-c",
-                                     "from fkdrift.cli import main; main()"]
 
 USER_POTENTIAL = '''\
 import jax.numpy as jnp
