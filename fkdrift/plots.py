@@ -17,7 +17,11 @@ def plot_training(result: Result, path: Path) -> None:
     """Training energy per update, with the exact E0 when known."""
     fig, ax = plt.subplots(figsize=(6, 4))
     h = result.history
-    ax.plot(h["step"], h["energy"], lw=0.8, label="training energy ⟨ℓ_T⟩/T")
+    ax.plot(h["step"], h["energy"], lw=0.5, alpha=0.35, color="C0",
+            label="training energy ⟨ℓ_T⟩/T")
+    span = max(1, len(h["energy"]) // 40)
+    smooth = np.convolve(h["energy"], np.ones(span) / span, mode="valid")
+    ax.plot(h["step"][span - 1:], smooth, color="C0", lw=1.5, label=f"mean of {span} updates")
     if result.exact_energy is not None:
         ax.axhline(result.exact_energy, color="k", ls="--", label="exact")
         spread = np.quantile(np.abs(h["energy"] - result.exact_energy), 0.8)
