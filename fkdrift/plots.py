@@ -20,7 +20,8 @@ def plot_training(result: Result, path: Path) -> None:
     ax.plot(h["step"], h["energy"], lw=0.5, alpha=0.35, color="C0",
             label="training energy ⟨ℓ_T⟩/T")
     span = max(1, len(h["energy"]) // 40)
-    smooth = np.convolve(h["energy"], np.ones(span) / span, mode="valid")
+    finite = np.where(np.isfinite(h["energy"]), h["energy"], np.nanmean(h["energy"]))
+    smooth = np.convolve(finite, np.ones(span) / span, mode="valid")
     ax.plot(h["step"][span - 1:], smooth, color="C0", lw=1.5, label=f"mean of {span} updates")
     if result.exact_energy is not None:
         ax.axhline(result.exact_energy, color="k", ls="--", label="exact")

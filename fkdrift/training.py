@@ -151,18 +151,31 @@ def make_train_step(
         (loss, (energy, spread, r_T)), grads = jax.value_and_grad(loss_fn, has_aux=True)(
             state.params, state.walkers, window_key
         )
+        grad_norm = optax.tree.norm(grads)
         updates, opt_state = optimizer.update(grads, state.opt_state, state.params)
         params = optax.apply_updates(state.params, updates)
-        new_state = TrainState(params, opt_state, jax.lax.stop_gradient(r_T), key, state.step + 1)
+        # A window whose loss or gradient overflowed (a walker almost on a singularity)
+        # is dropped whole: the update is skipped and such walkers restart where they were.
+        finite = jnp.isfinite(loss) & jnp.isfinite(grad_norm)
+        params, opt_state = jax.tree_util.tree_map(
+            lambda new, old: jnp.where(finite, new, old),
+            (params, opt_state), (state.params, state.opt_state))
+        walker_ok = jnp.all(jnp.isfinite(r_T), axis=(-2, -1))[:, None, None]
+        walkers = jnp.where(walker_ok, jax.lax.stop_gradient(r_T), state.walkers)
+        new_state = TrainState(params, opt_state, walkers, key, state.step + 1)
         metrics = {
             "loss": loss,
             "energy": energy,
             "energy_spread": spread,
-            "grad_norm": optax.tree.norm(grads),
+            "grad_norm": grad_norm,
+            "skipped": 1.0 - finite.astype(jnp.float64),
         }
         return new_state, metrics
 
     return train_step
+
+
+MAX_SKIPPED_IN_A_ROW = 20
 
 
 def init_walkers(key: PRNGKeyArray, batch: int, shape: tuple[int, int], width: float) -> Array:
@@ -178,17 +191,21 @@ def train(
 ) -> tuple[TrainState, dict[str, np.ndarray]]:
     """Run `n_updates` updates; returns the final state and the history (one row per update).
 
-    History keys: step, loss, energy, energy_spread, grad_norm, wall_time.
+    History keys: step, loss, energy, energy_spread, grad_norm, skipped (1 where a
+    non-finite window was dropped), wall_time. Raises FkdriftError after
+    `MAX_SKIPPED_IN_A_ROW` dropped windows in a row.
     """
     rows: dict[str, list[float]] = {}
     start = time.perf_counter()
+    in_a_row = 0
     for i in range(n_updates):
         state, metrics = train_step(state)
         values = {k: float(v) for k, v in metrics.items()}
-        if not np.isfinite(values["loss"]):
+        in_a_row = in_a_row + 1 if values["skipped"] else 0
+        if in_a_row >= MAX_SKIPPED_IN_A_ROW:
             raise FkdriftError(
-                f"training diverged at update {i + 1} (loss is {values['loss']}); "
-                "lower Config.dt or Config.learning_rate"
+                f"training diverged at update {i + 1} (loss is {values['loss']} for "
+                f"{in_a_row} updates in a row); lower Config.dt or Config.learning_rate"
             )
         values["step"] = float(i + 1)
         values["wall_time"] = time.perf_counter() - start

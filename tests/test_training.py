@@ -128,3 +128,20 @@ def test_training_learns_the_harmonic_frequency():
     v = np.asarray(model.apply(state.params, jnp.asarray(x).reshape(-1, 1, 1))).ravel()
     slope = -float(v @ x / (x @ x))
     assert abs(slope - OMEGA) < 0.3, slope
+
+
+def test_a_window_that_overflows_is_dropped_not_applied():
+    """A walker on a singularity makes the loss infinite: that update is skipped (params and
+    optimiser state unchanged), and training goes on from the next window."""
+    wall = System(lambda r: harmonic_omega2(r) + jnp.where(jnp.abs(r[0, 0]) > 3.0, jnp.inf, 0.0),
+                  particles=1, dim=1, name="walled")
+    _, step, state = setup(SMALL, system=wall)
+    walkers = state.walkers.at[0, 0, 0].set(5.0)  # beyond the wall: V = inf
+    new, metrics = step(state._replace(walkers=walkers))
+    assert float(metrics["skipped"]) == 1.0
+    same = jax.tree_util.tree_map(lambda a, b: bool(jnp.all(a == b)), new.params, state.params)
+    assert all(jax.tree_util.tree_leaves(same))
+    assert bool(jnp.all(jnp.isfinite(new.walkers)))
+    inside = state.walkers.at[:, 0, 0].set(jnp.clip(state.walkers[:, 0, 0], -1.0, 1.0))
+    _, metrics = step(state._replace(walkers=inside))
+    assert float(metrics["skipped"]) == 0.0
