@@ -42,7 +42,7 @@ def make_evaluation_chunk(
     dts = config.eval_dts
 
     @jax.jit
-    def chunk(params: dict, walkers: Array, key: PRNGKeyArray) -> tuple[Array, Array]:
+    def chunk(params: dict, walkers: Array, key: PRNGKeyArray) -> tuple[Array, ...]:
         def drift(r: Array) -> Array:
             return model.apply(params, r)
 
