@@ -15,6 +15,7 @@ from fkdrift.training import (
     init_walkers,
     make_optimizer,
     make_train_step,
+    richardson_window_loss,
     train,
     window_loss,
 )
@@ -145,3 +146,22 @@ def test_a_window_that_overflows_is_dropped_not_applied():
     inside = state.walkers.at[:, 0, 0].set(jnp.clip(state.walkers[:, 0, 0], -1.0, 1.0))
     _, metrics = step(state._replace(walkers=inside))
     assert float(metrics["skipped"]) == 0.0
+
+
+def test_richardson_loss_is_two_fine_windows_minus_one_coarse():
+    """2·L(dt/2, 2n) − L(dt, n) on one shared lattice (the fine chain takes every cell,
+    the coarse one pairs of cells); the walkers continue from the fine chain."""
+    config = SMALL
+    model, _, state = setup(config)
+    key = jax.random.key(3)
+    loss, (energy, _, r_T) = richardson_window_loss(
+        state.params, model, harmonic_omega2, state.walkers, key, dt=0.02, n_steps=8)
+    fine = window_loss(state.params, model, harmonic_omega2, state.walkers, key,
+                       dt=0.01, n_steps=16)
+    coarse_end, coarse_ell = integrate_window(lambda r: model.apply(state.params, r),
+                                              harmonic_omega2, state.walkers, key,
+                                              dt=0.02, n_steps=8, substeps=2)
+    coarse_energy = jnp.mean(coarse_ell) / 0.16
+    assert float(energy) == pytest.approx(2 * float(fine[1][0]) - float(coarse_energy),
+                                          rel=1e-12)
+    np.testing.assert_array_equal(np.asarray(r_T), np.asarray(fine[1][2]))
