@@ -1,7 +1,7 @@
 """Drift networks v_θ(r) for configurations r: (..., particles, dim).
 
 * `MLPDrift` — distinguishable particles: an MLP on the flattened coordinates, plus a
-  learnable confining skip −c·r (the Ornstein–Uhlenbeck drift) and a zero-initialised
+  learnable confining skip −c·r (c ≥ 0) (the Ornstein–Uhlenbeck drift) and a zero-initialised
   output layer, so training starts from a confining drift.
 * `PairDrift` — identical bosons: v_i = −c·r_i + F(r_i, Σ_{j≠i} G(r_i − r_j)), exactly
   permutation-equivariant, v(P r) = P v(r).
@@ -22,6 +22,19 @@ from jaxtyping import Array
 
 def _softplus_inverse(x: float) -> float:
     return float(np.log(np.expm1(x)))
+
+
+SMALLEST_CONFINEMENT = 1e-3
+
+
+def _confinement(module: nn.Module, init: float, shape: tuple[int, ...]) -> Array:
+    """Strength c ≥ 0 of the linear skip −c·r, as c = softplus(parameter "confinement").
+
+    Kept non-negative: an outward linear drift lets walkers escape exponentially, and the
+    boundary term of the loss then rewards the escape (seen on helium)."""
+    raw = module.param("confinement", nn.initializers.constant(
+        _softplus_inverse(max(init, SMALLEST_CONFINEMENT))), shape)
+    return nn.softplus(raw)
 
 
 class MLP(nn.Module):
@@ -56,7 +69,7 @@ class MLPDrift(nn.Module):
     def __call__(self, r: Array) -> Array:
         n = self.particles * self.dim
         x = r.reshape(*r.shape[:-2], n)
-        c = self.param("confinement", nn.initializers.constant(self.confinement), (n,))
+        c = _confinement(self, self.confinement, (n,))
         net = MLP(self.width, self.depth, n, self.dtype)(x.astype(self.dtype))
         v = -c.astype(r.dtype) * x + net.astype(r.dtype)
         return v.reshape(r.shape)
@@ -88,7 +101,7 @@ class PairDrift(nn.Module):
         pooled = jnp.sum(h * off_diagonal[..., None], axis=-2)  # (..., P, width)
         node_in = jnp.concatenate([x, pooled], -1)
         net = MLP(self.width, self.depth, self.dim, self.dtype)(node_in)
-        c = self.param("confinement", nn.initializers.constant(self.confinement), ())
+        c = _confinement(self, self.confinement, ())
         return -c.astype(r.dtype) * r + net.astype(r.dtype)
 
 
@@ -163,7 +176,7 @@ def make_drift_model(system, config) -> nn.Module:
     `CuspDrift`, whose analytic terms already confine, so the linear skip then starts at 0.
     """
     dtype = jnp.dtype(config.network_dtype)
-    confinement = 0.0 if system.coulomb else 1.0
+    confinement = SMALLEST_CONFINEMENT if system.coulomb else 1.0
     cls = PairDrift if system.statistics == "bosons" else MLPDrift
     smooth = cls(system.particles, system.dim, config.width, config.depth, confinement, dtype)
     if not system.coulomb:

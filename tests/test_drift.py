@@ -8,6 +8,7 @@ import pytest
 import potentials
 from fkdrift import Config, System
 from fkdrift.drift import (
+    SMALLEST_CONFINEMENT,
     CuspDrift,
     MLPDrift,
     PairDrift,
@@ -57,7 +58,7 @@ def test_model_type_and_output_shapes(name):
     if cls is CuspDrift:
         expected = PairDrift if system.statistics == "bosons" else MLPDrift
         assert type(model.smooth) is expected
-        assert model.smooth.confinement == 0.0  # the cusps confine
+        assert model.smooth.confinement == SMALLEST_CONFINEMENT  # the cusps confine
     else:
         assert model.confinement == 1.0
     assert count_parameters(params) > 0
@@ -120,8 +121,9 @@ def pade(diff, a, b):
 
 @pytest.mark.parametrize("Z", [1.0, 2.0])
 def test_hydrogen_cusp_drift_at_init(Z):
-    """v = −Z r̂ / (1 + b r)², b the initial nuclear range: Kato's cusp 2μ q Z/(d−1) = −Z
-    at the nucleus (μ = 1, d = 3) and a smooth network that starts at zero."""
+    """v = −Z r̂ / (1 + b r)² − c r, b the initial nuclear range and c the small initial
+    linear confinement: Kato's cusp 2μ q Z/(d−1) = −Z at the nucleus (μ = 1, d = 3), and a
+    smooth network that starts at zero."""
     system = potentials.hydrogen(Z=Z)
     model, params, apply = build(system)
     b = model.nuclear_range
@@ -129,11 +131,12 @@ def test_hydrogen_cusp_drift_at_init(Z):
     scales = np.array([0.01, 1.0, 10.0])[np.arange(50) % 3, None, None]  # near, mid, far
     r = jnp.asarray(np.random.default_rng(5).normal(size=(50, 1, 3)) * scales)
     v = np.asarray(apply(params, r))
-    expected = pade(np.asarray(r), -Z, b)
+    expected = pade(np.asarray(r), -Z, b) - SMALLEST_CONFINEMENT * np.asarray(r)
     np.testing.assert_allclose(v, expected, rtol=1e-6, atol=0)
     dist = np.linalg.norm(np.asarray(r), axis=-1)
     radial = np.sum(v * np.asarray(r), axis=-1) / dist
-    np.testing.assert_allclose(radial, -Z / (1 + b * dist) ** 2, rtol=1e-6)
+    np.testing.assert_allclose(radial, -Z / (1 + b * dist) ** 2 - SMALLEST_CONFINEMENT * dist,
+                               rtol=1e-6)
     # radially inward: no tangential component
     np.testing.assert_allclose(np.linalg.norm(v, axis=-1), np.abs(radial), rtol=1e-10)
     # at contact the drift is exactly the cusp, −Z r̂
@@ -151,7 +154,7 @@ def test_helium_cusp_drift_at_init():
     r = np.random.default_rng(6).normal(size=(20, 2, 3))
     v = np.asarray(apply(params, jnp.asarray(r)))
     pair = pade(r[:, 0] - r[:, 1], 0.5, c)
-    expected = pade(r, -2.0, b) + np.stack([pair, -pair], axis=1)
+    expected = pade(r, -2.0, b) + np.stack([pair, -pair], axis=1) - SMALLEST_CONFINEMENT * r
     np.testing.assert_allclose(v, expected, rtol=1e-6, atol=1e-12)
 
 
@@ -163,8 +166,8 @@ def test_h2_cusp_drift_sums_both_nuclei():
     nuclei = np.array([[0, 0, -0.7], [0, 0, 0.7]])
     nuclear = sum(pade(r - R, -1.0, model.nuclear_range) for R in nuclei)
     pair = pade(r[:, 0] - r[:, 1], 0.5, model.pair_range)
-    np.testing.assert_allclose(v, nuclear + np.stack([pair, -pair], axis=1), rtol=1e-6,
-                               atol=1e-12)
+    expected = nuclear + np.stack([pair, -pair], axis=1) - SMALLEST_CONFINEMENT * r
+    np.testing.assert_allclose(v, expected, rtol=1e-6, atol=1e-12)
 
 
 def test_helium_pair_diagonal_gives_no_nan_and_finite_gradients():

@@ -15,7 +15,7 @@ import pytest
 
 import fkdrift
 import potentials
-from fkdrift.drift import init_drift_params, make_drift_model
+from fkdrift.drift import _softplus_inverse, init_drift_params, make_drift_model
 from fkdrift.evaluation import evaluate, make_evaluation_chunk
 from fkdrift.reweighting import reweighted_energy
 from fkdrift.solver import control_basis
@@ -32,7 +32,8 @@ def runs() -> list[tuple[float, float, float, float]]:
                             reweighted_time=40.0).for_system(system)
     model = make_drift_model(system, config)
     params = init_drift_params(model, jax.random.PRNGKey(0), system)
-    params["params"]["confinement"] = jnp.full_like(params["params"]["confinement"], A)
+    raw = _softplus_inverse(A)  # c = softplus(parameter)
+    params["params"]["confinement"] = jnp.full_like(params["params"]["confinement"], raw)
     chunk = make_evaluation_chunk(model, system.potential, config)
     rw_chunk = make_evaluation_chunk(model, system.potential,
                                      config.replace(chunk_time=config.resample_interval))
