@@ -24,7 +24,10 @@ def test_hydrogen_default_settings():
 def test_committed_hydrogen_drift_holds_up_under_reevaluation():
     result = fkdrift.load(RESULTS / "hydrogen.h5")
     again = fkdrift.reevaluate(result, seed=7)
+    stored = result.estimates["variational"]
+    # the independent chains reproduce the stored variational energy of that drift ...
+    diff = again["extrapolated"] - stored["extrapolated"]
+    assert abs(diff) < 4 * (again["extrapolated_error"] + stored["extrapolated_error"])
+    # ... which is an upper bound: never below exact beyond its error, and within 5 mHa
     dev = again["extrapolated"] + 0.5
-    # a variational energy: never below exact beyond its error, and close above it
-    assert dev > -3 * again["extrapolated_error"]
-    assert dev < 2e-3, again
+    assert -3 * again["extrapolated_error"] < dev < 5e-3, again
