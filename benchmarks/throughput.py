@@ -72,7 +72,8 @@ def make_plain_train_step(
             r, ell = carry
             v = drift(r)
             rate = 0.5 * jnp.sum(v**2, axis=(-2, -1)) + jax.vmap(potential)(r)
-            ell = ell + rate * dt + jnp.sum(v * dB, axis=(-2, -1))
+            # the Itô sum enters the gradient detached, exactly as in fkdrift.sde._ito_sum
+            ell = ell + rate * dt + jnp.sum(jax.lax.stop_gradient(v) * dB, axis=(-2, -1))
             return (r + v * dt + dB, ell), None
 
         if remat:
