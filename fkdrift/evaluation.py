@@ -22,7 +22,7 @@ from jaxtyping import Array, PRNGKeyArray
 from .config import Config
 from .control_variates import cross_fitted_correction, fit_coefficients
 from .sde import PotentialFn, StepScaleFn, integrate_window, uniform_steps
-from .statistics import Extrapolation, extrapolate_dt
+from .statistics import Extrapolation, extrapolate_dt, systematic_resample
 
 ChunkFn = Callable[[dict, Array, PRNGKeyArray], tuple[Array, Array, Array, Array]]
 BasisFn = Callable[[np.ndarray], np.ndarray]
@@ -90,6 +90,16 @@ class Evaluation:
     log_trial: BasisFn | None = None
 
 
+def early_stop(error: float, config: Config, started: float) -> str | None:
+    """"target_error" once `error` is below Config.target_error, "time_budget" once the
+    stage has run Config.time_budget seconds since `started` (perf_counter), else None."""
+    if error < config.target_error:
+        return "target_error"
+    if time.perf_counter() - started > config.time_budget:
+        return "time_budget"
+    return None
+
+
 def _chunks(span: float, chunk_time: float) -> int:
     return max(1, math.ceil(span / chunk_time - 1e-9))
 
@@ -139,9 +149,7 @@ def _resample(samples: np.ndarray, weights: np.ndarray, seed: int) -> np.ndarray
     """
     if np.all(weights == weights[0]):
         return samples
-    cdf = np.cumsum(weights / weights.sum())
-    u = (np.random.default_rng(int(seed)).random() + np.arange(len(weights))) / len(weights)
-    return samples[np.minimum(np.searchsorted(cdf, u), len(weights) - 1)]
+    return samples[systematic_resample(weights, np.random.default_rng(int(seed)).random())]
 
 
 def evaluate(
@@ -191,11 +199,8 @@ def evaluate(
         if adaptive and (i % 4 == 0 or i == n_planned):
             current = _per_walker(sums, noise, times, walkers0, np.asarray(walkers), basis)
             error = extrapolate_dt(config.eval_dts, current).error
-            if error < config.target_error:
-                reason = "target_error"
-                break
-            if time.perf_counter() - t_start > config.time_budget:
-                reason = "time_budget"
+            if stop := early_stop(error, config, t_start):
+                reason = stop
                 break
         if on_chunk is not None:
             on_chunk(i * config.chunk_time, n_planned * config.chunk_time, error)

@@ -24,8 +24,8 @@ from jaxtyping import Array, PRNGKeyArray
 
 from .config import Config
 from .errors import FkdriftError
-from .evaluation import BasisFn, ChunkFn
-from .statistics import Extrapolation, extrapolate_dt
+from .evaluation import BasisFn, ChunkFn, early_stop
+from .statistics import Extrapolation, extrapolate_dt, systematic_resample
 
 
 @dataclass
@@ -47,13 +47,6 @@ class Reweighted:
     log_weight_std: np.ndarray
     stop_reason: str
     wall_time: float
-
-
-def systematic_resample(weights: np.ndarray, u: float) -> np.ndarray:
-    """Indices of a systematic resample of len(weights) walkers; u ∈ [0, 1)."""
-    n = len(weights)
-    cdf = np.cumsum(weights / weights.sum())
-    return np.minimum(np.searchsorted(cdf, (u + np.arange(n)) / n), n - 1)
 
 
 def _interval_step(
@@ -128,11 +121,8 @@ def reweighted_energy(
             n_measure += 1
             if adaptive and n_measure % check_every == 0 and n_measure >= 4 * check_every:
                 error = extrapolate_dt(config.eval_dts, growth_sum / n_measure).error
-                if error < config.target_error:
-                    reason = "target_error"
-                    break
-                if time.perf_counter() - start > config.time_budget:
-                    reason = "time_budget"
+                if stop := early_stop(error, config, start):
+                    reason = stop
                     break
         if on_chunk is not None:
             on_chunk(i * interval, (n_burn + n_planned) * interval, error)

@@ -34,6 +34,13 @@ def blocking_error(series: np.ndarray, min_blocks: int = 16) -> tuple[float, flo
     return mean, float(max(errors))
 
 
+def systematic_resample(weights: np.ndarray, u: float) -> np.ndarray:
+    """Indices of a systematic resample of len(weights) walkers; u ∈ [0, 1)."""
+    n = len(weights)
+    cdf = np.cumsum(weights / weights.sum())
+    return np.minimum(np.searchsorted(cdf, (u + np.arange(n)) / n), n - 1)
+
+
 @dataclass(frozen=True)
 class Extrapolation:
     """Result of the correlated dt → 0 fit.

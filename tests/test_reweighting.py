@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import fkdrift
-from fkdrift.reweighting import systematic_resample
+from fkdrift.statistics import systematic_resample
 
 QUARTIC_E0 = 0.667986259  # −½ d²/dx² + x⁴ (checked by finite differences in test_solver)
 
