@@ -55,8 +55,34 @@ class MLP(nn.Module):
         )(x)
 
 
+def invariant_features(r: Array, centres: Array | None) -> Array:
+    """Smooth distance features log(1 + d²) of every particle pair and particle–centre pair.
+
+    r: (..., particles, dim); centres: (K, dim) or None. Returns (..., F) with
+    F = P(P−1)/2 + P·K. Smooth at contact (unlike d), so the learned correction stays smooth
+    and leaves the analytic cusps exact; rotation- and translation-invariant, so a network
+    sees the coordinates Coulomb and pair correlations depend on without having to build
+    norms out of tanh units.
+    """
+    columns = []
+    P = r.shape[-2]
+    if P > 1:
+        i, j = np.triu_indices(P, 1)
+        columns.append(jnp.sum((r[..., i, :] - r[..., j, :]) ** 2, -1))
+    if centres is not None and len(centres):
+        d2 = jnp.sum((r[..., :, None, :] - centres) ** 2, -1)  # (..., P, K)
+        columns.append(d2.reshape(*r.shape[:-2], -1))
+    if not columns:
+        return jnp.zeros((*r.shape[:-2], 0), r.dtype)
+    return jnp.log1p(jnp.concatenate(columns, -1))
+
+
 class MLPDrift(nn.Module):
-    """Drift for distinguishable particles. r: (..., particles, dim) -> same shape."""
+    """Drift for distinguishable particles. r: (..., particles, dim) -> same shape.
+
+    The MLP reads the flattened coordinates and, with `distance_features`, the smooth
+    invariant distances of `invariant_features` (pairs, and particles to `centres`).
+    """
 
     particles: int
     dim: int
@@ -64,13 +90,19 @@ class MLPDrift(nn.Module):
     depth: int = 2
     confinement: float = 1.0
     dtype: jnp.dtype = jnp.float32
+    distance_features: bool = False
+    centres: Sequence[Sequence[float]] = ()
 
     @nn.compact
     def __call__(self, r: Array) -> Array:
         n = self.particles * self.dim
         x = r.reshape(*r.shape[:-2], n)
         c = _confinement(self, self.confinement, (n,))
-        net = MLP(self.width, self.depth, n, self.dtype)(x.astype(self.dtype))
+        inputs = x
+        if self.distance_features:
+            centres = jnp.asarray(self.centres, r.dtype).reshape(-1, self.dim)
+            inputs = jnp.concatenate([x, invariant_features(r, centres)], -1)
+        net = MLP(self.width, self.depth, n, self.dtype)(inputs.astype(self.dtype))
         v = -c.astype(r.dtype) * x + net.astype(r.dtype)
         return v.reshape(r.shape)
 
@@ -92,13 +124,14 @@ class PairDrift(nn.Module):
     @nn.compact
     def __call__(self, r: Array) -> Array:
         x = r.astype(self.dtype)
-        diff = x[..., :, None, :] - x[..., None, :, :]  # (..., P, P, D)
-        pair_in = jnp.concatenate([diff, jnp.sum(diff**2, -1, keepdims=True)], -1)
-        h = pair_in
+        P = self.particles
+        # only the P(P−1) ordered pairs i ≠ j, row-major in i: partners of i are contiguous
+        i, j = np.nonzero(~np.eye(P, dtype=bool))
+        diff = x[..., i, :] - x[..., j, :]  # (..., P(P−1), D)
+        h = jnp.concatenate([diff, jnp.sum(diff**2, -1, keepdims=True)], -1)
         for _ in range(self.depth):
             h = jnp.tanh(nn.Dense(self.width, dtype=self.dtype, param_dtype=self.dtype)(h))
-        off_diagonal = 1.0 - jnp.eye(self.particles, dtype=self.dtype)
-        pooled = jnp.sum(h * off_diagonal[..., None], axis=-2)  # (..., P, width)
+        pooled = jnp.sum(h.reshape(*h.shape[:-2], P, P - 1, h.shape[-1]), axis=-2)  # (..., P, W)
         node_in = jnp.concatenate([x, pooled], -1)
         net = MLP(self.width, self.depth, self.dim, self.dtype)(node_in)
         c = _confinement(self, self.confinement, ())
@@ -172,13 +205,20 @@ def count_parameters(params) -> int:
 def make_drift_model(system, config) -> nn.Module:
     """The drift network for `system` (a `System`) with the sizes of `config` (a `Config`).
 
-    Bosons get the equivariant `PairDrift`; declared Coulomb charges wrap the network in
-    `CuspDrift`, whose analytic terms already confine, so the linear skip then starts at 0.
+    Bosons get the equivariant `PairDrift`; distinguishable particles the `MLPDrift`, which
+    also reads smooth pair and particle–nucleus distances when there are several particles
+    or declared nuclei. Declared Coulomb charges wrap the network in `CuspDrift`, whose
+    analytic terms already confine, so the linear skip then starts at 0.
     """
     dtype = jnp.dtype(config.network_dtype)
     confinement = SMALLEST_CONFINEMENT if system.coulomb else 1.0
-    cls = PairDrift if system.statistics == "bosons" else MLPDrift
-    smooth = cls(system.particles, system.dim, config.width, config.depth, confinement, dtype)
+    sizes = (system.particles, system.dim, config.width, config.depth, confinement, dtype)
+    if system.statistics == "bosons":
+        smooth = PairDrift(*sizes)
+    else:
+        centres = np.asarray(system.nuclei).tolist() if system.coulomb else []
+        smooth = MLPDrift(*sizes, distance_features=bool(system.particles > 1 or centres),
+                          centres=tuple(map(tuple, centres)))
     if not system.coulomb:
         return smooth
     return CuspDrift(
