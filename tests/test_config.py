@@ -26,6 +26,12 @@ def test_defaults_are_valid_and_documented():
     assert resolved.eval_dts == (0.02, 0.01, 0.005)
     assert resolved.lattice_dt == min(resolved.eval_dts)
     assert config.for_system(potentials.hydrogen()).eval_dts == (0.01, 0.005, 0.0025)
+    assert (resolved.batch, resolved.window, resolved.dt) == (512, 40, 0.01)
+    coulomb = config.for_system(potentials.helium())
+    # Coulomb: a finer step and longer windows (time 1.6), fewer walkers
+    assert (coulomb.batch, coulomb.window, coulomb.dt) == (128, 640, 0.0025)
+    # explicit values are kept
+    assert Config(batch=64, window=8).for_system(potentials.helium()).batch == 64
     assert all(resolved.substeps(dt) * resolved.lattice_dt == pytest.approx(dt)
                for dt in resolved.eval_dts)
 
