@@ -54,10 +54,39 @@ def pair_distance_density(samples: np.ndarray, bins: int) -> dict[str, np.ndarra
     return {"pair_edges": edges, "pair_density": density}
 
 
+def pair_correlation(samples: np.ndarray, bins: int, seed: int = 0) -> dict[str, np.ndarray]:
+    """Pair-correlation function g(r) = P(r) / P_uncorrelated(r) of the pair distance.
+
+    P(r) is the distribution of |r_i − r_j| (i < j) within each sample; P_uncorrelated(r)
+    that of particle i of one sample and particle j of another (a random pairing of the
+    samples), i.e. of independent particles with the same one-body densities. So g ≡ 1
+    without correlations, g(0) < 1 for repulsion; in a trap this normalisation is the
+    meaningful one (there is no uniform bulk density).
+    Returns {"pair_correlation_edges": (bins+1,), "pair_correlation": (bins,)} (NaN in
+    bins with no uncorrelated pairs); empty for one particle.
+    """
+    samples = np.asarray(samples)
+    n, P = samples.shape[:2]
+    if P < 2 or n < 2:
+        return {}
+    i, j = np.triu_indices(P, 1)
+    partner = samples[np.random.default_rng(seed).permutation(n)]
+    close = np.linalg.norm(samples[:, i] - samples[:, j], axis=-1).ravel()
+    apart = np.linalg.norm(samples[:, i] - partner[:, j], axis=-1).ravel()
+    hi = np.quantile(close, 0.999) * 1.05 + 1e-12
+    joint, edges = np.histogram(close, bins=bins, range=(0.0, hi), density=True)
+    independent, _ = np.histogram(apart, bins=edges, density=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        g = np.where(independent > 0, joint / independent, np.nan)
+    return {"pair_correlation_edges": edges, "pair_correlation": g}
+
+
 def densities(samples: np.ndarray, bins: int) -> dict[str, np.ndarray]:
-    """All stored density histograms of `samples` (axis, radial for dim > 1, pair)."""
+    """All stored density histograms of `samples` (axis, radial for dim > 1, pair) and the
+    pair-correlation function g(r) for several particles."""
     out = axis_density(samples, bins)
     if samples.shape[-1] > 1:
         out.update(radial_density(samples, bins))
     out.update(pair_distance_density(samples, bins))
+    out.update(pair_correlation(samples, bins))
     return out

@@ -52,13 +52,15 @@ def plot_extrapolation(result: Result, path: Path) -> None:
 
 def plot_densities(result: Result, path: Path) -> None:
     """Histograms of the samples beside the exact densities where known."""
-    kinds = sorted({k.removesuffix("_density") for k in result.density if k.endswith("_density")})
+    kinds = sorted(k.removesuffix("_edges") for k in result.density if k.endswith("_edges"))
     fig, axes = plt.subplots(1, len(kinds), figsize=(4 * len(kinds), 3.5), squeeze=False)
     exact = result.system.exact_density or {}
     for ax, kind in zip(axes[0], kinds, strict=True):
         edges = np.asarray(result.density[f"{kind}_edges"])
-        values = np.asarray(result.density[f"{kind}_density"])
-        ax.stairs(values, edges, label="samples")
+        values = np.asarray(result.density.get(f"{kind}_density", result.density.get(kind)))
+        ax.stairs(np.nan_to_num(values), edges, label="samples")
+        if kind == "pair_correlation":
+            ax.axhline(1.0, color="k", ls=":", label="uncorrelated")
         if kind in exact:
             x = np.linspace(edges[0], edges[-1], 400)
             ax.plot(x, exact[kind](x), "k--", label="exact")
