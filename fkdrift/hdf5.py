@@ -44,6 +44,12 @@ def _write_dict(group: h5py.Group, values: dict[str, Any]) -> None:
         group.create_dataset(k, data=np.asarray(v))
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def save_result(result: Result, path: str | os.PathLike) -> None:
     """Write `result` to `path` via a temporary file in the same folder, then rename."""
     path = check_writable(path)
@@ -52,6 +58,7 @@ def save_result(result: Result, path: str | os.PathLike) -> None:
     try:
         with h5py.File(tmp, "w") as f:
             _write(f, result)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a result is a normal file
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

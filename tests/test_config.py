@@ -25,7 +25,7 @@ def test_defaults_are_valid_and_documented():
     resolved = config.for_system(potentials.harmonic())
     assert resolved.eval_dts == (0.02, 0.01, 0.005)
     assert resolved.lattice_dt == min(resolved.eval_dts)
-    assert config.for_system(potentials.hydrogen()).eval_dts == (0.01, 0.005, 0.0025)
+    assert config.for_system(potentials.hydrogen()).eval_dts == (0.005, 0.0025, 0.00125)
     assert (resolved.batch, resolved.window, resolved.dt) == (512, 40, 0.01)
     coulomb = config.for_system(potentials.helium())
     # Coulomb: a finer step and longer windows (time 1.6), fewer walkers

@@ -75,13 +75,13 @@ def test_uncorrelated_controls_do_not_add_variance():
 @pytest.mark.parametrize(
     ("shape", "nuclei", "pairs", "M"),
     [
-        ((7, 1, 1), None, False, 1 + 1),
-        ((7, 1, 3), None, False, 3 + 6),
-        ((7, 2, 3), None, False, 6 + 21),
-        ((7, 1, 3), np.zeros((1, 3)), False, 3 + 6 + 1),
-        ((7, 2, 3), np.array([[0, 0, -0.7], [0, 0, 0.7]]), True, 6 + 21 + 4 + 1),
-        ((7, 3, 2), None, True, 6 + 21 + 3),
-        ((7, 1, 2), None, True, 2 + 3),  # one particle: no pair distances
+        ((7, 1, 1), None, False, 1 + 1 + 2),  # x, x², x³, x⁴
+        ((7, 1, 3), None, False, 3 + 6 + 6),
+        ((7, 2, 3), None, False, 6 + 21 + 12),
+        ((7, 1, 3), np.zeros((1, 3)), False, 3 + 6 + 6 + 1),
+        ((7, 2, 3), np.array([[0, 0, -0.7], [0, 0, 0.7]]), True, 6 + 21 + 12 + 4 + 1),
+        ((7, 3, 2), None, True, 6 + 21 + 12 + 3),
+        ((7, 1, 2), None, True, 2 + 3 + 4),  # one particle: no pair distances
     ],
     ids=["1p-1d", "1p-3d", "2p-3d", "hydrogen", "h2-pairs", "3bosons-2d", "1p-pairs"],
 )
@@ -100,5 +100,7 @@ def test_boundary_basis_columns():
     np.testing.assert_array_equal(f[:, :6], x)
     i, j = np.triu_indices(6)
     np.testing.assert_allclose(f[:, 6:27], x[:, i] * x[:, j])
-    np.testing.assert_allclose(f[:, 27:29], np.linalg.norm(r - nuclei, axis=-1))
-    np.testing.assert_allclose(f[:, 29], np.linalg.norm(r[:, 0] - r[:, 1], axis=-1))
+    np.testing.assert_allclose(f[:, 27:33], x**3)
+    np.testing.assert_allclose(f[:, 33:39], x**4)
+    np.testing.assert_allclose(f[:, 39:41], np.linalg.norm(r - nuclei, axis=-1))
+    np.testing.assert_allclose(f[:, 41], np.linalg.norm(r[:, 0] - r[:, 1], axis=-1))
