@@ -1,0 +1,230 @@
+"""User-written potentials beyond the built-ins, solved with default settings and checked
+against finite-difference references: writes results/shapes/README.md (estimate ± error vs
+the reference, deviation in σ and relative, wall time, machine), the HDF5 files and plots.
+
+    python benchmarks/shapes.py                        # every shape in CATALOGUE
+    python benchmarks/shapes.py --only double_well     # some; keeps the other rows
+    python benchmarks/shapes.py --seed 1
+
+Each potential is written once, in jax.numpy, as a user would for `fkdrift.System`; the
+reference energy is the lowest eigenvalue of −½∇² + V for the same function evaluated on a
+grid (potentials/finite_difference.py: high-order stencil, Richardson in the spacing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+import fkdrift
+from potentials.finite_difference import FDEnergy, ground_state_energy
+
+RESULTS = Path(__file__).resolve().parent.parent / "results"
+OUT = RESULTS / "shapes"
+
+
+@dataclass(frozen=True)
+class Shape:
+    """One user potential and the grid that gives its reference energy.
+
+    Attributes:
+        name: label (file names, test ids).
+        formula: V in words for the table.
+        dim: dimensions (one particle).
+        potential: V(r), r: (1, dim) -> scalar, jax.numpy.
+        half_width: L of the finite-difference box [−L, L]^dim.
+        points: coarse-grid points per axis (the fine grid has 2·points + 1).
+        order: finite-difference stencil order.
+    """
+
+    name: str
+    formula: str
+    dim: int
+    potential: Callable[[jax.Array], jax.Array]
+    half_width: float
+    points: int
+    order: int = 6
+
+    def grid_potential(self, x: np.ndarray) -> np.ndarray:
+        """The same V on grid points x: (m, dim) -> (m,), for the finite differences."""
+        return np.asarray(jax.jit(jax.vmap(self.potential))(jnp.asarray(x)[:, None, :]))
+
+    def reference(self, half_width: float | None = None, points: int | None = None) -> FDEnergy:
+        """Finite-difference E0 on this shape's grid (or another box / grid, to check)."""
+        return _reference(self, half_width or self.half_width, points or self.points)
+
+    def system(self) -> fkdrift.System:
+        """The `fkdrift.System` a user would write, with the reference as exact_energy."""
+        return fkdrift.System(potential=self.potential, particles=1, dim=self.dim,
+                              name=self.name, exact_energy=self.reference().energy)
+
+
+@cache
+def _reference(shape: Shape, half_width: float, points: int) -> FDEnergy:
+    return ground_state_energy(shape.grid_potential, dim=shape.dim, half_width=half_width,
+                               points=points, order=shape.order)
+
+
+def anharmonic(r: jax.Array) -> jax.Array:
+    """½x² + 0.1x⁴; r: (1, 1)."""
+    x = r[0, 0]
+    return 0.5 * x**2 + 0.1 * x**4
+
+
+def asymmetric(r: jax.Array) -> jax.Array:
+    """½x² + 0.2x³ + 0.1x⁴; r: (1, 1). V' = x(1 + 0.6x + 0.4x²) has the one root x = 0
+    (0.6² < 4·0.4), so V ≥ 0 with its only minimum at 0; φ0 leans to x < 0."""
+    x = r[0, 0]
+    return 0.5 * x**2 + 0.2 * x**3 + 0.1 * x**4
+
+
+def double_well(r: jax.Array) -> jax.Array:
+    """(x² − 4)²/8; r: (1, 1). Minima V = 0 at x = ±2, barrier V(0) = 2; E0 ≈ 0.90 lies
+    well below the barrier and the tunnel splitting E1 − E0 ≈ 0.048 (so walkers cross
+    between the wells on a time scale 1/(E1 − E0) ≈ 21)."""
+    x = r[0, 0]
+    return (x**2 - 4.0) ** 2 / 8.0
+
+
+def anisotropic_2d(r: jax.Array) -> jax.Array:
+    """½x² + y² + 0.2xy + 0.1x²y²; r: (1, 2). Non-separable; the quadratic part
+    [[½, 0.1], [0.1, 1]] is positive definite and the quartic term ≥ 0."""
+    x, y = r[0, 0], r[0, 1]
+    return 0.5 * x**2 + y**2 + 0.2 * x * y + 0.1 * x**2 * y**2
+
+
+def anharmonic_3d(r: jax.Array) -> jax.Array:
+    """½|r|² + 0.05|r|⁴ + 0.2xyz; r: (1, 3). |xyz| ≤ |r|³/√27, so V ≥ |r|²(½ − 0.039|r| +
+    0.05|r|²) > 0 away from the origin: bounded below, one minimum; no axis symmetry."""
+    q = jnp.sum(r**2)
+    return 0.5 * q + 0.05 * q**2 + 0.2 * r[0, 0] * r[0, 1] * r[0, 2]
+
+
+CATALOGUE: dict[str, Shape] = {s.name: s for s in (
+    Shape("anharmonic", "½x² + 0.1x⁴", 1, anharmonic, half_width=7.0, points=300),
+    Shape("asymmetric", "½x² + 0.2x³ + 0.1x⁴", 1, asymmetric, half_width=8.0, points=300),
+    Shape("double_well", "(x² − 4)²/8 (barrier 2 at x = 0)", 1, double_well,
+          half_width=8.0, points=300),
+    Shape("anisotropic_2d", "½x² + y² + 0.2xy + 0.1x²y²", 2, anisotropic_2d,
+          half_width=6.5, points=50),
+    Shape("anharmonic_3d", "½\\|r\\|² + 0.05\\|r\\|⁴ + 0.2xyz", 3, anharmonic_3d,
+          half_width=4.0, points=16, order=8),
+)}
+"""The shapes, by name."""
+
+
+FOOTER = [
+    "",
+    "Notes:",
+    "- double_well misses the 1e-3 relative bar with default settings: its reweighted error "
+    "bar is ~1.5e-3, ten times the single wells'. Diagnosis (seed 0, 2026-11-28): the "
+    "resampling weights exp(−ℓ_τ + f(r_τ) − f(r_0)) use the boundary function f fitted on "
+    "the control-variate basis (coordinates and their pairwise products, i.e. a quadratic "
+    "log φ0), and log φ0 of a double well is far from quadratic (the best quadratic fit "
+    "leaves a |φ0|²-weighted residual of 0.33). The per-interval log-weight spread is 0.31 "
+    "(0.02–0.07 for the other shapes) and hardly changes with dt. With x³ and x⁴ added to "
+    "the basis (a diagnostic patch outside the repository) it fell to 0.08 and the same "
+    "drift gave 0.900297 ± 0.000502 (−0.2σ, −1.2e-4). A lower barrier with the default "
+    "basis, 0.1975(x² − 2.25)² (barrier 1, E0 = 0.6771359), passed only narrowly: "
+    "0.677721 ± 0.000633 (+0.9σ, +8.6e-4).",
+    "- The drift learned for double_well is not symmetric across the barrier (v(0) = −0.13, "
+    "exact 0): its stationary law puts 58% of the walkers in the left well (the stored "
+    "samples: 57%). The reweighted energy corrects for this; the samples and densities do "
+    "not. Walkers cross the barrier on a time scale 1/(E1 − E0) ≈ 21.",
+]
+
+
+def machine() -> str:
+    """CPU/accelerator description, with the 1-minute load average (the CPU may be shared)."""
+    device = jax.devices()[0]
+    load = f", load {os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else ""
+    return (f"{platform.processor() or platform.machine()} ({os.cpu_count()} cores), "
+            f"{device.platform} ×{len(jax.devices())}{load}")
+
+
+def row(shape: Shape, result: fkdrift.Result, seconds: float) -> str:
+    """One markdown table row for a finished run."""
+    ref = shape.reference()
+    var = result.estimates["variational"]
+    dev = result.energy - ref.energy
+    return (f"| {shape.name} | {shape.formula} | {shape.dim} | "
+            f"{result.energy:.6f} ± {result.energy_error:.6f} | "
+            f"{var['extrapolated']:.6f} ± {var['extrapolated_error']:.6f} | "
+            f"{ref.energy:.8f} ± {ref.error:.0e} | {dev / result.energy_error:+.2f} | "
+            f"{dev / abs(ref.energy):+.1e} | {seconds:.0f} | {machine()} |")
+
+
+def header(seed: int) -> list[str]:
+    """Title, description and column headings of the table."""
+    return [
+        "# Shapes beyond the built-ins",
+        "",
+        f"Default `fkdrift.Config()`, seed {seed}; written by "
+        "`python benchmarks/shapes.py`. Each V is written in jax.numpy and passed to "
+        "`fkdrift.System` as a user would. `energy` is the reweighted estimate extrapolated "
+        "to dt → 0; the variational column is the dt → 0 upper bound of the same drift; "
+        "`exact (FD)` is the finite-difference reference "
+        "(potentials/finite_difference.py: Richardson-extrapolated high-order stencil, "
+        "± its estimated discretisation error). Deviations are of `energy` from it. The bar "
+        "(tests/test_shapes.py): |dev| ≤ 1e-3 relative and ≤ 4σ, under 600 s. `machine` "
+        "ends with the 1-minute load average at the end of the run (on a CPU shared with "
+        "other jobs the wall time is an upper bound).",
+        "",
+        "| system | V | dim | energy ± error | variational ± error | exact (FD) ± FD error | "
+        "dev (σ) | dev (rel) | wall s | machine |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+
+
+def existing_rows() -> dict[str, str]:
+    """Rows of the current table, so a partial run (--only) keeps the others."""
+    table = OUT / "README.md"
+    if not table.exists():
+        return {}
+    rows = {}
+    for line in table.read_text().splitlines():
+        name = line.split("|")[1].strip() if line.startswith("| ") else ""
+        if name in CATALOGUE:
+            rows[name] = line
+    return rows
+
+
+def run(shape: Shape, seed: int) -> str:
+    """Solve one shape with default settings, save its file and plots; its table row."""
+    from fkdrift.plots import plot_result
+
+    system = shape.system()
+    start = time.perf_counter()
+    result = fkdrift.solve(system, seed=seed)
+    seconds = time.perf_counter() - start
+    result.save(OUT / f"{shape.name}.h5")
+    plot_result(result, OUT / shape.name)
+    return row(shape, result, seconds)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", nargs="*", choices=sorted(CATALOGUE), default=None)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    rows = existing_rows()
+    for name in args.only or list(CATALOGUE):
+        rows[name] = run(CATALOGUE[name], args.seed)
+        print(rows[name], flush=True)
+        ordered = [rows[n] for n in CATALOGUE if n in rows]
+        (OUT / "README.md").write_text("\n".join(header(args.seed) + ordered + FOOTER) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+"""User-written potentials beyond the built-ins (benchmarks/shapes.py), solved with default
+settings: within 1e-3 relative and 4σ of the finite-difference reference, in under 600 s.
+Minutes per shape: `pytest -m slow tests/test_shapes.py`; the same runs, with their
+outputs, are in results/shapes/ (written by `python benchmarks/shapes.py`)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import fkdrift
+
+pytestmark = pytest.mark.slow
+
+SHAPES_FILE = Path(__file__).resolve().parent.parent / "benchmarks" / "shapes.py"
+
+
+def load_shapes():
+    """benchmarks/shapes.py as a module (benchmarks/ is not a package)."""
+    if "fkdrift_bench_shapes" in sys.modules:
+        return sys.modules["fkdrift_bench_shapes"]
+    spec = importlib.util.spec_from_file_location("fkdrift_bench_shapes", SHAPES_FILE)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+CATALOGUE = load_shapes().CATALOGUE
+
+
+@pytest.mark.parametrize("name", list(CATALOGUE))
+def test_default_settings_reach_the_reference(name):
+    shape = CATALOGUE[name]
+    system = shape.system()
+    exact = system.exact_energy
+    start = time.perf_counter()
+    result = fkdrift.solve(system, seed=0)
+    seconds = time.perf_counter() - start
+    dev = result.energy - exact
+    summary = f"{result.summary()} (FD {exact:.8f} ± {shape.reference().error:.0e})"
+    assert abs(dev) <= 1e-3 * abs(exact), summary
+    assert abs(dev) <= 4 * result.energy_error, summary
+    assert 0 < result.energy_error < 1e-3 * abs(exact), summary
+    assert seconds < 600, summary
