@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import platform
-import time
 from pathlib import Path
 
 import jax
@@ -66,60 +65,61 @@ def machine() -> str:
            f"{len(jax.devices())} device(s)"
 
 
-def row(name: str, result: fkdrift.Result, seconds: float, settings: dict) -> str:
+def changed_settings(result: fkdrift.Result) -> dict:
+    """Config fields of `result` that differ from the defaults for its system."""
+    defaults = fkdrift.Config().for_system(result.system).to_dict()
+    return {k: v for k, v in result.config.to_dict().items() if v != defaults[k]}
+
+
+def row(name: str, result: fkdrift.Result) -> str:
     exact = result.exact_energy
     var = result.estimates["variational"]
     dev = result.energy - exact
-    changed = ", ".join(f"{k}={v}" for k, v in settings.items()) or "defaults"
+    changed = ", ".join(f"{k}={v}" for k, v in changed_settings(result).items()) or "defaults"
     return (f"| {name} | {result.energy:.6f} ± {result.energy_error:.6f} | "
             f"{var['extrapolated']:.6f} ± {var['extrapolated_error']:.6f} | {exact:.6f} | "
-            f"{dev / result.energy_error:+.2f} | {dev / abs(exact):+.1e} | {seconds:.0f} | "
-            f"{changed} |")
+            f"{dev / result.energy_error:+.2f} | {dev / abs(exact):+.1e} | "
+            f"{result.info['wall_time']:.0f} | {changed} |")
+
+
+def write_table(seed: int) -> None:
+    """results/README.md from every result file of SYSTEMS present (so runs of different
+    --only sets, even concurrent ones, end with one complete table)."""
+    rows = [row(name, fkdrift.load(RESULTS / f"{name}.h5"))
+            for name in SYSTEMS if (RESULTS / f"{name}.h5").exists()]
+    header = [
+        "# fkdrift accuracy table",
+        "",
+        f"`fkdrift.Config()` (defaults unless `settings` says otherwise), seed {seed}, "
+        f"on {machine()}; written by "
+        "`python benchmarks/accuracy.py`. `energy` is the reweighted (drift-guided DMC) "
+        "estimate extrapolated to dt → 0; the variational column is the dt → 0 upper bound "
+        "of the same drift. Deviations are of `energy` from the exact value; `solve s` is "
+        "the training and evaluation time of the run (on a CPU shared with other jobs it "
+        "is an upper bound).",
+        "",
+        "| system | energy ± error | variational ± error | exact | dev (σ) | dev (rel) | "
+        "solve s | settings |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    (RESULTS / "README.md").write_text("\n".join(header + rows + FOOTER) + "\n")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", choices=sorted(SYSTEMS), default=None)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--table-only", action="store_true",
+                        help="only rebuild results/README.md from the stored files")
     args = parser.parse_args()
-    names = args.only or list(DEFAULT)
-    rows = _existing_rows()
-    for name in names:
+    for name in [] if args.table_only else args.only or list(DEFAULT):
         factory, settings = SYSTEMS[name]
-        start = time.perf_counter()
         result = fkdrift.solve(factory(), seed=args.seed, config=fkdrift.Config(**settings))
-        seconds = time.perf_counter() - start
         result.save(RESULTS / f"{name}.h5")
         plot_result(result, RESULTS / name)
-        rows[name] = row(name, result, seconds, settings)
-        print(rows[name], flush=True)
-    header = [
-        "# fkdrift accuracy table",
-        "",
-        f"`fkdrift.Config()` (defaults unless `settings` says otherwise), seed {args.seed}, "
-        f"on {machine()}; written by "
-        "`python benchmarks/accuracy.py`. `energy` is the reweighted (drift-guided DMC) "
-        "estimate extrapolated to dt → 0; the variational column is the dt → 0 upper bound "
-        "of the same drift. Deviations are of `energy` from the exact value.",
-        "",
-        "| system | energy ± error | variational ± error | exact | dev (σ) | dev (rel) | "
-        "wall s | settings |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    (RESULTS / "README.md").write_text("\n".join(header + list(rows.values()) + FOOTER) + "\n")
-
-
-def _existing_rows() -> dict[str, str]:
-    """Rows of the current table, so a partial run (--only) keeps the others."""
-    table = RESULTS / "README.md"
-    if not table.exists():
-        return {}
-    rows = {}
-    for line in table.read_text().splitlines():
-        name = line.split("|")[1].strip() if line.startswith("| ") else ""
-        if name in SYSTEMS:
-            rows[name] = line if line.count("|") == 9 else line + " defaults |"
-    return rows
+        print(row(name, result), flush=True)
+        write_table(args.seed)
+    write_table(args.seed)
 
 
 if __name__ == "__main__":
