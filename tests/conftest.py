@@ -1,9 +1,11 @@
 """Shared pytest setup: double precision for every test (importing fkdrift does it too),
 and how to run the installed command line."""
 
+import importlib.util
 import shutil
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import jax
 
@@ -13,3 +15,17 @@ _SCRIPT = shutil.which("fkdrift", path=str(Path(sys.executable).parent)) or shut
     "fkdrift")
 FKDRIFT = [_SCRIPT] if _SCRIPT else [sys.executable, "-c", "from fkdrift.cli import main; main()"]
 """argv prefix that runs `fkdrift` as a user would (a subprocess)."""
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def load_benchmark(name: str) -> ModuleType:
+    """benchmarks/NAME.py as a module (benchmarks/ is not a package), imported once."""
+    module_name = f"fkdrift_benchmark_{name}"
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    spec = importlib.util.spec_from_file_location(module_name, BENCHMARKS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module  # dataclasses look their module up here
+    spec.loader.exec_module(module)
+    return module

@@ -5,32 +5,16 @@ outputs, are in results/shapes/ (written by `python benchmarks/shapes.py`)."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import time
-from pathlib import Path
 
 import pytest
+from conftest import load_benchmark
 
 import fkdrift
 
 pytestmark = pytest.mark.slow
 
-SHAPES_FILE = Path(__file__).resolve().parent.parent / "benchmarks" / "shapes.py"
-
-
-def load_shapes():
-    """benchmarks/shapes.py as a module (benchmarks/ is not a package)."""
-    if "fkdrift_bench_shapes" in sys.modules:
-        return sys.modules["fkdrift_bench_shapes"]
-    spec = importlib.util.spec_from_file_location("fkdrift_bench_shapes", SHAPES_FILE)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-CATALOGUE = load_shapes().CATALOGUE
+CATALOGUE = load_benchmark("shapes").CATALOGUE
 
 
 @pytest.mark.parametrize("name", list(CATALOGUE))

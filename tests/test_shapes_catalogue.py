@@ -4,31 +4,14 @@ difference reference is converged in grid and box."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import jax
 import jax.numpy as jnp
 import pytest
+from conftest import load_benchmark
 
 import fkdrift
 
-SHAPES_FILE = Path(__file__).resolve().parent.parent / "benchmarks" / "shapes.py"
-
-
-def load_shapes():
-    """benchmarks/shapes.py as a module (benchmarks/ is not a package)."""
-    if "fkdrift_bench_shapes" in sys.modules:
-        return sys.modules["fkdrift_bench_shapes"]
-    spec = importlib.util.spec_from_file_location("fkdrift_bench_shapes", SHAPES_FILE)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-CATALOGUE = load_shapes().CATALOGUE
+CATALOGUE = load_benchmark("shapes").CATALOGUE
 
 
 def test_catalogue_covers_the_issue():

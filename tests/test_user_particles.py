@@ -10,34 +10,19 @@ solve runs end to end. `pytest -m slow`: default-settings solves within 2e-3 rel
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
-import sys
 import time
-from pathlib import Path
-from types import ModuleType
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from conftest import load_benchmark
 from numpy.polynomial.hermite import hermgauss
 
 import fkdrift
 
-BENCHMARK = Path(__file__).resolve().parent.parent / "benchmarks" / "user_particles.py"
-
-
-def _load_benchmark() -> ModuleType:
-    """Import benchmarks/user_particles.py (not a package) as a module."""
-    spec = importlib.util.spec_from_file_location("user_particles", BENCHMARK)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up here
-    spec.loader.exec_module(module)
-    return module
-
-
-up = _load_benchmark()
+up = load_benchmark("user_particles")
 
 
 # ---------------------------------------------------------------- independent references
