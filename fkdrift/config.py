@@ -139,7 +139,7 @@ class Config:
         return cls(**kwargs)
 
     def for_system(self, system) -> Config:
-        """This config with the per-system defaults (batch, window, eval_dts) filled in."""
+        """This config with the per-system defaults (batch, window, dt, eval_dts) filled in."""
         coulomb = bool(system.coulomb)
         defaults = {
             "batch": 128 if coulomb else 512,
