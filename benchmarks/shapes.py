@@ -126,21 +126,15 @@ CATALOGUE: dict[str, Shape] = {s.name: s for s in (
 FOOTER = [
     "",
     "Notes:",
-    "- double_well misses the 1e-3 relative bar with default settings: its reweighted error "
-    "bar is ~1.5e-3, ten times the single wells'. Diagnosis (seed 0, 2026-11-28): the "
-    "resampling weights exp(−ℓ_τ + f(r_τ) − f(r_0)) use the boundary function f fitted on "
-    "the control-variate basis (coordinates and their pairwise products, i.e. a quadratic "
-    "log φ0), and log φ0 of a double well is far from quadratic (the best quadratic fit "
-    "leaves a |φ0|²-weighted residual of 0.33). The per-interval log-weight spread is 0.31 "
-    "(0.02–0.07 for the other shapes) and hardly changes with dt. With x³ and x⁴ added to "
-    "the basis (a diagnostic patch outside the repository) it fell to 0.08 and the same "
-    "drift gave 0.900297 ± 0.000502 (−0.2σ, −1.2e-4). A lower barrier with the default "
-    "basis, 0.1975(x² − 2.25)² (barrier 1, E0 = 0.6771359), passed only narrowly: "
-    "0.677721 ± 0.000633 (+0.9σ, +8.6e-4).",
-    "- The drift learned for double_well is not symmetric across the barrier (v(0) = −0.13, "
-    "exact 0): its stationary law puts 58% of the walkers in the left well (the stored "
-    "samples: 57%). The reweighted energy corrects for this; the samples and densities do "
-    "not. Walkers cross the barrier on a time scale 1/(E1 − E0) ≈ 21.",
+    "- double_well: the resampling weights exp(−ℓ_τ + f(r_τ) − f(r_0)) of the reweighted "
+    "estimator use the boundary function f fitted on the control-variate basis. With only "
+    "coordinates and their products (a quadratic log φ0) the per-interval log-weight spread "
+    "was 0.31 here (0.02–0.07 for the single wells) and the error bar 1.5e-3, missing the "
+    "1e-3 bar (0.902277 ± 0.001530); with x³ and x⁴ in the basis (now the default) it is "
+    "met. A barrier of 2 is kept deliberately: a lower one hides the problem.",
+    "- The drift learned for double_well is not symmetric across the barrier (walkers cross "
+    "it on a time scale 1/(E1 − E0) ≈ 21): its stationary law puts more walkers in one well. "
+    "The reweighted energy corrects for this; the samples and densities do not.",
 ]
 
 

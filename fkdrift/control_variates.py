@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 
-def boundary_basis(r: np.ndarray, nuclei: np.ndarray | None = None, pairs: bool = False
-                   ) -> np.ndarray:
+def boundary_basis(r: np.ndarray, nuclei: np.ndarray | None = None, pairs: bool = False,
+                   powers: bool = True) -> np.ndarray:
     """Basis functions f_m(r) for r: (W, particles, dim) -> (W, M).
 
     Coordinates, their pairwise products (a quadratic log φ is exact for harmonic wells),
@@ -22,11 +22,12 @@ def boundary_basis(r: np.ndarray, nuclei: np.ndarray | None = None, pairs: bool 
     quadratic basis alone the log-weights of the reweighted estimator spread by 0.31 per
     interval in the double well (x² − 4)²/8, with these 0.08), and, for Coulomb systems,
     distances to the nuclei and between particles (exact log φ for hydrogen-like ions).
+    `powers=False` leaves out the cubes and fourth powers.
     """
     W = r.shape[0]
     x = r.reshape(W, -1)
     i, j = np.triu_indices(x.shape[1])
-    columns = [x, x[:, i] * x[:, j], x**3, x**4]
+    columns = [x, x[:, i] * x[:, j]] + ([x**3, x**4] if powers else [])
     if nuclei is not None and len(nuclei):
         dist = np.linalg.norm(r[:, :, None, :] - nuclei[None, None], axis=-1)
         columns.append(dist.reshape(W, -1))

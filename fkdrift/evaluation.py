@@ -25,8 +25,10 @@ from .sde import PotentialFn, StepScaleFn, integrate_window, uniform_steps
 from .statistics import Extrapolation, extrapolate_dt, systematic_resample
 
 ChunkFn = Callable[[dict, Array, PRNGKeyArray], tuple[Array, Array, Array, Array]]
-BasisFn = Callable[[np.ndarray], np.ndarray]
-"""f(r): (W, particles, dim) -> (W, M), basis of boundary control variates."""
+BasisFn = Callable[..., np.ndarray]
+"""f(r): (W, particles, dim) -> (W, M), basis of boundary control variates (with a keyword
+`powers` to leave out its cubic and quartic columns, see `control_variates`); also the type
+of the fitted log-trial function r -> (W,)."""
 
 
 def make_evaluation_chunk(
@@ -127,18 +129,36 @@ def fit_log_trial(
 
     raw, times: (W,); noise, walkers0, walkers: (W, particles, dim). At the optimum
     ℓ − E0 t = log φ0(r_T) − log φ0(r_0), so f approximates log φ0 up to a constant.
+    The reweighted populations are resampled towards large f, so e^f must decay far out:
+    a fit that grows there (a positive quartic term, seen on H2, sent the population to
+    infinity) is replaced by the fit without the cubic and quartic columns
+    (`basis(r, powers=False)`), whichever first decays (see `decays_far_out`).
     """
     if basis is None:
         return None
     t = times[:, None]
     moments = noise.reshape(len(raw), -1) / t
-    controls = np.concatenate([moments, (basis(walkers) - basis(walkers0)) / t], axis=1)
-    coef = fit_coefficients(raw, controls)[moments.shape[1]:]
+    fits = []
+    for powers in (True, False):
+        def columns(r: np.ndarray, powers: bool = powers) -> np.ndarray:
+            return basis(np.asarray(r), powers=powers)
 
-    def log_trial(r: np.ndarray) -> np.ndarray:
-        return basis(np.asarray(r)) @ coef
+        controls = np.concatenate([moments, (columns(walkers) - columns(walkers0)) / t], 1)
+        coef = fit_coefficients(raw, controls)[moments.shape[1]:]
 
-    return log_trial
+        def log_trial(r: np.ndarray, columns=columns, coef=coef) -> np.ndarray:
+            return columns(r) @ coef
+
+        if decays_far_out(log_trial, walkers):
+            return log_trial
+        fits.append(log_trial)
+    return fits[-1]
+
+
+def decays_far_out(log_trial: BasisFn, walkers: np.ndarray, scale: float = 4.0) -> bool:
+    """Whether f is lower at the walkers pushed `scale` times farther from the origin than
+    anywhere on the walkers themselves. walkers: (W, particles, dim)."""
+    return bool(np.all(log_trial(scale * walkers) < log_trial(walkers).max()))
 
 
 def _resample(samples: np.ndarray, weights: np.ndarray, seed: int) -> np.ndarray:

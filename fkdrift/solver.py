@@ -125,8 +125,9 @@ def control_basis(system: System):
     """The boundary control-variate basis for `system` (see `control_variates`)."""
     nuclei = np.asarray(system.nuclei) if system.coulomb else None
 
-    def basis(r: np.ndarray) -> np.ndarray:
-        return boundary_basis(r, nuclei, pairs=system.coulomb or system.particles > 1)
+    def basis(r: np.ndarray, powers: bool = True) -> np.ndarray:
+        return boundary_basis(r, nuclei, pairs=system.coulomb or system.particles > 1,
+                              powers=powers)
 
     return basis
 

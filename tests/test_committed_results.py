@@ -16,6 +16,7 @@ RESULTS = Path(__file__).resolve().parent.parent / "results"
 # trapped bosons in 2D (issue 4): within 0.3% of the exact-diagonalisation table
 BOSONS = {
     "bosons_N2_g3": (2, 3.0),
+    "bosons_N2_g16": (2, 16.0),
     "bosons_N3_g3": (3, 3.0),
 }
 
