@@ -60,9 +60,8 @@ def invariant_features(r: Array, centres: Array | None) -> Array:
 
     r: (..., particles, dim); centres: (K, dim) or None. Returns (..., F) with
     F = P(P−1)/2 + P·K. Smooth at contact (unlike d), so the learned correction stays smooth
-    and leaves the analytic cusps exact; rotation- and translation-invariant, so a network
-    sees the coordinates Coulomb and pair correlations depend on without having to build
-    norms out of tanh units.
+    and leaves the analytic cusps exact; a network sees the distances that Coulomb and
+    pair correlations depend on without having to build norms out of tanh units.
     """
     columns = []
     P = r.shape[-2]

@@ -74,8 +74,9 @@ def pair_correlation(samples: np.ndarray, bins: int, seed: int = 0) -> dict[str,
     close = np.linalg.norm(samples[:, i] - samples[:, j], axis=-1).ravel()
     apart = np.linalg.norm(samples[:, i] - partner[:, j], axis=-1).ravel()
     hi = np.quantile(close, 0.999) * 1.05 + 1e-12
-    joint, edges = np.histogram(close, bins=bins, range=(0.0, hi), density=True)
-    independent, _ = np.histogram(apart, bins=edges, density=True)
+    # counts over equally many pairs: both normalised by all pairs, in range or not
+    joint, edges = np.histogram(close, bins=bins, range=(0.0, hi))
+    independent, _ = np.histogram(apart, bins=edges)
     with np.errstate(invalid="ignore", divide="ignore"):
         g = np.where(independent > 0, joint / independent, np.nan)
     return {"pair_correlation_edges": edges, "pair_correlation": g}
