@@ -4,7 +4,6 @@ output file, and no training; the Python API raises `fkdrift.FkdriftError` for t
 from __future__ import annotations
 
 import subprocess
-import time
 from pathlib import Path
 
 import jax.numpy as jnp
@@ -296,16 +295,14 @@ def test_cli_debug_shows_traceback(tmp_path):
 
 @pytest.mark.parametrize("target", ["file_as_folder", "directory"])
 def test_cli_unwritable_output_fails_before_training(tmp_path, target):
-    """Default Config (600 training steps, minutes of work): the path check must come first."""
+    """10⁸ training updates (days of work): only a path check before training returns
+    (a check after training would hit the subprocess timeout and fail the test)."""
     (tmp_path / "file.txt").write_text("x")
     (tmp_path / "adir").mkdir()
     out = "file.txt/x.h5" if target == "file_as_folder" else "adir"
-    start = time.perf_counter()
-    proc = fkdrift_cli("solve", "--potential", "harmonic", "--out", out, cwd=tmp_path,
-                       timeout=90)
-    elapsed = time.perf_counter() - start
+    proc = fkdrift_cli("solve", "--potential", "harmonic", "--set", "train_steps=100000000",
+                       "--out", out, cwd=tmp_path, timeout=180)
     assert_one_line_error(proc.returncode, proc.stdout, proc.stderr)
-    assert elapsed < 30, f"took {elapsed:.1f} s: was the output path checked before training?"
     assert (tmp_path / "file.txt").read_text() == "x"
     assert list((tmp_path / "adir").iterdir()) == []
     assert not list(tmp_path.rglob("*.h5")) and not list(tmp_path.rglob("*.tmp"))
