@@ -45,3 +45,12 @@ def test_hydrogen_within_the_bar():
     assert abs(result.energy + 0.5) < 4 * result.energy_error, result.summary()
     var = result.estimates["variational"]
     assert -3 * var["extrapolated_error"] < var["extrapolated"] + 0.5 < 5e-4
+
+
+def test_h2_within_one_millihartree():
+    result = fkdrift.load(RESULTS / "h2.h5")
+    exact = potentials.h2(R=1.4011).exact_energy
+    assert result.exact_energy == pytest.approx(exact, rel=1e-12)
+    assert abs(result.energy - exact) < 1e-3, result.summary()
+    assert abs(result.energy - exact) < 4 * result.energy_error, result.summary()
+    assert result.energy_error < 1e-3
