@@ -18,7 +18,7 @@ import fkdrift
 import potentials
 from fkdrift import Config, FkdriftError, Result, System
 
-FAST = Config(train_steps=30, batch=64, window=10, eval_walkers=128, eval_time=1.0,
+FAST = Config(train_steps=30, batch=64, window=10, dt=0.01, eval_walkers=128, eval_time=1.0,
               burn_in_time=0.5, eval_dts=(0.02, 0.01, 0.005))
 SYSTEM_OPTIONS = {"dim": 2, "omega": 1.0}
 INFO_KEYS = ("seed", "device", "device_count", "train_time", "eval_time", "wall_time",
