@@ -143,7 +143,8 @@ class CuspDrift(nn.Module):
     For a pair with charges q_a, q_b and reduced mass μ in d dimensions Kato's condition
     fixes ∂ log φ0/∂r_ab → a = 2μ q_a q_b/(d − 1) at contact. Each pair contributes the
     drift of u(r) = a r / (1 + b r): a r̂ /(1 + b r)², exact at contact and decaying with a
-    learnable range 1/b (b > 0 through a softplus).
+    learnable range 1/b (b > 0 through a softplus). The cusp part is a gradient field,
+    v_c = ∇f_c with f_c = Σ u; `cusp_terms` gives f_c, v_c and Δf_c in closed form.
 
     Attributes:
         nuclei: (K, dim) fixed point charges; nuclear_charges: (K,).
@@ -161,39 +162,64 @@ class CuspDrift(nn.Module):
     @nn.compact
     def __call__(self, r: Array) -> Array:
         v = self.smooth(r)
+        if len(self.nuclear_charges):
+            self.param("nuclear_range", nn.initializers.constant(
+                _softplus_inverse(self.nuclear_range)), (len(self.nuclear_charges),))
+        if len(self.particle_charges) > 1:
+            self.param("pair_range", nn.initializers.constant(
+                _softplus_inverse(self.pair_range)), ())
+        return v + self.cusp_terms(r)[1]
+
+    def cusp_terms(self, r: Array) -> tuple[Array, Array, Array]:
+        """The analytic cusp part for r: (..., particles, dim): its log f_c: (...,), its
+        drift v_c = ∇f_c: (..., particles, dim) and its Laplacian Δf_c: (...,).
+
+        Call through `model.apply(params, r, method="cusp_terms")`."""
         d = self.dim
         q = jnp.asarray(self.particle_charges, r.dtype)
+        params = self.variables["params"]
+        zero = jnp.zeros(r.shape[:-2], r.dtype)
+        log, drift, laplacian = zero, jnp.zeros_like(r), zero
         if len(self.nuclear_charges):
             R = jnp.asarray(self.nuclei, r.dtype)
             Z = jnp.asarray(self.nuclear_charges, r.dtype)
             a = 2.0 * q[:, None] * Z[None, :] / (d - 1)  # (P, K), reduced mass 1
-            b = nn.softplus(
-                self.param("nuclear_range", nn.initializers.constant(
-                    _softplus_inverse(self.nuclear_range)), (len(self.nuclear_charges),))
-            ).astype(r.dtype)
-            v = v + _pade_cusp_drift(r[..., :, None, :] - R, a, b)
+            b = nn.softplus(params["nuclear_range"]).astype(r.dtype)
+            f, v, lap = _pade_cusp(r[..., :, None, :] - R, a, b, d)
+            log, drift, laplacian = log + f, drift + v, laplacian + lap
         if len(q) > 1:
             a = q[:, None] * q[None, :] / (d - 1)  # equal unit masses: μ = 1/2
-            b = nn.softplus(self.param(
-                "pair_range", nn.initializers.constant(_softplus_inverse(self.pair_range)), ()
-            )).astype(r.dtype)
+            b = nn.softplus(params["pair_range"]).astype(r.dtype)
             diff = r[..., :, None, :] - r[..., None, :, :]
             off = 1.0 - jnp.eye(len(q), dtype=r.dtype)
-            v = v + _pade_cusp_drift(diff, a * off, b, exclude_diagonal=True)
-        return v
+            # ordered pairs: each pair's u appears twice in the value (halved here) and
+            # its Laplacian once per particle, which is what Δ over all coordinates needs
+            f, v, lap = _pade_cusp(diff, a * off, b, d, exclude_diagonal=True)
+            log, drift, laplacian = log + 0.5 * f, drift + v, laplacian + lap
+        return log, drift, laplacian
 
 
-def _pade_cusp_drift(
-    diff: Array, a: Array, b: Array, exclude_diagonal: bool = False
-) -> Array:
-    """Σ_b a_ab r̂_ab / (1 + b r_ab)² for diff: (..., P, M, dim), a: (P, M) -> (..., P, dim)."""
+def _pade_cusp(
+    diff: Array, a: Array, b: Array, dim: int, exclude_diagonal: bool = False
+) -> tuple[Array, Array, Array]:
+    """Σ_m u(r_pm), its gradient and its Laplacian in the first particle's coordinates,
+    for u(s) = a s/(1 + b s).
+
+    diff: (..., P, M, dim) separations r_p − R_m; a: (P, M); b: broadcastable to (P, M).
+    Returns (Σ u: (...,), Σ a r̂/(1 + b s)²: (..., P, dim),
+    Σ [−2ab/(1 + b s)³ + (dim − 1) a/(s (1 + b s)²)]: (...,)).
+    """
     dist2 = jnp.sum(diff**2, -1)
     if exclude_diagonal:  # the zero self-distance must not produce 0/0 (or NaN gradients)
         eye = jnp.eye(diff.shape[-2], dtype=diff.dtype)
         dist2 = dist2 + eye
     dist = jnp.sqrt(dist2)
-    scale = a / (dist * (1.0 + b * dist) ** 2)
-    return jnp.sum(scale[..., None] * diff, axis=-2)
+    denom = 1.0 + b * dist
+    slope = a / denom**2  # u'(s)
+    value = jnp.sum(a * dist / denom, axis=(-2, -1))
+    drift = jnp.sum((slope / dist)[..., None] * diff, axis=-2)
+    laplacian = jnp.sum(-2.0 * a * b / denom**3 + (dim - 1) * slope / dist, axis=(-2, -1))
+    return value, drift, laplacian
 
 
 def count_parameters(params) -> int:

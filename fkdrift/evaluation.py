@@ -21,6 +21,7 @@ from jaxtyping import Array, PRNGKeyArray
 
 from .config import Config
 from .control_variates import cross_fitted_correction, fit_coefficients
+from .drift import CuspDrift
 from .sde import PotentialFn, StepScaleFn, integrate_window, uniform_steps
 from .statistics import Extrapolation, extrapolate_dt, systematic_resample
 
@@ -34,25 +35,36 @@ of the fitted log-trial function r -> (W,)."""
 def make_evaluation_chunk(
     model: nn.Module, potential: PotentialFn, config: Config,
     step_scale: StepScaleFn = uniform_steps,
+    cusp: Callable[[dict, Array], tuple[Array, Array, Array]] | None = None,
 ) -> ChunkFn:
     """Build the jitted chunk: every chain advances `config.chunk_time` on one shared path.
 
     chunk(params, walkers: (K, W, particles, dim), key) -> (walkers, ell: (K, W),
         t: (K, W) physical time, q: (K, W, particles, dim) noise moments).
     With a non-uniform `step_scale` the chunk time is fictitious time (see `sde`).
+    cusp(params, r) -> (f_c, ∇f_c, Δf_c) (see `sde.CuspFn`) has its Itô sum taken through
+    Itô's formula, which keeps ℓ free of the Coulomb spikes of V; it defaults to the
+    analytic cusps of a `CuspDrift` model. Any f_c gives the same ℓ as dt → 0.
     """
     dts = config.eval_dts
+    if cusp is None and isinstance(model, CuspDrift):
+        def cusp(params: dict, r: Array) -> tuple[Array, Array, Array]:
+            return model.apply(params, r, method="cusp_terms")
 
     @jax.jit
     def chunk(params: dict, walkers: Array, key: PRNGKeyArray) -> tuple[Array, ...]:
         def drift(r: Array) -> Array:
             return model.apply(params, r)
 
+        def cusp_terms(r: Array) -> tuple[Array, Array, Array]:
+            return cusp(params, r)
+
         outs = [
             integrate_window(
                 drift, potential, walkers[k], key,
                 dt=dt, n_steps=round(config.chunk_time / dt), substeps=config.substeps(dt),
                 checkpoint_every_step=False, step_scale=step_scale,
+                cusp=None if cusp is None else cusp_terms,
             )
             for k, dt in enumerate(dts)
         ]

@@ -25,6 +25,9 @@ PotentialFn = Callable[[Array], Array]
 """V(r): (particles, dim) -> scalar, for one configuration."""
 StepScaleFn = Callable[[Array], Array]
 """g(r): (walkers, particles, dim) -> (walkers,) in (0, 1], physical time per unit step."""
+CuspFn = Callable[[Array], tuple[Array, Array, Array]]
+"""r: (walkers, particles, dim) -> (f_c: (walkers,), ∇f_c: (walkers, particles, dim),
+Δf_c: (walkers,)), an analytic gradient part of the drift (the Coulomb cusps)."""
 
 
 class FeynmanKacTerm(diffrax.AbstractTerm):
@@ -38,20 +41,34 @@ class FeynmanKacTerm(diffrax.AbstractTerm):
     then also carries the physical time t: (walkers,) and q: (walkers, particles, dim),
     the sums of (√g ΔB)² − g ds per coordinate: exactly zero-mean control variates that
     absorb the ½ ΔB·∇v·ΔB fluctuation of the discrete Itô sum.
+
+    With `cusp` (Coulomb systems, in training and evaluation), the Itô sum of the
+    gradient part v_c = ∇f_c of the drift is replaced through Itô's formula,
+    ∫v_c·dB = Δf_c − ∫(v_c·v + ½Δf_c) dt: the rate becomes ½|v|² − v_c·v − ½Δf_c + V and
+    the noise term (v − v_c)·ΔB, and `integrate_window` adds f_c(r_T) − f_c(r_0). The same
+    ℓ in continuous time, but the Coulomb singularities of V cancel against −½Δf_c inside
+    one step (Kato's cusp), so a walker that comes close to a nucleus no longer gets a
+    −dt/|r − R| spike in ℓ (or its 1/|r − R|² in the pathwise gradient).
     """
 
     drift: DriftFn
     potential: PotentialFn
     path: LatticeBrownianPath
     step_scale: StepScaleFn | None = None
+    cusp: CuspFn | None = None
 
     def vf(self, t, y, args):
         r = y[0]
         v = self.drift(r)
         rate = 0.5 * jnp.sum(v**2, axis=(-2, -1)) + jax.vmap(self.potential)(r)
+        noise_drift = v
+        if self.cusp is not None:
+            _, v_c, laplacian = self.cusp(r)
+            rate = rate - jnp.sum(v_c * v, axis=(-2, -1)) - 0.5 * laplacian
+            noise_drift = v - v_c
         if self.step_scale is None:
-            return v, rate
-        return v, rate, self.step_scale(r)
+            return v, rate, noise_drift
+        return v, rate, noise_drift, self.step_scale(r)
 
     def contr(self, t0, t1, **kwargs):
         return t1 - t0, self.path.evaluate(t0, t1)
@@ -59,13 +76,13 @@ class FeynmanKacTerm(diffrax.AbstractTerm):
     def prod(self, vf, control):
         ds, dB = control
         if self.step_scale is None:
-            v, rate = vf
-            return v * ds + dB, rate * ds + _ito_sum(v, dB)
-        v, rate, g = vf
+            v, rate, noise_drift = vf
+            return v * ds + dB, rate * ds + _ito_sum(noise_drift, dB)
+        v, rate, noise_drift, g = vf
         dt = g * ds
         dB = jnp.sqrt(g)[:, None, None] * dB
         dt_r = dt[:, None, None]
-        return (v * dt_r + dB, rate * dt + _ito_sum(v, dB), dt, dB**2 - dt_r)
+        return (v * dt_r + dB, rate * dt + _ito_sum(noise_drift, dB), dt, dB**2 - dt_r)
 
 
 def _ito_sum(v: Array, dB: Array) -> Array:
@@ -90,6 +107,7 @@ def integrate_window(
     substeps: int = 1,
     checkpoint_every_step: bool = True,
     step_scale: StepScaleFn | None = None,
+    cusp: CuspFn | None = None,
 ) -> tuple[Array, ...]:
     """Run walkers for one window of `n_steps` Euler–Maruyama steps of size `dt`.
 
@@ -106,7 +124,7 @@ def integrate_window(
         the noise moments.
     """
     path = LatticeBrownianPath(r0.shape, key, dt / substeps, substeps)
-    term = FeynmanKacTerm(drift, potential, path, step_scale)
+    term = FeynmanKacTerm(drift, potential, path, step_scale, cusp)
     ell0 = jnp.zeros(r0.shape[0], dtype=jnp.result_type(r0.dtype, jnp.float64))
     y0 = (r0, ell0)
     if step_scale is not None:
@@ -129,7 +147,10 @@ def integrate_window(
         max_steps=n_steps,
         throw=False,
     )
-    return tuple(y[-1] for y in sol.ys)
+    out = [y[-1] for y in sol.ys]
+    if cusp is not None:
+        out[1] = out[1] + cusp(out[0])[0] - cusp(r0)[0]
+    return tuple(out)
 
 
 def uniform_steps(r: Array) -> Array:

@@ -8,11 +8,12 @@ from typing import Protocol
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jaxtyping import Array
 
 from . import __version__
 from .config import Config
 from .control_variates import boundary_basis
-from .drift import count_parameters, init_drift_params, make_drift_model
+from .drift import CuspDrift, count_parameters, init_drift_params, make_drift_model
 from .errors import FkdriftError
 from .evaluation import Evaluation, evaluate, make_evaluation_chunk
 from .observables import densities
@@ -110,7 +111,8 @@ def _train(system, config, model, step_scale, walkers, key_init, key_train, prog
     step = make_train_step(model, system.potential, optimizer, dt=config.dt,
                            n_steps=config.window,
                            step_scale=None if step_scale is uniform_steps else step_scale,
-                           richardson=config.richardson_training(system))
+                           richardson=config.richardson_training(system),
+                           cusp_form=isinstance(model, CuspDrift))
     state = TrainState(params, optimizer.init(params), walkers, key_train, jnp.zeros((), int))
     on_update = None
     if progress is not None:
@@ -218,21 +220,39 @@ class _FixedDrift:
         return self.drift(r)
 
 
+def _cusp_terms(system: System, config: Config, params: dict):
+    """(params, r) -> (f_c, ∇f_c, Δf_c) of the analytic cusps that `params` carry, for
+    taking their Itô sum through Itô's formula (see `sde.FeynmanKacTerm`); None without
+    a Coulomb declaration. The identity holds for any f_c, so the drift stays opaque."""
+    model = make_drift_model(system, config)
+    if not isinstance(model, CuspDrift):
+        return None
+    fixed = jax.tree_util.tree_map(jnp.asarray, params)
+
+    def cusp(_: dict, r: Array) -> tuple[Array, Array, Array]:
+        return model.apply(fixed, r, method="cusp_terms")
+
+    return cusp
+
+
 def reevaluate(result: Result, seed: int = 1, config: Config | None = None,
                system: System | None = None) -> dict[str, object]:
     """Independent variational energy of a result's drift, from its own samples.
 
     Runs fresh correlated chains (new seed) with `result.drift` as an opaque function,
     started from `result.samples`, and returns the per-dt and dt → 0 variational
-    estimates (same keys as `Result.estimates["variational"]`). `system` supplies the
-    potential where the result's own cannot be rebuilt (a custom Python potential).
+    estimates (same keys as `Result.estimates["variational"]`). With Coulomb charges the
+    Itô sum of the analytic cusps is taken through Itô's formula, as in `solve`. `system`
+    supplies the potential where the result's own cannot be rebuilt (a custom Python
+    potential).
     """
     system = result.system if system is None else system
     config = (result.config if config is None else config).for_system(system)
     samples = jnp.asarray(result.samples)
     order = jax.random.permutation(jax.random.PRNGKey(seed), len(samples))
     start = jnp.resize(samples[order], (config.eval_walkers, *system.shape))
-    chunk = make_evaluation_chunk(_FixedDrift(result.drift), system.potential, config)
+    chunk = make_evaluation_chunk(_FixedDrift(result.drift), system.potential, config,
+                                  cusp=_cusp_terms(system, config, result.params))
     ev = evaluate(chunk, {}, start, jax.random.PRNGKey(10_000 + seed), config,
                   control_basis(system))
     return variational_estimates(ev)

@@ -46,6 +46,7 @@ def window_loss(
     dt: float,
     n_steps: int,
     step_scale: StepScaleFn | None = None,
+    cusp_form: bool = False,
 ) -> tuple[Array, tuple[Array, Array, Array]]:
     """Loss of one window: mean ℓ_T/T − mean(stop_grad(v(r_T))·r_T)/T.
 
@@ -60,8 +61,11 @@ def window_loss(
     def drift(r: Array) -> Array:
         return model.apply(params, r)
 
+    def cusp(r: Array) -> tuple[Array, Array, Array]:
+        return model.apply(params, r, method="cusp_terms")
+
     out = integrate_window(drift, potential, walkers, key, dt=dt, n_steps=n_steps,
-                           step_scale=step_scale)
+                           step_scale=step_scale, cusp=cusp if cusp_form else None)
     return _loss_terms(drift, out, n_steps * dt, step_scale is not None)
 
 
@@ -88,6 +92,7 @@ def richardson_window_loss(
     dt: float,
     n_steps: int,
     step_scale: StepScaleFn | None = None,
+    cusp_form: bool = False,
 ) -> tuple[Array, tuple[Array, Array, Array]]:
     """2·L(dt/2) − L(dt) on one shared Brownian path: the Euler bias of the training
     objective cancels to first order, so the drift cannot learn to exploit it (it does,
@@ -95,21 +100,26 @@ def richardson_window_loss(
     """
     fine_loss, (fine_energy, spread, r_T) = window_loss(
         params, model, potential, walkers, key, dt=dt / 2, n_steps=2 * n_steps,
-        step_scale=step_scale)
+        step_scale=step_scale, cusp_form=cusp_form)
     coarse_loss, (coarse_energy, _, _) = _coarse_window_loss(
         params, model, potential, walkers, key, dt=dt, n_steps=n_steps,
-        step_scale=step_scale)
+        step_scale=step_scale, cusp_form=cusp_form)
     return 2 * fine_loss - coarse_loss, (2 * fine_energy - coarse_energy, spread, r_T)
 
 
-def _coarse_window_loss(params, model, potential, walkers, key, *, dt, n_steps, step_scale):
+def _coarse_window_loss(params, model, potential, walkers, key, *, dt, n_steps, step_scale,
+                        cusp_form):
     """`window_loss` with steps of two lattice cells of size dt/2 (shared with the fine chain)."""
 
     def drift(r: Array) -> Array:
         return model.apply(params, r)
 
+    def cusp(r: Array) -> tuple[Array, Array, Array]:
+        return model.apply(params, r, method="cusp_terms")
+
     out = integrate_window(drift, potential, walkers, key, dt=dt, n_steps=n_steps,
-                           substeps=2, step_scale=step_scale)
+                           substeps=2, step_scale=step_scale,
+                           cusp=cusp if cusp_form else None)
     return _loss_terms(drift, out, n_steps * dt, step_scale is not None)
 
 
@@ -133,6 +143,7 @@ def make_train_step(
     n_steps: int,
     step_scale: StepScaleFn | None = None,
     richardson: bool = False,
+    cusp_form: bool = False,
 ) -> Callable[[TrainState], tuple[TrainState, dict[str, Array]]]:
     """Build the jitted update: one window of walkers, pathwise gradient, one Adam step.
 
@@ -143,7 +154,7 @@ def make_train_step(
 
     def loss_fn(params, walkers, key):
         return loss(params, model, potential, walkers, key, dt=dt, n_steps=n_steps,
-                           step_scale=step_scale)
+                    step_scale=step_scale, cusp_form=cusp_form)
 
     @jax.jit
     def train_step(state: TrainState) -> tuple[TrainState, dict[str, Array]]:

@@ -3,6 +3,7 @@
 import logging
 
 import jax
+import jax.flatten_util
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -165,3 +166,35 @@ def test_richardson_loss_is_two_fine_windows_minus_one_coarse():
     assert float(energy) == pytest.approx(2 * float(fine[1][0]) - float(coarse_energy),
                                           rel=1e-12)
     np.testing.assert_array_equal(np.asarray(r_T), np.asarray(fine[1][2]))
+
+
+def test_cusp_form_removes_the_coulomb_noise_from_the_gradient():
+    """Hydrogen at the initial drift (the cusp −r̂/(1 + b r)², b = 1e-3: almost exact).
+    Through the plain Itô sum the pathwise gradient carries the −dt/r spikes of V (their
+    r-derivative ~ 1/r²); with the cusps' Itô sum taken through Itô's formula the rate
+    is bounded and the window-to-window spread of the gradient falls by over 10×, while
+    the expected gradients agree within their noise."""
+    import potentials
+
+    system = potentials.hydrogen()
+    config = Config(width=8, depth=1, network_dtype="float64").for_system(system)
+    model = make_drift_model(system, config)
+    params = jax.jit(lambda k: init_drift_params(model, k, system))(jax.random.key(0))
+    walkers = 1.2 * jax.random.normal(jax.random.key(1), (64, 1, 3))
+
+    def gradients(cusp_form):
+        @jax.jit
+        def grad(key):
+            g = jax.grad(lambda p: window_loss(p, model, system.potential, walkers, key,
+                                               dt=0.005, n_steps=100,
+                                               cusp_form=cusp_form)[0])(params)
+            return jax.flatten_util.ravel_pytree(g)[0]
+
+        return np.stack([np.asarray(grad(jax.random.key(10 + i))) for i in range(12)])
+
+    plain, cusp = gradients(False), gradients(True)
+    spread_plain = np.sqrt(np.sum(plain.var(axis=0, ddof=1)))
+    spread_cusp = np.sqrt(np.sum(cusp.var(axis=0, ddof=1)))
+    assert spread_cusp < spread_plain / 10, (spread_cusp, spread_plain)
+    diff = plain.mean(axis=0) - cusp.mean(axis=0)
+    assert np.linalg.norm(diff) < 4 * spread_plain / np.sqrt(12)
