@@ -9,11 +9,13 @@ machine), the HDF5 files and their plots.
 from __future__ import annotations
 
 import argparse
+import json
 import platform
 from pathlib import Path
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 import fkdrift
 import potentials
@@ -49,14 +51,12 @@ FOOTER = [
     "",
     "Notes:",
     "- `settings` lists the `Config` fields changed from the defaults for that row.",
-    "- `exact` for the bosons is the exact-diagonalisation table of Mujal et al.; for",
-    "  N = 2 it lies above the exact value (2.3119825 at g = 3, from the relative-motion",
-    "  calculation in tests/test_bosons_exact.py) by 2.5e-4. For N = 4 both our estimates",
-    "  lie about 3e-3 below the table, the variational one too, although it is an upper",
-    "  bound up to its (linear, well resolved) time-step extrapolation: 5.6830 ± 0.0011",
-    "  against 5.6946 at g = 3 and 7.7100 ± 0.0027 against 7.7258 at g = 16. This points",
-    "  at the table's basis truncation growing with N (the reference work also found",
-    "  boson energies below it). It has not been settled independently.",
+    "- `exact` for the bosons is the exact-diagonalisation table of Mujal et al. It is",
+    "  too high: by 2.5e-4 at N = 2 (against the relative-motion calculation in",
+    "  tests/test_bosons_exact.py), and at N = 3 and 4 by 0.003-0.028 according to an",
+    "  independent Jastrow-guided DMC that uses no fkdrift code (results/bosons_dmc/; at",
+    "  N = 4 its VMC energy, a strict upper bound, is already below the table). The",
+    "  table below compares the bosons with that DMC.",
     "- The variational column is the dt → 0 upper bound of the learned drift; the reported",
     "  energy is the reweighted one, which removes the drift's variational bias.",
     "- Samples (`samples` in each file) come from the finest variational chain: their",
@@ -87,6 +87,33 @@ def row(name: str, result: fkdrift.Result) -> str:
             f"{result.info['wall_time']:.0f} | {changed} |")
 
 
+DMC = RESULTS / "bosons_dmc" / "results.json"
+
+
+def dmc_rows() -> list[str]:
+    """Bosons rows against the independent DMC of benchmarks/bosons_dmc.py."""
+    if not DMC.exists():
+        return []
+    systems = json.loads(DMC.read_text())["systems"]
+    reference = {(s["N"], s["g"]): s["dt_to_zero"] for s in systems}
+    rows = ["", "Trapped bosons against the independent DMC (dt → 0, results/bosons_dmc/):", "",
+            "| system | energy ± error | DMC ± error | table | dev from DMC (σ) | dev (rel) |",
+            "|---|---|---|---|---|---|"]
+    for name in SYSTEMS:
+        if not name.startswith("bosons") or not (RESULTS / f"{name}.h5").exists():
+            continue
+        result = fkdrift.load(RESULTS / f"{name}.h5")
+        ref = reference.get((result.system.particles, float(result.system.source["kwargs"]["g"])))
+        if ref is None:
+            continue
+        dev = result.energy - ref["energy"]
+        rows.append(f"| {name} | {result.energy:.6f} ± {result.energy_error:.6f} | "
+                    f"{ref['energy']:.6f} ± {ref['error']:.6f} | {result.exact_energy:.6f} | "
+                    f"{dev / np.hypot(result.energy_error, ref['error']):+.2f} | "
+                    f"{dev / ref['energy']:+.1e} |")
+    return rows
+
+
 def write_table(seed: int) -> None:
     """results/README.md from every result file of SYSTEMS present (so runs of different
     --only sets, even concurrent ones, end with one complete table)."""
@@ -107,7 +134,8 @@ def write_table(seed: int) -> None:
         "solve s | settings |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    (RESULTS / "README.md").write_text("\n".join(header + rows + FOOTER) + "\n")
+    lines = header + rows + FOOTER + dmc_rows()
+    (RESULTS / "README.md").write_text("\n".join(lines) + "\n")
 
 
 def main() -> None:

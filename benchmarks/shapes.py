@@ -3,8 +3,11 @@ against finite-difference references: writes results/shapes/README.md (estimate 
 the reference, deviation in σ and relative, wall time, machine), the HDF5 files and plots.
 
     python benchmarks/shapes.py                        # every shape in CATALOGUE
-    python benchmarks/shapes.py --only double_well     # some; keeps the other rows
+    python benchmarks/shapes.py --only double_well     # some; the table keeps the others
     python benchmarks/shapes.py --seed 1
+    python benchmarks/shapes.py --table-only           # only rebuild the table
+
+The table is rebuilt from every stored results/shapes/<name>.h5 after each run.
 
 Each potential is written once, in jax.numpy, as a user would for `fkdrift.System`; the
 reference energy is the lowest eigenvalue of −½∇² + V for the same function evaluated on a
@@ -16,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +32,9 @@ import numpy as np
 
 import fkdrift
 from potentials.finite_difference import FDEnergy, ground_state_energy
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/ is not a package
+import tables  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
 OUT = RESULTS / "shapes"
@@ -146,24 +153,20 @@ def machine() -> str:
             f"{device.platform} ×{len(jax.devices())}{load}")
 
 
-def row(shape: Shape, result: fkdrift.Result, seconds: float) -> str:
-    """One markdown table row for a finished run."""
+def row(shape: Shape, result: fkdrift.Result) -> str:
+    """One markdown table row for a finished run, against the shape's FD reference."""
     ref = shape.reference()
-    var = result.estimates["variational"]
-    dev = result.energy - ref.energy
-    return (f"| {shape.name} | {shape.formula} | {shape.dim} | "
-            f"{result.energy:.6f} ± {result.energy_error:.6f} | "
-            f"{var['extrapolated']:.6f} ± {var['extrapolated_error']:.6f} | "
-            f"{ref.energy:.8f} ± {ref.error:.0e} | {dev / result.energy_error:+.2f} | "
-            f"{dev / abs(ref.energy):+.1e} | {seconds:.0f} | {machine()} |")
+    return tables.row([shape.name, shape.formula, f"{shape.dim}",
+                       *tables.estimate_cells(result), f"{ref.energy:.8f} ± {ref.error:.0e}",
+                       *tables.deviation_cells(result, ref.energy), *tables.run_cells(result)])
 
 
-def header(seed: int) -> list[str]:
-    """Title, description and column headings of the table."""
+def header(seeds: str) -> list[str]:
+    """Title, description and column headings of the table; `seeds` like 'seed 0'."""
     return [
         "# Shapes beyond the built-ins",
         "",
-        f"Default `fkdrift.Config()`, seed {seed}; written by "
+        f"Default `fkdrift.Config()`, {seeds}; written by "
         "`python benchmarks/shapes.py`. Each V is written in jax.numpy and passed to "
         "`fkdrift.System` as a user would. `energy` is the reweighted estimate extrapolated "
         "to dt → 0; the variational column is the dt → 0 upper bound of the same drift; "
@@ -180,44 +183,38 @@ def header(seed: int) -> list[str]:
     ]
 
 
-def existing_rows() -> dict[str, str]:
-    """Rows of the current table, so a partial run (--only) keeps the others."""
-    table = OUT / "README.md"
-    if not table.exists():
-        return {}
-    rows = {}
-    for line in table.read_text().splitlines():
-        name = line.split("|")[1].strip() if line.startswith("| ") else ""
-        if name in CATALOGUE:
-            rows[name] = line
-    return rows
+def write_table() -> None:
+    """results/shapes/README.md from every result file of CATALOGUE present."""
+    results = tables.stored_results(OUT, CATALOGUE)
+    rows = [row(CATALOGUE[name], result) for name, result in results.items()]
+    tables.write_table(OUT / "README.md", header(tables.seeds(results.values())), rows, FOOTER)
 
 
-def run(shape: Shape, seed: int) -> str:
-    """Solve one shape with default settings, save its file and plots; its table row."""
+def run(shape: Shape, seed: int) -> fkdrift.Result:
+    """Solve one shape with default settings; save its file (with the wall time and
+    machine of the run) and plots."""
     from fkdrift.plots import plot_result
 
     system = shape.system()
     start = time.perf_counter()
     result = fkdrift.solve(system, seed=seed)
-    seconds = time.perf_counter() - start
+    tables.record_run(result, time.perf_counter() - start, machine())
     result.save(OUT / f"{shape.name}.h5")
     plot_result(result, OUT / shape.name)
-    return row(shape, result, seconds)
+    return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", choices=sorted(CATALOGUE), default=None)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--table-only", action="store_true",
+                        help="only rebuild results/shapes/README.md from the stored files")
     args = parser.parse_args()
-    OUT.mkdir(parents=True, exist_ok=True)
-    rows = existing_rows()
-    for name in args.only or list(CATALOGUE):
-        rows[name] = run(CATALOGUE[name], args.seed)
-        print(rows[name], flush=True)
-        ordered = [rows[n] for n in CATALOGUE if n in rows]
-        (OUT / "README.md").write_text("\n".join(header(args.seed) + ordered + FOOTER) + "\n")
+    for name in [] if args.table_only else args.only or list(CATALOGUE):
+        print(row(CATALOGUE[name], run(CATALOGUE[name], args.seed)), flush=True)
+        write_table()
+    write_table()
 
 
 if __name__ == "__main__":

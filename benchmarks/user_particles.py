@@ -4,6 +4,9 @@ results/user_particles/<name>.h5, their plots and results/user_particles/README.
 
     python benchmarks/user_particles.py                          # every system below
     python benchmarks/user_particles.py --only repelled_trap     # some; keeps other rows
+    python benchmarks/user_particles.py --table-only             # only rebuild the table
+
+The table is rebuilt from every stored results/user_particles/<name>.h5 after each run.
 
 Systems (ħ = m = ω = 1):
 
@@ -26,6 +29,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,6 +41,9 @@ import numpy as np
 
 import fkdrift
 from fkdrift.plots import plot_result
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/ is not a package
+import tables  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
 OUT = RESULTS / "user_particles"
@@ -239,60 +246,45 @@ def machine(load_before: float) -> str:
             f"{os.getloadavg()[0]:.1f}")
 
 
-def row(name: str, entry: Entry, result: fkdrift.Result, seconds: float, where: str) -> str:
-    """One markdown row of the table."""
+def row(name: str, result: fkdrift.Result) -> str:
+    """One markdown row of the table (the exact energy is the one the run was given)."""
     exact = result.exact_energy
-    var = result.estimates["variational"]
-    dev = result.energy - exact
-    return (f"| {name} | {entry.description} | {result.energy:.6f} ± {result.energy_error:.6f} "
-            f"| {var['extrapolated']:.6f} ± {var['extrapolated_error']:.6f} | {exact:.6f} | "
-            f"{dev / result.energy_error:+.2f} | {dev / abs(exact):+.1e} | {seconds:.0f} | "
-            f"{where} |")
+    return tables.row([name, SYSTEMS[name].description, *tables.estimate_cells(result),
+                       f"{exact:.6f}", *tables.deviation_cells(result, exact),
+                       *tables.run_cells(result)])
 
 
-def run(name: str, seed: int) -> str:
-    """Solve one system with default settings, save its file and plots; return its row."""
-    entry = SYSTEMS[name]
-    system = entry.build()
+def write_table() -> None:
+    """results/user_particles/README.md from every result file of SYSTEMS present."""
+    rows = [row(name, result) for name, result in tables.stored_results(OUT, SYSTEMS).items()]
+    tables.write_table(OUT / "README.md", HEADER, rows, FOOTER)
+
+
+def run(name: str, seed: int) -> fkdrift.Result:
+    """Solve one system with default settings; save its file (with the wall time and
+    machine of the run) and plots."""
+    system = SYSTEMS[name].build()
     load = os.getloadavg()[0]
     start = time.perf_counter()
     result = fkdrift.solve(system, seed=seed)
-    seconds = time.perf_counter() - start
-    OUT.mkdir(parents=True, exist_ok=True)
+    tables.record_run(result, time.perf_counter() - start, machine(load))
     result.save(OUT / f"{name}.h5")
     plot_result(result, OUT / name)
-    return row(name, entry, result, seconds, machine(load))
+    return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", choices=sorted(SYSTEMS), default=None)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--table-only", action="store_true",
+                        help="only rebuild results/user_particles/README.md from the stored "
+                             "files")
     args = parser.parse_args()
-    rows = _existing_rows()
-    for name in args.only or list(SYSTEMS):
-        rows[name] = run(name, args.seed)
-        print(rows[name], flush=True)
-        _write_table(rows)
-
-
-def _write_table(rows: dict[str, str]) -> None:
-    ordered = [rows[name] for name in SYSTEMS if name in rows]
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "README.md").write_text("\n".join(HEADER + ordered + FOOTER) + "\n")
-
-
-def _existing_rows() -> dict[str, str]:
-    """Rows of the current table, so a partial run (--only) keeps the others."""
-    table = OUT / "README.md"
-    if not table.exists():
-        return {}
-    rows = {}
-    for line in table.read_text().splitlines():
-        name = line.split("|")[1].strip() if line.startswith("| ") else ""
-        if name in SYSTEMS:
-            rows[name] = line
-    return rows
+    for name in [] if args.table_only else args.only or list(SYSTEMS):
+        print(row(name, run(name, args.seed)), flush=True)
+        write_table()
+    write_table()
 
 
 if __name__ == "__main__":
