@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 import jax
@@ -220,7 +221,9 @@ class _FixedDrift:
         return self.drift(r)
 
 
-def _cusp_terms(system: System, config: Config, params: dict):
+def _cusp_terms(
+    system: System, config: Config, params: dict
+) -> Callable[[dict, Array], tuple[Array, Array, Array]] | None:
     """(params, r) -> (f_c, ∇f_c, Δf_c) of the analytic cusps that `params` carry, for
     taking their Itô sum through Itô's formula (see `sde.FeynmanKacTerm`); None without
     a Coulomb declaration. The identity holds for any f_c, so the drift stays opaque."""
