@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import flax.linen as nn
 import jax
@@ -220,6 +220,19 @@ def _pade_cusp(
     drift = jnp.sum((slope / dist)[..., None] * diff, axis=-2)
     laplacian = jnp.sum(-2.0 * a * b / denom**3 + (dim - 1) * slope / dist, axis=(-2, -1))
     return value, drift, laplacian
+
+
+def analytic_cusps(model: nn.Module) -> Callable[[dict, Array], tuple[Array, Array, Array]] | None:
+    """(params, r) -> (f_c, ∇f_c, Δf_c) of a `CuspDrift`'s analytic cusps (see
+    `CuspDrift.cusp_terms`), for taking their Itô sum through Itô's formula; None for a
+    model without them."""
+    if not isinstance(model, CuspDrift):
+        return None
+
+    def cusps(params: dict, r: Array) -> tuple[Array, Array, Array]:
+        return model.apply(params, r, method="cusp_terms")
+
+    return cusps
 
 
 def count_parameters(params) -> int:

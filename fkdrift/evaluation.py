@@ -21,7 +21,7 @@ from jaxtyping import Array, PRNGKeyArray
 
 from .config import Config
 from .control_variates import cross_fitted_correction, fit_coefficients
-from .drift import CuspDrift
+from .drift import analytic_cusps
 from .sde import PotentialFn, StepScaleFn, integrate_window, uniform_steps
 from .statistics import Extrapolation, extrapolate_dt, systematic_resample
 
@@ -47,9 +47,8 @@ def make_evaluation_chunk(
     analytic cusps of a `CuspDrift` model. Any f_c gives the same ℓ as dt → 0.
     """
     dts = config.eval_dts
-    if cusp is None and isinstance(model, CuspDrift):
-        def cusp(params: dict, r: Array) -> tuple[Array, Array, Array]:
-            return model.apply(params, r, method="cusp_terms")
+    if cusp is None:
+        cusp = analytic_cusps(model)
 
     @jax.jit
     def chunk(params: dict, walkers: Array, key: PRNGKeyArray) -> tuple[Array, ...]:

@@ -14,7 +14,7 @@ from jaxtyping import Array
 from . import __version__
 from .config import Config
 from .control_variates import boundary_basis
-from .drift import CuspDrift, count_parameters, init_drift_params, make_drift_model
+from .drift import analytic_cusps, count_parameters, init_drift_params, make_drift_model
 from .errors import FkdriftError
 from .evaluation import Evaluation, evaluate, make_evaluation_chunk
 from .observables import densities
@@ -113,7 +113,7 @@ def _train(system, config, model, step_scale, walkers, key_init, key_train, prog
                            n_steps=config.window,
                            step_scale=None if step_scale is uniform_steps else step_scale,
                            richardson=config.richardson_training(system),
-                           cusp_form=isinstance(model, CuspDrift))
+                           cusp_form=analytic_cusps(model) is not None)
     state = TrainState(params, optimizer.init(params), walkers, key_train, jnp.zeros((), int))
     on_update = None
     if progress is not None:
@@ -224,18 +224,15 @@ class _FixedDrift:
 def _cusp_terms(
     system: System, config: Config, params: dict
 ) -> Callable[[dict, Array], tuple[Array, Array, Array]] | None:
-    """(params, r) -> (f_c, ∇f_c, Δf_c) of the analytic cusps that `params` carry, for
-    taking their Itô sum through Itô's formula (see `sde.FeynmanKacTerm`); None without
-    a Coulomb declaration. The identity holds for any f_c, so the drift stays opaque."""
-    model = make_drift_model(system, config)
-    if not isinstance(model, CuspDrift):
+    """(params, r) -> (f_c, ∇f_c, Δf_c) of the analytic cusps that `params` carry (the
+    chunk's own params are ignored), for taking their Itô sum through Itô's formula (see
+    `sde.FeynmanKacTerm`); None without a Coulomb declaration. The identity holds for any
+    f_c, so the drift stays opaque."""
+    cusps = analytic_cusps(make_drift_model(system, config))
+    if cusps is None:
         return None
     fixed = jax.tree_util.tree_map(jnp.asarray, params)
-
-    def cusp(_: dict, r: Array) -> tuple[Array, Array, Array]:
-        return model.apply(fixed, r, method="cusp_terms")
-
-    return cusp
+    return lambda _, r: cusps(fixed, r)
 
 
 def reevaluate(result: Result, seed: int = 1, config: Config | None = None,

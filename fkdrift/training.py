@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import NamedTuple
 
 import flax.linen as nn
@@ -18,6 +19,7 @@ import optax
 from jaxtyping import Array, PRNGKeyArray
 
 from .config import Config
+from .drift import analytic_cusps
 from .errors import FkdriftError
 from .sde import PotentialFn, StepScaleFn, integrate_window
 
@@ -47,6 +49,7 @@ def window_loss(
     n_steps: int,
     step_scale: StepScaleFn | None = None,
     cusp_form: bool = False,
+    substeps: int = 1,
 ) -> tuple[Array, tuple[Array, Array, Array]]:
     """Loss of one window: mean ℓ_T/T − mean(stop_grad(v(r_T))·r_T)/T.
 
@@ -59,16 +62,16 @@ def window_loss(
     cusp_form: take the Itô sum of a `CuspDrift`'s analytic cusps through Itô's formula
     (see `sde.FeynmanKacTerm`): the same loss as dt → 0, with bounded Coulomb terms, so a
     far less noisy gradient (hydrogen: 136× lower spread).
+    substeps: Brownian lattice cells per step (see `integrate_window`).
     """
 
     def drift(r: Array) -> Array:
         return model.apply(params, r)
 
-    def cusp(r: Array) -> tuple[Array, Array, Array]:
-        return model.apply(params, r, method="cusp_terms")
-
+    cusps = analytic_cusps(model) if cusp_form else None
     out = integrate_window(drift, potential, walkers, key, dt=dt, n_steps=n_steps,
-                           step_scale=step_scale, cusp=cusp if cusp_form else None)
+                           substeps=substeps, step_scale=step_scale,
+                           cusp=None if cusps is None else partial(cusps, params))
     return _loss_terms(drift, out, n_steps * dt, step_scale is not None)
 
 
@@ -104,26 +107,10 @@ def richardson_window_loss(
     fine_loss, (fine_energy, spread, r_T) = window_loss(
         params, model, potential, walkers, key, dt=dt / 2, n_steps=2 * n_steps,
         step_scale=step_scale, cusp_form=cusp_form)
-    coarse_loss, (coarse_energy, _, _) = _coarse_window_loss(
+    coarse_loss, (coarse_energy, _, _) = window_loss(  # two cells of the fine lattice
         params, model, potential, walkers, key, dt=dt, n_steps=n_steps,
-        step_scale=step_scale, cusp_form=cusp_form)
+        step_scale=step_scale, cusp_form=cusp_form, substeps=2)
     return 2 * fine_loss - coarse_loss, (2 * fine_energy - coarse_energy, spread, r_T)
-
-
-def _coarse_window_loss(params, model, potential, walkers, key, *, dt, n_steps, step_scale,
-                        cusp_form):
-    """`window_loss` with steps of two lattice cells of size dt/2 (shared with the fine chain)."""
-
-    def drift(r: Array) -> Array:
-        return model.apply(params, r)
-
-    def cusp(r: Array) -> tuple[Array, Array, Array]:
-        return model.apply(params, r, method="cusp_terms")
-
-    out = integrate_window(drift, potential, walkers, key, dt=dt, n_steps=n_steps,
-                           substeps=2, step_scale=step_scale,
-                           cusp=cusp if cusp_form else None)
-    return _loss_terms(drift, out, n_steps * dt, step_scale is not None)
 
 
 def make_optimizer(config: Config) -> optax.GradientTransformation:
