@@ -34,7 +34,7 @@ import fkdrift
 from potentials.finite_difference import FDEnergy, ground_state_energy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/ is not a package
-import tables  # noqa: E402
+import result_tables  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
 OUT = RESULTS / "shapes"
@@ -156,9 +156,10 @@ def machine() -> str:
 def row(shape: Shape, result: fkdrift.Result) -> str:
     """One markdown table row for a finished run, against the shape's FD reference."""
     ref = shape.reference()
-    return tables.row([shape.name, shape.formula, f"{shape.dim}",
-                       *tables.estimate_cells(result), f"{ref.energy:.8f} ± {ref.error:.0e}",
-                       *tables.deviation_cells(result, ref.energy), *tables.run_cells(result)])
+    return result_tables.row([
+        shape.name, shape.formula, f"{shape.dim}", *result_tables.estimate_cells(result),
+        f"{ref.energy:.8f} ± {ref.error:.0e}", *result_tables.deviation_cells(result, ref.energy),
+        *result_tables.run_cells(result)])
 
 
 def header(seeds: str) -> list[str]:
@@ -185,9 +186,10 @@ def header(seeds: str) -> list[str]:
 
 def write_table() -> None:
     """results/shapes/README.md from every result file of CATALOGUE present."""
-    results = tables.stored_results(OUT, CATALOGUE)
+    results = result_tables.stored_results(OUT, CATALOGUE)
     rows = [row(CATALOGUE[name], result) for name, result in results.items()]
-    tables.write_table(OUT / "README.md", header(tables.seeds(results.values())), rows, FOOTER)
+    seeds = result_tables.seeds(results.values())
+    result_tables.write_table(OUT / "README.md", header(seeds), rows, FOOTER)
 
 
 def run(shape: Shape, seed: int) -> fkdrift.Result:
@@ -198,7 +200,7 @@ def run(shape: Shape, seed: int) -> fkdrift.Result:
     system = shape.system()
     start = time.perf_counter()
     result = fkdrift.solve(system, seed=seed)
-    tables.record_run(result, time.perf_counter() - start, machine())
+    result_tables.record_run(result, time.perf_counter() - start, machine())
     result.save(OUT / f"{shape.name}.h5")
     plot_result(result, OUT / shape.name)
     return result

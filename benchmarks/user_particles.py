@@ -43,7 +43,7 @@ import fkdrift
 from fkdrift.plots import plot_result
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/ is not a package
-import tables  # noqa: E402
+import result_tables  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
 OUT = RESULTS / "user_particles"
@@ -249,15 +249,16 @@ def machine(load_before: float) -> str:
 def row(name: str, result: fkdrift.Result) -> str:
     """One markdown row of the table (the exact energy is the one the run was given)."""
     exact = result.exact_energy
-    return tables.row([name, SYSTEMS[name].description, *tables.estimate_cells(result),
-                       f"{exact:.6f}", *tables.deviation_cells(result, exact),
-                       *tables.run_cells(result)])
+    return result_tables.row([
+        name, SYSTEMS[name].description, *result_tables.estimate_cells(result), f"{exact:.6f}",
+        *result_tables.deviation_cells(result, exact), *result_tables.run_cells(result)])
 
 
 def write_table() -> None:
     """results/user_particles/README.md from every result file of SYSTEMS present."""
-    rows = [row(name, result) for name, result in tables.stored_results(OUT, SYSTEMS).items()]
-    tables.write_table(OUT / "README.md", HEADER, rows, FOOTER)
+    stored = result_tables.stored_results(OUT, SYSTEMS)
+    rows = [row(name, result) for name, result in stored.items()]
+    result_tables.write_table(OUT / "README.md", HEADER, rows, FOOTER)
 
 
 def run(name: str, seed: int) -> fkdrift.Result:
@@ -267,7 +268,7 @@ def run(name: str, seed: int) -> fkdrift.Result:
     load = os.getloadavg()[0]
     start = time.perf_counter()
     result = fkdrift.solve(system, seed=seed)
-    tables.record_run(result, time.perf_counter() - start, machine(load))
+    result_tables.record_run(result, time.perf_counter() - start, machine(load))
     result.save(OUT / f"{name}.h5")
     plot_result(result, OUT / name)
     return result
