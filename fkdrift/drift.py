@@ -109,8 +109,11 @@ class MLPDrift(nn.Module):
 class PairDrift(nn.Module):
     """Permutation-equivariant drift for identical bosons. r: (..., particles, dim).
 
-    v_i = −c r_i + F(r_i, Σ_{j≠i} G(r_i − r_j, |r_i − r_j|²)), with c a scalar shared by
-    all particles, so relabelling the particles relabels the drift.
+    v_i = −c r_i + F(r_i, n_i, Σ_{j≠i} G(r_i − r_j, |r_i − r_j|²)), with c a scalar shared
+    by all particles, so relabelling the particles relabels the drift. With `centres`
+    (fixed points such as nuclei, (K, dim)) each particle also reads its smooth distances
+    n_i = log(1 + |r_i − R_K|²) to them: a two-electron singlet (He, H2) has a spatially
+    symmetric ground state, so its drift is the bosonic one.
     """
 
     particles: int
@@ -119,6 +122,7 @@ class PairDrift(nn.Module):
     depth: int = 2
     confinement: float = 1.0
     dtype: jnp.dtype = jnp.float32
+    centres: Sequence[Sequence[float]] = ()
 
     @nn.compact
     def __call__(self, r: Array) -> Array:
@@ -131,7 +135,11 @@ class PairDrift(nn.Module):
         for _ in range(self.depth):
             h = jnp.tanh(nn.Dense(self.width, dtype=self.dtype, param_dtype=self.dtype)(h))
         pooled = jnp.sum(h.reshape(*h.shape[:-2], P, P - 1, h.shape[-1]), axis=-2)  # (..., P, W)
-        node_in = jnp.concatenate([x, pooled], -1)
+        node = [x, pooled]
+        if len(self.centres):
+            centres = jnp.asarray(self.centres, self.dtype)  # (K, D)
+            node.append(jnp.log1p(jnp.sum((x[..., :, None, :] - centres) ** 2, -1)))
+        node_in = jnp.concatenate(node, -1)
         net = MLP(self.width, self.depth, self.dim, self.dtype)(node_in)
         c = _confinement(self, self.confinement, ())
         return -c.astype(r.dtype) * r + net.astype(r.dtype)
@@ -251,10 +259,10 @@ def make_drift_model(system, config) -> nn.Module:
     dtype = jnp.dtype(config.network_dtype)
     confinement = SMALLEST_CONFINEMENT if system.coulomb else 1.0
     sizes = (system.particles, system.dim, config.width, config.depth, confinement, dtype)
+    centres = np.asarray(system.nuclei).tolist() if system.coulomb else []
     if system.statistics == "bosons":
-        smooth = PairDrift(*sizes)
+        smooth = PairDrift(*sizes, centres=tuple(map(tuple, centres)))
     else:
-        centres = np.asarray(system.nuclei).tolist() if system.coulomb else []
         smooth = MLPDrift(*sizes, distance_features=bool(system.particles > 1 or centres),
                           centres=tuple(map(tuple, centres)))
     if not system.coulomb:
