@@ -73,9 +73,12 @@ def test_helium_within_one_millihartree():
 
 
 def test_h2_within_one_millihartree():
+    """Issue 4: H2 at R = 1.4011 bohr, E0 and the drift's variational energy within 1 mHa."""
     result = fkdrift.load(RESULTS / "h2.h5")
     exact = potentials.h2(R=1.4011).exact_energy
     assert result.exact_energy == pytest.approx(exact, rel=1e-12)
     assert abs(result.energy - exact) < 1e-3, result.summary()
     assert abs(result.energy - exact) < 4 * result.energy_error, result.summary()
     assert result.energy_error < 1e-3
+    var = result.estimates["variational"]
+    assert -3 * var["extrapolated_error"] < var["extrapolated"] - exact < 1e-3

@@ -34,7 +34,7 @@ def test_committed_hydrogen_drift_holds_up_under_reevaluation():
     assert -3 * again["extrapolated_error"] < dev < 5e-4, again
 
 
-@pytest.mark.parametrize("name", ["helium"])
+@pytest.mark.parametrize("name", ["helium", "h2"])
 def test_committed_molecule_drift_holds_up_under_reevaluation(name):
     """Issue 4: the variational energy of the committed drift, recomputed by fresh chains
     from its own samples, lies within 1 mHa of exact (and not below it beyond 3σ)."""
