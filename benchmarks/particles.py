@@ -97,6 +97,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--g", type=float, default=3.0, help="boson coupling g")
     parser.add_argument("--batch", type=int, default=512, help="walkers per update")
     parser.add_argument("--window", type=int, default=40, help="Euler–Maruyama steps per update")
+    parser.add_argument("--dt", type=float, default=0.01, help="time step of the updates")
     parser.add_argument("--width", type=int, default=64, help="hidden width of the networks")
     parser.add_argument("--depth", type=int, default=2, help="hidden layers of the networks")
     parser.add_argument("--repeats", type=int, default=3, help="updates per timed measurement")
@@ -112,7 +113,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> dict:
     """Run the benchmark, print the table and return the numbers (also written to --json)."""
     args = parse_args(argv)
-    config = Config(batch=args.batch, window=args.window, width=args.width, depth=args.depth)
+    config = Config(batch=args.batch, window=args.window, dt=args.dt, width=args.width,
+                    depth=args.depth)
     names = [(kind, n) for n in args.particles for kind in KINDS]
 
     steps: dict[tuple[str, int], StepFn] = {}

@@ -99,7 +99,7 @@ def make_plain_train_step(
             "loss": loss,
             "energy": energy,
             "energy_spread": spread,
-            "grad_norm": optax.global_norm(grads),
+            "grad_norm": optax.tree.norm(grads),
         }
         return new_state, metrics
 
@@ -120,6 +120,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=512, help="walkers per update")
     parser.add_argument("--window", type=int, default=100, help="Euler–Maruyama steps per update")
+    parser.add_argument("--dt", type=float, default=0.01, help="time step of the updates")
     parser.add_argument("--width", type=int, default=64, help="hidden width of the drift MLP")
     parser.add_argument("--dim", type=int, default=3, help="dimensions of the harmonic well")
     parser.add_argument("--repeats", type=int, default=20, help="updates per timed measurement")
@@ -135,7 +136,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> dict:
     """Run the benchmark, print the table and return the numbers (also written to --json)."""
     args = parse_args(argv)
-    config = Config(batch=args.batch, window=args.window, width=args.width)
+    config = Config(batch=args.batch, window=args.window, dt=args.dt, width=args.width)
     system = harmonic(dim=args.dim)
     model = make_drift_model(system, config)
     optimizer = make_optimizer(config)
@@ -177,6 +178,7 @@ def main(argv: list[str] | None = None) -> dict:
         "width": config.width,
         "depth": config.depth,
         "dim": args.dim,
+        "dt": config.dt,
         "plain_remat": args.plain_remat,
         "network_dtype": config.network_dtype,
         "parameters": count_parameters(params),

@@ -1,0 +1,32 @@
+"""The throughput benchmarks run end to end at toy sizes (they had broken silently once,
+when `Config.dt` became a per-system default). Timings are not asserted, only what the
+scripts report about the networks they timed."""
+
+import math
+
+from conftest import load_benchmark
+
+TINY = ["--batch", "8", "--window", "4", "--repeats", "1", "--rounds", "1"]
+
+
+def test_particles_benchmark_times_both_drifts_at_each_particle_number():
+    result = load_benchmark("particles").main(["--particles", "1", "3", "--no-memory", *TINY])
+    assert result["dt"] == 0.01
+    rows = {(row["kind"], row["particles"]): row for row in result["rows"]}
+    assert set(rows) == {(kind, n) for kind in ("bosons", "distinguishable") for n in (1, 3)}
+    for row in rows.values():
+        rate = row["median_walker_steps_per_s"]
+        assert math.isfinite(rate) and rate > 0
+    assert rows["bosons", 1]["drift"] == "PairDrift"
+    assert rows["distinguishable", 1]["drift"] == "MLPDrift"
+    # the equivariant network shares its weights over particles; the flat MLP does not
+    assert rows["bosons", 1]["parameters"] == rows["bosons", 3]["parameters"]
+    assert rows["distinguishable", 3]["parameters"] > rows["distinguishable", 1]["parameters"]
+
+
+def test_throughput_benchmark_times_fkdrift_against_the_plain_scan():
+    result = load_benchmark("throughput").main(["--dim", "2", *TINY])
+    assert result["dt"] == 0.01
+    assert set(result["median_walker_steps_per_s"]) == {"fkdrift", "plain"}
+    assert all(rate > 0 for rate in result["median_walker_steps_per_s"].values())
+    assert result["ratio"] > 0
