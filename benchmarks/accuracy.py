@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import sys
 from pathlib import Path
 
 import jax
@@ -20,6 +21,9 @@ import numpy as np
 import fkdrift
 import potentials
 from fkdrift.plots import plot_result
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/ is not a package
+import result_tables  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
 
@@ -78,20 +82,18 @@ def changed_settings(result: fkdrift.Result) -> dict:
 
 def row(name: str, result: fkdrift.Result) -> str:
     exact = result.exact_energy
-    var = result.estimates["variational"]
-    dev = result.energy - exact
     changed = ", ".join(f"{k}={v}" for k, v in changed_settings(result).items()) or "defaults"
-    return (f"| {name} | {result.energy:.6f} ± {result.energy_error:.6f} | "
-            f"{var['extrapolated']:.6f} ± {var['extrapolated_error']:.6f} | {exact:.6f} | "
-            f"{dev / result.energy_error:+.2f} | {dev / abs(exact):+.1e} | "
-            f"{result.info['wall_time']:.0f} | {changed} |")
+    return result_tables.row([
+        name, *result_tables.estimate_cells(result), f"{exact:.6f}",
+        *result_tables.deviation_cells(result, exact), f"{result.info['wall_time']:.0f}",
+        changed])
 
 
 DMC = RESULTS / "bosons_dmc" / "results.json"
 
 
-def dmc_rows() -> list[str]:
-    """Bosons rows against the independent DMC of benchmarks/bosons_dmc.py."""
+def dmc_rows(results: dict[str, fkdrift.Result]) -> list[str]:
+    """Bosons rows of `results` against the independent DMC of benchmarks/bosons_dmc.py."""
     if not DMC.exists():
         return []
     systems = json.loads(DMC.read_text())["systems"]
@@ -99,26 +101,25 @@ def dmc_rows() -> list[str]:
     rows = ["", "Trapped bosons against the independent DMC (dt → 0, results/bosons_dmc/):", "",
             "| system | energy ± error | DMC ± error | table | dev from DMC (σ) | dev (rel) |",
             "|---|---|---|---|---|---|"]
-    for name in SYSTEMS:
-        if not name.startswith("bosons") or not (RESULTS / f"{name}.h5").exists():
+    for name, result in results.items():
+        if not name.startswith("bosons"):
             continue
-        result = fkdrift.load(RESULTS / f"{name}.h5")
         ref = reference.get((result.system.particles, float(result.system.source["kwargs"]["g"])))
         if ref is None:
             continue
         dev = result.energy - ref["energy"]
-        rows.append(f"| {name} | {result.energy:.6f} ± {result.energy_error:.6f} | "
-                    f"{ref['energy']:.6f} ± {ref['error']:.6f} | {result.exact_energy:.6f} | "
-                    f"{dev / np.hypot(result.energy_error, ref['error']):+.2f} | "
-                    f"{dev / ref['energy']:+.1e} |")
+        rows.append(result_tables.row([
+            name, result_tables.estimate_cells(result)[0],
+            f"{ref['energy']:.6f} ± {ref['error']:.6f}", f"{result.exact_energy:.6f}",
+            f"{dev / np.hypot(result.energy_error, ref['error']):+.2f}",
+            f"{dev / ref['energy']:+.1e}"]))
     return rows
 
 
 def write_table(seed: int) -> None:
     """results/README.md from every result file of SYSTEMS present (so runs of different
     --only sets, even concurrent ones, end with one complete table)."""
-    rows = [row(name, fkdrift.load(RESULTS / f"{name}.h5"))
-            for name in SYSTEMS if (RESULTS / f"{name}.h5").exists()]
+    results = result_tables.stored_results(RESULTS, SYSTEMS)
     header = [
         "# fkdrift accuracy table",
         "",
@@ -134,8 +135,8 @@ def write_table(seed: int) -> None:
         "solve s | settings |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    lines = header + rows + FOOTER + dmc_rows()
-    (RESULTS / "README.md").write_text("\n".join(lines) + "\n")
+    rows = [row(name, result) for name, result in results.items()]
+    result_tables.write_table(RESULTS / "README.md", header, rows, FOOTER + dmc_rows(results))
 
 
 def main() -> None:

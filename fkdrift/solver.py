@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import Protocol
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Array
 
 from . import __version__
 from .config import Config
 from .control_variates import boundary_basis
-from .drift import analytic_cusps, count_parameters, init_drift_params, make_drift_model
+from .drift import count_parameters, init_drift_params, make_drift_model
 from .errors import FkdriftError
 from .evaluation import Evaluation, evaluate, make_evaluation_chunk
 from .observables import densities
@@ -112,8 +110,7 @@ def _train(system, config, model, step_scale, walkers, key_init, key_train, prog
     step = make_train_step(model, system.potential, optimizer, dt=config.dt,
                            n_steps=config.window,
                            step_scale=None if step_scale is uniform_steps else step_scale,
-                           richardson=config.richardson_training(system),
-                           cusp_form=analytic_cusps(model) is not None)
+                           richardson=config.richardson_training(system))
     state = TrainState(params, optimizer.init(params), walkers, key_train, jnp.zeros((), int))
     on_update = None
     if progress is not None:
@@ -210,49 +207,25 @@ def _package(system, config, seed, state, history, ev: Evaluation, rw: Reweighte
     )
 
 
-class _FixedDrift:
-    """Adapter giving a plain drift function v(r) the `apply(params, r)` of a flax model."""
-
-    def __init__(self, drift) -> None:
-        self.drift = drift
-
-    def apply(self, params, r):
-        del params
-        return self.drift(r)
-
-
-def _cusp_terms(
-    system: System, config: Config, params: dict
-) -> Callable[[dict, Array], tuple[Array, Array, Array]] | None:
-    """(params, r) -> (f_c, ∇f_c, Δf_c) of the analytic cusps that `params` carry (the
-    chunk's own params are ignored), for taking their Itô sum through Itô's formula (see
-    `sde.FeynmanKacTerm`); None without a Coulomb declaration. The identity holds for any
-    f_c, so the drift stays opaque."""
-    cusps = analytic_cusps(make_drift_model(system, config))
-    if cusps is None:
-        return None
-    fixed = jax.tree_util.tree_map(jnp.asarray, params)
-    return lambda _, r: cusps(fixed, r)
-
-
 def reevaluate(result: Result, seed: int = 1, config: Config | None = None,
                system: System | None = None) -> dict[str, object]:
     """Independent variational energy of a result's drift, from its own samples.
 
-    Runs fresh correlated chains (new seed) with `result.drift` as an opaque function,
-    started from `result.samples`, and returns the per-dt and dt → 0 variational
-    estimates (same keys as `Result.estimates["variational"]`). With Coulomb charges the
-    Itô sum of the analytic cusps is taken through Itô's formula, as in `solve`. `system`
-    supplies the potential where the result's own cannot be rebuilt (a custom Python
-    potential).
+    Runs fresh correlated chains (new seed) with the result's drift (its own network and
+    stored parameters), started from `result.samples`, and returns the per-dt and dt → 0
+    variational estimates (same keys as `Result.estimates["variational"]`). With Coulomb
+    charges the Itô sum of the analytic cusps is taken through Itô's formula, as in
+    `solve`. `system` supplies the potential where the result's own cannot be rebuilt (a
+    custom Python potential); the drift is always the result's.
     """
     system = result.system if system is None else system
     config = (result.config if config is None else config).for_system(system)
     samples = jnp.asarray(result.samples)
     order = jax.random.permutation(jax.random.PRNGKey(seed), len(samples))
     start = jnp.resize(samples[order], (config.eval_walkers, *system.shape))
-    chunk = make_evaluation_chunk(_FixedDrift(result.drift), system.potential, config,
-                                  cusp=_cusp_terms(system, config, result.params))
-    ev = evaluate(chunk, {}, start, jax.random.PRNGKey(10_000 + seed), config,
+    model = make_drift_model(result.system, result.config)
+    chunk = make_evaluation_chunk(model, system.potential, config)
+    params = jax.tree_util.tree_map(jnp.asarray, result.params)
+    ev = evaluate(chunk, params, start, jax.random.PRNGKey(10_000 + seed), config,
                   control_basis(system))
     return variational_estimates(ev)

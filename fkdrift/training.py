@@ -48,7 +48,7 @@ def window_loss(
     dt: float,
     n_steps: int,
     step_scale: StepScaleFn | None = None,
-    cusp_form: bool = False,
+    cusp_form: bool | None = None,
     substeps: int = 1,
 ) -> tuple[Array, tuple[Array, Array, Array]]:
     """Loss of one window: mean ℓ_T/T − mean(stop_grad(v(r_T))·r_T)/T.
@@ -61,14 +61,17 @@ def window_loss(
     energy = Σℓ/Σt is the training energy (the loss without the boundary term).
     cusp_form: take the Itô sum of a `CuspDrift`'s analytic cusps through Itô's formula
     (see `sde.FeynmanKacTerm`): the same loss as dt → 0, with bounded Coulomb terms, so a
-    far less noisy gradient (hydrogen: 136× lower spread).
+    far less noisy gradient (hydrogen: 136× lower spread). None (default) = whenever the
+    model has analytic cusps, as in evaluation; False forces the plain Itô sum.
     substeps: Brownian lattice cells per step (see `integrate_window`).
     """
 
     def drift(r: Array) -> Array:
         return model.apply(params, r)
 
-    cusps = analytic_cusps(model) if cusp_form else None
+    cusps = analytic_cusps(model) if cusp_form is not False else None
+    if cusp_form and cusps is None:
+        raise FkdriftError(f"cusp_form=True needs analytic cusps; {type(model).__name__} has none")
     out = integrate_window(drift, potential, walkers, key, dt=dt, n_steps=n_steps,
                            substeps=substeps, step_scale=step_scale,
                            cusp=None if cusps is None else partial(cusps, params))
@@ -98,7 +101,7 @@ def richardson_window_loss(
     dt: float,
     n_steps: int,
     step_scale: StepScaleFn | None = None,
-    cusp_form: bool = False,
+    cusp_form: bool | None = None,
 ) -> tuple[Array, tuple[Array, Array, Array]]:
     """2·L(dt/2) − L(dt) on one shared Brownian path: the Euler bias of the training
     objective cancels to first order, so the drift cannot learn to exploit it (it does,
@@ -133,12 +136,12 @@ def make_train_step(
     n_steps: int,
     step_scale: StepScaleFn | None = None,
     richardson: bool = False,
-    cusp_form: bool = False,
+    cusp_form: bool | None = None,
 ) -> Callable[[TrainState], tuple[TrainState, dict[str, Array]]]:
     """Build the jitted update: one window of walkers, pathwise gradient, one Adam step.
 
-    The walkers' end positions (detached) start the next window. `step_scale`: see
-    `window_loss`; `richardson`: use `richardson_window_loss`.
+    The walkers' end positions (detached) start the next window. `step_scale`,
+    `cusp_form`: see `window_loss`; `richardson`: use `richardson_window_loss`.
     """
     loss = richardson_window_loss if richardson else window_loss
 

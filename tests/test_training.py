@@ -8,7 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from fkdrift import Config, System
+from fkdrift import Config, FkdriftError, System
 from fkdrift.drift import init_drift_params, make_drift_model
 from fkdrift.sde import integrate_window
 from fkdrift.training import (
@@ -198,3 +198,24 @@ def test_cusp_form_removes_the_coulomb_noise_from_the_gradient():
     assert spread_cusp < spread_plain / 10, (spread_cusp, spread_plain)
     diff = plain.mean(axis=0) - cusp.mean(axis=0)
     assert np.linalg.norm(diff) < 4 * spread_plain / np.sqrt(12)
+
+
+def test_cusp_form_is_the_default_for_a_drift_with_cusps():
+    """As in evaluation, training takes the cusps' Itô sum through Itô's formula unless
+    told otherwise; asking for it on a drift without cusps is an error, not a no-op."""
+    import potentials
+
+    system = potentials.hydrogen()
+    model, _, state = setup(SMALL, seed=2, system=system)
+    key = jax.random.key(4)
+
+    def loss(cusp_form):
+        return float(window_loss(state.params, model, system.potential, state.walkers, key,
+                                 dt=0.01, n_steps=8, cusp_form=cusp_form)[0])
+
+    assert loss(None) == loss(True)
+    assert loss(False) != loss(True)
+    harmonic_model, _, harmonic_state = setup(SMALL, seed=2)
+    with pytest.raises(FkdriftError, match="analytic cusps"):
+        window_loss(harmonic_state.params, harmonic_model, harmonic_omega2,
+                    harmonic_state.walkers, key, dt=0.01, n_steps=8, cusp_form=True)
