@@ -54,26 +54,24 @@ class Config:
             path integrals are always float64. Default "float32".
     Evaluation (forward only, on stationary walkers):
         eval_dts: time steps of the correlated evaluation chains; each must be an integer
-            multiple of the smallest. The dt → 0 extrapolation fits all of them.
-            Default None = chosen per system by `for_system`: (0.02, 0.01, 0.005), or
-            (0.005, 0.0025, 0.00125) with a Coulomb declaration: near a nucleus the Euler
-            bias is not linear in dt (hydrogen, exact drift, 60 time units: a linear fit
-            through 0.01/0.005/0.0025 ended +4.4e-4 ± 1.9e-4 above E0, through the finer
-            set +2.4e-4 ± 1.4e-4).
+            multiple of the smallest. The dt → 0 extrapolation fits a quadratic in dt
+            through all of them (a line through two); with four or more its χ² tests the
+            model. Default None = chosen per system by `for_system`: (0.04, 0.02, 0.01,
+            0.005), or (0.01, 0.005, 0.0025, 0.00125) with a Coulomb declaration (near a
+            nucleus the Euler bias bends at larger steps). The coarsest step costs 7% of
+            the evaluation and pins the curvature (docs/error-bars.md).
         eval_walkers: independent walkers per chain. Default 2048.
         eval_time: measured time per walker. Default 20.0.
         burn_in_time: time each chain runs before measuring. Default 3.0.
         chunk_time: time per compiled evaluation chunk (progress and stopping granularity).
-            Default 0.5.
+            Default 0.4.
         estimator: which estimate `Result.energy` reports: "reweighted" (E0 itself, from
             the drift-guided, resampled population; falls back to the variational one
             where it cannot run) or "variational" (the dt → 0 upper bound). Default
             "reweighted".
         reweighted_time: measured time of the reweighted population. Default 60.0.
-        reweighted_groups: independent sub-populations (replicas) the reweighted walkers
-            are split into; their spread is the error bar. Default 16.
         resample_interval: time between resamplings of the reweighted population; must
-            be a whole number of every evaluation step. Default 0.1.
+            be a whole number of every evaluation step. Default 0.08.
         coulomb_refinement: for systems with a Coulomb declaration, evaluation steps shrink
             as (distance / (refinement · Bohr radius))² near each singular pair (see
             `refinement`); eval_time and chunk_time then count unrefined steps. 0 disables.
@@ -104,12 +102,11 @@ class Config:
     eval_walkers: int = 2048
     eval_time: float = 20.0
     burn_in_time: float = 3.0
-    chunk_time: float = 0.5
+    chunk_time: float = 0.4
     coulomb_refinement: float = 0.0
     estimator: str = "reweighted"
-    resample_interval: float = 0.1
+    resample_interval: float = 0.08
     reweighted_time: float = 60.0
-    reweighted_groups: int = 16
     target_error: float = 0.0
     max_eval_time: float = 200.0
     time_budget: float = 600.0
@@ -150,7 +147,8 @@ class Config:
             "batch": 128 if coulomb else 512,
             "window": 640 if coulomb else 40,
             "dt": 0.0025 if coulomb else 0.01,
-            "eval_dts": (0.005, 0.0025, 0.00125) if coulomb else (0.02, 0.01, 0.005),
+            "eval_dts": ((0.01, 0.005, 0.0025, 0.00125) if coulomb
+                         else (0.04, 0.02, 0.01, 0.005)),
         }
         missing = {k: v for k, v in defaults.items() if getattr(self, k) is None}
         return self.replace(**missing) if missing else self
@@ -167,7 +165,7 @@ class Config:
     def validated(self) -> Config:
         """Return self, or raise FkdriftError naming the first bad field and the fix."""
         positive_ints = ("train_steps", "batch", "window", "width", "eval_walkers",
-                         "density_bins", "reweighted_groups")
+                         "density_bins")
         for name in positive_ints:
             value = getattr(self, name)
             if value is None and name in PER_SYSTEM:

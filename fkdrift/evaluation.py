@@ -23,7 +23,7 @@ from .config import Config
 from .control_variates import cross_fitted_correction, fit_coefficients
 from .drift import analytic_cusps
 from .sde import PotentialFn, StepScaleFn, integrate_window, uniform_steps
-from .statistics import Extrapolation, extrapolate_dt, systematic_resample
+from .statistics import Extrapolation, cluster_means, extrapolate_dt, systematic_resample
 
 ChunkFn = Callable[[dict, Array, PRNGKeyArray], tuple[Array, Array, Array, Array]]
 BasisFn = Callable[..., np.ndarray]
@@ -78,8 +78,9 @@ class Evaluation:
 
     dts: (K,); energies, errors: (K,) variational estimate at each dt;
     raw_energies, raw_errors: (K,) the same without the boundary control variates;
-    extrapolation: the dt → 0 fit; per_walker: (K, W) time-averaged ℓ/T per replica
-    (control variates applied);
+    extrapolation: the dt → 0 fit (over replica means); per_walker: (K, W) time-averaged
+    ℓ/T per walker (control variates applied); per_replica: (K, n) their means over each
+    replica (the independent samples behind the error bars);
     measured_time: mean physical time per walker that was averaged (finest chain);
     samples: (n, particles, dim) snapshots of the finest chain;
     walkers: (K, W, particles, dim) final positions;
@@ -95,6 +96,7 @@ class Evaluation:
     raw_errors: np.ndarray
     extrapolation: Extrapolation
     per_walker: np.ndarray
+    per_replica: np.ndarray
     measured_time: float
     samples: np.ndarray
     walkers: np.ndarray
@@ -118,18 +120,20 @@ def _chunks(span: float, chunk_time: float) -> int:
 
 
 def _per_walker(sums: np.ndarray, noise: np.ndarray, times: np.ndarray, walkers0: np.ndarray,
-                walkers: np.ndarray, basis: BasisFn | None) -> np.ndarray:
+                walkers: np.ndarray, basis: BasisFn | None, replicas: np.ndarray,
+                reference: int) -> np.ndarray:
     """(K, W) per-walker ℓ/t with control variates: the noise moments (K, W, M') and,
-    when a basis is given, the boundary differences of the basis. times: (K, W)."""
+    when a basis is given, the boundary differences of the basis. times: (K, W).
+    One set of coefficients, cross-fitted over folds of whole replicas on the chain
+    `reference` (the finest), corrects every chain (see `cross_fitted_correction`)."""
     raw = sums / times
-    corrected = []
-    for k in range(raw.shape[0]):
-        t = times[k][:, None]
-        controls = [noise[k].reshape(raw.shape[1], -1) / t]
-        if basis is not None:
-            controls.append((basis(walkers[k]) - basis(walkers0[k])) / t)
-        corrected.append(cross_fitted_correction(raw[k], np.concatenate(controls, axis=1)))
-    return np.stack(corrected)
+    K, W = raw.shape
+    controls = [noise.reshape(K, W, -1) / times[..., None]]
+    if basis is not None:
+        controls.append(np.stack([basis(walkers[k]) - basis(walkers0[k]) for k in range(K)])
+                        / times[..., None])
+    return cross_fitted_correction(raw, np.concatenate(controls, axis=2), groups=replicas,
+                                   reference=reference)
 
 
 def fit_log_trial(
@@ -205,16 +209,22 @@ def evaluate(
     basis: BasisFn | None = None,
     step_scale: StepScaleFn = uniform_steps,
     on_chunk: Callable[[float, float, float], None] | None = None,
+    replicas: np.ndarray | None = None,
 ) -> Evaluation:
     """Burn in, then measure ℓ/T on every chain until the configured stop.
 
     start: (W, particles, dim) stationary-ish walkers (e.g. the training batch tiled).
+    replicas: (W,) labels of walkers that share a start (copies of one training walker):
+        the error bars and the dt → 0 fit use the means over each label, which are
+        independent whatever the mixing time; None = every walker its own replica.
     basis: boundary control-variate basis (see `control_variates`), or None.
     step_scale: the g(r) the chunk was built with; snapshots are resampled with weights g
         so that the samples follow the physical stationary density.
     on_chunk(measured_time, planned_time, current_error) is called after each chunk.
     """
     K = len(config.eval_dts)
+    replicas = np.arange(start.shape[0]) if replicas is None else np.asarray(replicas)
+    finest = int(np.argmin(config.eval_dts))
     burn_key, key = jax.random.split(key)
     walkers = jnp.broadcast_to(start, (K, *start.shape))
     for i in range(_chunks(config.burn_in_time, config.chunk_time) if config.burn_in_time else 0):
@@ -241,8 +251,9 @@ def evaluate(
             snapshots.append(np.asarray(walkers[-1]))
             snapshot_weights.append(np.asarray(step_scale(walkers[-1])))
         if adaptive and (i % 4 == 0 or i == n_planned):
-            current = _per_walker(sums, noise, times, walkers0, np.asarray(walkers), basis)
-            error = extrapolate_dt(config.eval_dts, current).error
+            current = _per_walker(sums, noise, times, walkers0, np.asarray(walkers), basis,
+                                  replicas, finest)
+            error = extrapolate_dt(config.eval_dts, cluster_means(current, replicas)).error
             if stop := early_stop(error, config, t_start):
                 reason = stop
                 break
@@ -252,8 +263,11 @@ def evaluate(
         reason = "max_eval_time"
     measured = float(times[-1].mean())
     raw = sums / times
-    per_walker = _per_walker(sums, noise, times, walkers0, np.asarray(walkers), basis)
-    n = per_walker.shape[1]
+    per_walker = _per_walker(sums, noise, times, walkers0, np.asarray(walkers), basis,
+                             replicas, finest)
+    per_replica = cluster_means(per_walker, replicas)
+    raw_per_replica = cluster_means(raw, replicas)
+    n = per_replica.shape[1]
     if not snapshots:
         snapshots.append(np.asarray(walkers[-1]))
         snapshot_weights.append(np.asarray(step_scale(walkers[-1])))
@@ -261,12 +275,13 @@ def evaluate(
                         np.asarray(jax.random.key_data(key)).ravel()[-1])
     return Evaluation(
         dts=np.asarray(config.eval_dts, float),
-        energies=per_walker.mean(axis=1),
-        errors=per_walker.std(axis=1, ddof=1) / np.sqrt(n),
-        raw_energies=raw.mean(axis=1),
-        raw_errors=raw.std(axis=1, ddof=1) / np.sqrt(n),
-        extrapolation=extrapolate_dt(config.eval_dts, per_walker),
+        energies=per_replica.mean(axis=1),
+        errors=per_replica.std(axis=1, ddof=1) / np.sqrt(n),
+        raw_energies=raw_per_replica.mean(axis=1),
+        raw_errors=raw_per_replica.std(axis=1, ddof=1) / np.sqrt(n),
+        extrapolation=extrapolate_dt(config.eval_dts, per_replica),
         per_walker=per_walker,
+        per_replica=per_replica,
         measured_time=measured,
         samples=samples,
         walkers=np.asarray(walkers),

@@ -23,9 +23,9 @@ def test_defaults_are_valid_and_documented():
     import potentials
 
     resolved = config.for_system(potentials.harmonic())
-    assert resolved.eval_dts == (0.02, 0.01, 0.005)
+    assert resolved.eval_dts == (0.04, 0.02, 0.01, 0.005)
     assert resolved.lattice_dt == min(resolved.eval_dts)
-    assert config.for_system(potentials.hydrogen()).eval_dts == (0.005, 0.0025, 0.00125)
+    assert config.for_system(potentials.hydrogen()).eval_dts == (0.01, 0.005, 0.0025, 0.00125)
     assert (resolved.batch, resolved.window, resolved.dt) == (512, 40, 0.01)
     coulomb = config.for_system(potentials.helium())
     # Coulomb: a finer step and longer windows (time 1.6), fewer walkers
@@ -97,9 +97,9 @@ def test_eval_dts_need_two_distinct_positive_steps(dts):
 
 
 def test_eval_dts_accepts_lists_and_integer_multiples():
-    config = Config(eval_dts=[0.1, 0.025, 0.05])
-    assert config.eval_dts == (0.1, 0.025, 0.05)
-    assert config.lattice_dt == 0.025
+    config = Config(eval_dts=[0.08, 0.02, 0.04])
+    assert config.eval_dts == (0.08, 0.02, 0.04)
+    assert config.lattice_dt == 0.02
     assert [config.substeps(dt) for dt in config.eval_dts] == [4, 1, 2]
 
 
@@ -130,7 +130,7 @@ def test_replace_validates():
 
 def test_to_dict_from_dict_round_trip():
     config = Config(train_steps=30, batch=64, window=10, eval_walkers=128, eval_time=1.0,
-                    burn_in_time=0.5, eval_dts=(0.1, 0.05, 0.025), network_dtype="float64")
+                    burn_in_time=0.5, eval_dts=(0.08, 0.04, 0.02), network_dtype="float64")
     values = config.to_dict()
     assert set(values) == set(FIELDS)
     assert Config.from_dict(values) == config
