@@ -15,7 +15,7 @@ from .config import Config  # noqa: E402
 from .errors import FkdriftError  # noqa: E402
 from .hdf5 import load_result as load  # noqa: E402
 from .result import Result  # noqa: E402
-from .solver import reevaluate, solve  # noqa: E402
+from .solver import reestimate, reevaluate, solve  # noqa: E402
 from .system import System  # noqa: E402
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "System",
     "__version__",
     "load",
+    "reestimate",
     "reevaluate",
     "solve",
 ]

@@ -63,10 +63,11 @@ class Result:
 
     @property
     def deviation_sigma(self) -> float | None:
-        """(energy − exact) / energy_error, when the exact energy is known."""
+        """(energy − reference) / combined error, when a reference energy is known."""
         if self.exact_energy is None or not self.energy_error > 0:
             return None
-        return (self.energy - self.exact_energy) / self.energy_error
+        error = float(np.hypot(self.energy_error, self.system.reference_error))
+        return (self.energy - self.exact_energy) / error
 
     def save(self, path) -> None:
         """Write the result to an HDF5 file atomically (see docs/hdf5-format.md)."""
@@ -75,22 +76,31 @@ class Result:
         save_result(self, path)
 
     def summary(self) -> str:
-        """A few human-readable lines: E0 ± error, exact value and deviation in σ."""
+        """A few human-readable lines: E0 ± error, reference value and deviation in σ."""
         lines = [f"{self.system.name}: E0 = {self.energy:.6f} ± {self.energy_error:.6f}"
                  f"  ({self.estimator})"]
         if self.exact_energy is not None:
             dev = self.energy - self.exact_energy
             sigma = self.deviation_sigma
             rel = dev / abs(self.exact_energy) if self.exact_energy else float("nan")
-            lines.append(
-                f"exact {self.exact_energy:.6f}; deviation {dev:+.2e} "
-                f"({rel:+.1e} relative, {sigma:+.2f} σ)"
-            )
+            source = self.system.reference_source
+            ref = f"{source} {self.exact_energy:.6f}"
+            if self.system.reference_error:
+                ref = (f"reference ({source}) {self.exact_energy:.6f} ± "
+                       f"{self.system.reference_error:.6f}")
+            lines.append(f"{ref}; deviation {dev:+.2e} ({rel:+.1e} relative, {sigma:+.2f} σ)")
         for name, est in sorted(self.estimates.items()):
             per_dt = ", ".join(
                 f"dt={d:g}: {e:.5f}±{s:.5f}"
                 for d, e, s in zip(est["dts"], est["energies"], est["errors"], strict=True)
             )
+            fit = (f", fit p = {est['p_value']:.2g}" if est.get("dof", 0) > 0 else "")
             lines.append(f"{name}: {est['extrapolated']:.6f} ± {est['extrapolated_error']:.6f}"
-                         f" at dt->0; per dt: {per_dt}")
+                         f" at dt->0{fit}; per dt: {per_dt}")
+        lines += [f"warning: {w}" for w in self.warnings]
         return "\n".join(lines)
+
+    @property
+    def warnings(self) -> list[str]:
+        """Health-check warnings of the run (see `fkdrift.diagnostics`)."""
+        return list(self.info.get("warnings", []))

@@ -8,10 +8,17 @@ from typing import Protocol
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jaxtyping import Array, PRNGKeyArray
 
 from . import __version__
 from .config import Config
 from .control_variates import boundary_basis
+from .diagnostics import (
+    check_walkers,
+    fit_warnings,
+    heavy_tail_warnings,
+    reweighting_warnings,
+)
 from .drift import count_parameters, init_drift_params, make_drift_model
 from .errors import FkdriftError
 from .evaluation import Evaluation, evaluate, make_evaluation_chunk
@@ -19,7 +26,7 @@ from .observables import densities
 from .refinement import coulomb_step_scale
 from .result import Result
 from .reweighting import Reweighted, reweighted_energy
-from .sde import uniform_steps
+from .sde import StepScaleFn, uniform_steps
 from .statistics import Extrapolation
 from .system import System
 from .training import TrainState, init_walkers, make_optimizer, make_train_step, train
@@ -88,19 +95,81 @@ def solve(
     step_scale = coulomb_step_scale(system, config.coulomb_refinement)
     state, history, train_time = _train(system, config, model, step_scale, walkers,
                                         key_init, key_train, progress)
-    key_var, key_rw = jax.random.split(key_eval)
-    start = jnp.resize(state.walkers, (config.eval_walkers, *system.shape))
+    check_walkers("training", walkers, state.walkers)
+    ev, rw = estimate(system, config, model, state.params, state.walkers, key_eval,
+                      step_scale, progress)
+    return _package(system, config, seed, state.params, history, ev, rw, train_time)
+
+
+def estimate(system: System, config: Config, model, params, walkers: Array,
+             key: PRNGKeyArray, step_scale: StepScaleFn = uniform_steps,
+             progress: Progress | None = None) -> tuple[Evaluation, Reweighted | None]:
+    """Both estimators for a drift: the variational evaluation from walkers:
+    (B, particles, dim) (each a replica, tiled to config.eval_walkers), then the
+    reweighted population (where the boundary fit exists and steps are uniform)."""
+    key_var, key_rw = jax.random.split(key)
+    start, replicas = replicate(walkers, config.eval_walkers)
     chunk = make_evaluation_chunk(model, system.potential, config, step_scale)
-    ev = evaluate(chunk, state.params, start, key_var, config, control_basis(system),
-                  step_scale, progress.evaluating if progress is not None else None)
+    ev = evaluate(chunk, params, start, key_var, config, control_basis(system),
+                  step_scale, progress.evaluating if progress is not None else None,
+                  replicas=replicas)
+    check_walkers("evaluation", start, ev.walkers, ev.per_walker)
     rw = None
     if config.estimator == "reweighted" and step_scale is uniform_steps and ev.log_trial:
         rw_chunk = make_evaluation_chunk(
             model, system.potential, config.replace(chunk_time=config.resample_interval))
-        rw = reweighted_energy(rw_chunk, state.params, jnp.asarray(ev.walkers), key_rw, config,
+        rw = reweighted_energy(rw_chunk, params, jnp.asarray(ev.walkers), key_rw, config,
                                ev.log_trial,
                                progress.reweighting if progress is not None else None)
-    return _package(system, config, seed, state, history, ev, rw, train_time)
+        check_walkers("reweighting", ev.walkers, ev.walkers, rw.energies)
+    return ev, rw
+
+
+def reestimate(result: Result, seed: int = 1, config: Config | None = None,
+               progress: Progress | None = None) -> Result:
+    """A result's stored drift estimated again (both estimators), from its own samples.
+
+    Nothing is trained: the new `Result` keeps the training history and parameters and
+    replaces the estimates (use it to apply improved estimators to a stored drift, or
+    to measure longer). config: evaluation settings (default: the result's own, with the
+    current per-system defaults for fields it left open)."""
+    if config is None:  # the result's settings on the current evaluation grid
+        grid = ("eval_dts", "chunk_time", "resample_interval")
+        config = Config.from_dict({k: v for k, v in result.config.to_dict().items()
+                                   if k not in grid})
+    config = config.for_system(result.system)
+    model = make_drift_model(result.system, result.config)
+    params = jax.tree_util.tree_map(jnp.asarray, result.params)
+    samples = jnp.asarray(result.samples)
+    order = jax.random.permutation(jax.random.PRNGKey(seed), len(samples))
+    ev, rw = estimate(result.system, config, model, params, samples[order],
+                      jax.random.PRNGKey(20_000 + seed), progress=progress)
+    out = _package(result.system, config, result.info.get("seed", 0), params,
+                   result.history, ev, rw, result.info.get("train_time", 0.0))
+    out.info["reestimated_seed"] = seed
+    return out
+
+
+def replicate(walkers: Array, n: int) -> tuple[Array, np.ndarray]:
+    """n evaluation starts from walkers: (B, particles, dim), each a copy of one of them,
+    and the label (n,) of the walker each copies: copies of one start are one replica
+    for the error bars (they stay correlated as long as the slowest mode remembers the
+    start, however long the burn-in)."""
+    starts = jnp.resize(walkers, (n, *walkers.shape[1:]))
+    return starts, np.arange(n) % len(walkers)
+
+
+def health_warnings(ev: Evaluation, rw: Reweighted | None) -> list[str]:
+    """The warnings a user must see beside the energy (see `diagnostics`)."""
+    x = ev.extrapolation
+    out = fit_warnings("variational", x.p_value, x.chi2, x.dof)
+    out += heavy_tail_warnings("variational", ev.per_replica[-1])
+    if rw is not None:
+        y = rw.extrapolation
+        out += fit_warnings("reweighted", y.p_value, y.chi2, y.dof)
+        out += reweighting_warnings((x.energy, x.error), (y.energy, y.error),
+                                    rw.log_weight_std, rw.population_bias, rw.errors)
+    return out
 
 
 def _train(system, config, model, step_scale, walkers, key_init, key_train, progress):
@@ -141,6 +210,8 @@ def _extrapolated(x: Extrapolation) -> dict[str, object]:
         "curvature": x.curvature,
         "curvature_error": x.curvature_error,
         "chi2": x.chi2,
+        "dof": x.dof,
+        "p_value": x.p_value,
     }
 
 
@@ -155,6 +226,7 @@ def variational_estimates(ev: Evaluation) -> dict[str, object]:
         **_extrapolated(ev.extrapolation),
         "measured_time": ev.measured_time,
         "walkers": ev.per_walker.shape[1],
+        "replicas": ev.per_replica.shape[1],
         "stop_reason": ev.stop_reason,
     }
 
@@ -167,12 +239,14 @@ def reweighted_estimates(rw: Reweighted) -> dict[str, object]:
         "errors": rw.errors,
         **_extrapolated(rw.extrapolation),
         "intervals": rw.intervals,
+        "independent_samples": rw.independent_samples,
         "stop_reason": rw.stop_reason,
         "log_weight_std": rw.log_weight_std,
+        "population_bias": rw.population_bias,
     }
 
 
-def _package(system, config, seed, state, history, ev: Evaluation, rw: Reweighted | None,
+def _package(system, config, seed, params, history, ev: Evaluation, rw: Reweighted | None,
              train_time) -> Result:
     estimates = {"variational": variational_estimates(ev)}
     best, label = ev.extrapolation, VARIATIONAL
@@ -187,11 +261,12 @@ def _package(system, config, seed, state, history, ev: Evaluation, rw: Reweighte
         "train_time": train_time,
         "eval_time": eval_time,
         "wall_time": train_time + eval_time,
-        "parameters": count_parameters(state.params),
+        "parameters": count_parameters(params),
         "stop_reason": rw.stop_reason if rw is not None else ev.stop_reason,
+        "warnings": health_warnings(ev, rw),
         **device_info(),
     }
-    params = jax.tree_util.tree_map(np.asarray, state.params)
+    params = jax.tree_util.tree_map(np.asarray, params)
     return Result(
         energy=best.energy,
         energy_error=best.error,
@@ -222,10 +297,10 @@ def reevaluate(result: Result, seed: int = 1, config: Config | None = None,
     config = (result.config if config is None else config).for_system(system)
     samples = jnp.asarray(result.samples)
     order = jax.random.permutation(jax.random.PRNGKey(seed), len(samples))
-    start = jnp.resize(samples[order], (config.eval_walkers, *system.shape))
+    start, replicas = replicate(samples[order], config.eval_walkers)
     model = make_drift_model(result.system, result.config)
     chunk = make_evaluation_chunk(model, system.potential, config)
     params = jax.tree_util.tree_map(jnp.asarray, result.params)
     ev = evaluate(chunk, params, start, jax.random.PRNGKey(10_000 + seed), config,
-                  control_basis(system))
+                  control_basis(system), replicas=replicas)
     return variational_estimates(ev)

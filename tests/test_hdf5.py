@@ -179,16 +179,20 @@ def test_layout_readable_with_plain_h5py(saved, result):
             assert var[key].shape == (k,), key
         np.testing.assert_allclose(var["dts"][()], FAST.eval_dts)
         for key in ("extrapolated", "extrapolated_error", "order", "curvature",
-                    "curvature_error", "chi2", "measured_time", "walkers", "stop_reason"):
+                    "curvature_error", "chi2", "dof", "p_value", "measured_time", "walkers",
+                    "replicas", "stop_reason"):
             assert key in var.attrs, key
-        assert int(var.attrs["order"]) in (1, 2)
+        assert int(var.attrs["order"]) == (2 if k >= 3 else 1)
         assert np.dot(var["coefficients"][()], var["energies"][()]) == pytest.approx(
             float(var.attrs["extrapolated"]))
         rw = f["energy/reweighted"]
         assert float(rw.attrs["extrapolated"]) == result.energy
         assert float(f.attrs["energy"]) == result.energy
-        for key in ("dts", "energies", "errors", "coefficients", "log_weight_std"):
+        for key in ("dts", "energies", "errors", "coefficients", "log_weight_std",
+                    "population_bias"):
             assert rw[key].shape == (k,), key
+        assert int(rw.attrs["independent_samples"]) >= 16
+        assert isinstance(json.loads(f.attrs["info"])["warnings"], list)
 
         for key in ("step", "loss", "energy", "energy_spread", "grad_norm", "wall_time"):
             assert f["training"][key].shape == (FAST.train_steps,), key

@@ -1,0 +1,88 @@
+"""Health checks: fatal conditions end the run with one clear error before anything is
+written; doubtful ones become warnings stored in the result and printed by the CLI."""
+
+from __future__ import annotations
+
+import subprocess
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from conftest import FKDRIFT
+
+import fkdrift
+from fkdrift.diagnostics import (
+    check_walkers,
+    fit_warnings,
+    heavy_tail_warnings,
+    reweighting_warnings,
+)
+
+FAST = fkdrift.Config(train_steps=100, batch=64, window=10, eval_walkers=128, eval_time=2.0,
+                      burn_in_time=0.5, reweighted_time=5.0)
+
+
+def test_unbounded_potential_is_an_error_not_an_energy(tmp_path):
+    """V = −x² has no ground state: it used to return E0 = −47.9 with exit 0."""
+    system = fkdrift.System(potential=lambda r: -jnp.sum(r**2), name="unbounded")
+    with pytest.raises(fkdrift.FkdriftError, match="escape to infinity"):
+        fkdrift.solve(system, seed=0, config=FAST)
+
+
+def test_unbounded_potential_from_the_cli_exits_with_one_line(tmp_path):
+    source = tmp_path / "down.py"
+    source.write_text("import jax.numpy as jnp\n\ndef V(r):\n    return -jnp.sum(r ** 2)\n")
+    out = tmp_path / "down.h5"
+    run = subprocess.run([*FKDRIFT, "solve", "--potential", f"{source}:V", "--out", str(out),
+                          "--set", "train_steps=100", "--set", "batch=64"],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode != 0
+    assert "escape to infinity" in run.stderr and "Traceback" not in run.stderr
+    assert not out.exists()
+
+
+def test_non_finite_walkers_are_an_error():
+    with pytest.raises(fkdrift.FkdriftError, match="non-finite"):
+        check_walkers("evaluation", np.zeros((4, 1, 1)), np.full((4, 1, 1), np.nan))
+    with pytest.raises(fkdrift.FkdriftError, match="non-finite"):
+        check_walkers("evaluation", np.zeros((4, 1, 1)), np.zeros((4, 1, 1)),
+                      np.array([1.0, -np.inf]))
+    check_walkers("evaluation", np.ones((4, 1, 1)), 3 * np.ones((4, 1, 1)))  # no error
+
+
+def test_fit_warning_only_for_a_bad_fit():
+    assert fit_warnings("variational", 0.3, 1.1, 1) == []
+    assert fit_warnings("variational", float("nan"), float("nan"), 0) == []
+    assert "not quadratic" in fit_warnings("variational", 1e-4, 15.0, 1)[0]
+
+
+def test_heavy_tail_warning():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=512)
+    assert heavy_tail_warnings("variational", x) == []
+    x[3] = 40.0
+    assert "heavy-tailed" in heavy_tail_warnings("variational", x)[0]
+
+
+def test_reweighted_above_the_bound_and_poor_guide_are_flagged():
+    ok = reweighting_warnings((1.0, 0.01), (0.99, 0.01), np.array([0.1]), np.array([1e-4]),
+                              np.array([1e-2]))
+    assert ok == []
+    bad = reweighting_warnings((1.0, 0.01), (1.05, 0.01), np.array([2.0]), np.array([0.1]),
+                               np.array([1e-2]))
+    assert len(bad) == 3
+    assert "above the variational" in bad[0] and "guides" in bad[1] and "population" in bad[2]
+
+
+def test_warnings_are_stored_and_shown(tmp_path):
+    """A result carries its warnings (HDF5 `info`), and its summary prints them."""
+    result = fkdrift.solve("harmonic", seed=0, config=FAST)
+    result.info["warnings"] = ["variational dt->0 fit: chi2 = 20.0 for 1 dof"]
+    path = tmp_path / "h.h5"
+    result.save(path)
+    again = fkdrift.load(path)
+    assert again.warnings == result.warnings
+    assert "warning: variational dt->0 fit" in again.summary()
+    shown = subprocess.run([*FKDRIFT, "show", str(path)], capture_output=True, text=True,
+                           timeout=120)
+    assert "warning: variational dt->0 fit" in shown.stdout
