@@ -175,6 +175,8 @@ def rebuild_system(info: dict[str, Any]) -> System:
         name=info["name"],
         statistics=info.get("statistics", "distinguishable"),
         exact_energy=info.get("exact_energy"),
+        reference_error=info.get("reference_error", 0.0),
+        reference_source=info.get("reference_source", "exact"),
         nuclei=info.get("nuclei"),
         nuclear_charges=info.get("nuclear_charges"),
         particle_charge=info.get("particle_charge"),

@@ -25,7 +25,10 @@ class System:
         particles, dim: configuration shape.
         name: label used in files and summaries.
         statistics: "distinguishable" (plain network) or "bosons" (equivariant drift).
-        exact_energy: known E0, reported beside the estimate (optional).
+        exact_energy: known E0, reported beside the estimate (optional): exact, or the
+            best independent reference where no exact value is known.
+        reference_error: one standard error of that reference (0 for an exact value).
+        reference_source: what the reference is ("exact", "independent DMC", ...).
         exact_density: exact one-body densities where known (optional), keyed like the
             stored histograms: {"axis0": ρ(x), ..., "radial": p(r)}, each a NumPy callable
             normalised to integrate to 1 (see `observables`).
@@ -40,6 +43,8 @@ class System:
     name: str = "custom"
     statistics: str = "distinguishable"
     exact_energy: float | None = None
+    reference_error: float = 0.0
+    reference_source: str = "exact"
     exact_density: dict[str, Callable[[Any], Any]] | None = None
     nuclei: Any = None
     nuclear_charges: Any = None
@@ -133,6 +138,8 @@ class System:
         }
         if self.exact_energy is not None:
             info["exact_energy"] = float(self.exact_energy)
+            info["reference_error"] = float(self.reference_error)
+            info["reference_source"] = self.reference_source
         if self.coulomb:
             info["nuclei"] = np.asarray(self.nuclei).tolist()
             info["nuclear_charges"] = np.asarray(self.nuclear_charges).tolist()

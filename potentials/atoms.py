@@ -9,7 +9,7 @@ from fkdrift.errors import FkdriftError
 from fkdrift.system import System
 
 HELIUM_E0 = -2.903724377
-H2_E0_AT_1_4011 = -1.174475714
+H2_E0_AT_1_4011 = -1.1744759314
 
 
 def _nuclear_attraction(r, nuclei, charges):
@@ -68,7 +68,9 @@ def helium() -> System:
 def h2(R: float = 1.4011) -> System:
     """H2 molecule (two electrons, singlet) with protons at ±R/2 on z, including 1/R.
 
-    The exact energy is attached at R = 1.4011 bohr (−1.174475714 Ha) only.
+    The exact energy is attached at R = 1.4011 bohr only: −1.1744759314 Ha (K. Pachucki,
+    Phys. Rev. A 82, 032509 (2010)); −1.1744757142 is the value at R = 1.40 (Sims and
+    Hagstrom, J. Chem. Phys. 124, 094101 (2006)).
     """
     if not R > 0:
         raise FkdriftError(f"h2 needs a positive bond length R, got {R}")

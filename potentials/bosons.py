@@ -86,10 +86,44 @@ MUJAL_E0 = {
 }
 
 
+# Exact N = 2 energies from the relative-motion radial equation (finite differences with a
+# Richardson step, cross-checked by an oscillator-basis diagonalisation in
+# tests/test_bosons_exact.py, which recomputes them).
+EXACT_N2 = {3.0: 2.3119825162, 16.0: 2.7301486387}
+
+# Independent diffusion Monte Carlo (benchmarks/bosons_dmc.py, Jastrow guide, dt -> 0,
+# population bias checked; results/bosons_dmc/): the converged reference for N >= 3, where
+# the exact-diagonalisation table above lies 0.003-0.028 too high. (N, g): (E0, error).
+DMC_E0 = {
+    (3, 3.0): (3.8834318579, 0.0001835782),
+    (3, 16.0): (4.9818223098, 0.0007707228),
+    (4, 3.0): (5.6818135215, 0.0004639958),
+    (4, 16.0): (7.6979109491, 0.0012400412),
+}
+
+
+def reference_energy(particles: int, g: float, s: float = WIDTH
+                     ) -> tuple[float, float, str] | None:
+    """(E0, standard error, source) of the best reference for N bosons at coupling g."""
+    if g == 0 or particles == 1:
+        return float(particles), 0.0, "exact"
+    if s != WIDTH:
+        return None
+    if particles == 2 and g in EXACT_N2:
+        return EXACT_N2[g], 0.0, "exact"
+    if (particles, g) in DMC_E0:
+        return (*DMC_E0[(particles, g)], "independent DMC")
+    table = MUJAL_E0.get(particles, {}).get(g)
+    if table is None:
+        return None
+    return table, 0.0, "exact-diagonalisation table (a basis-truncated upper bound)"
+
+
 def trapped_bosons(particles: int = 2, g: float = 3.0, s: float = WIDTH) -> System:
     """N identical bosons in the 2D isotropic trap (ω = 1) with Gaussian repulsion g.
 
-    The exact energy is attached where the table above has (N, g) and s = 0.5, and for g = 0.
+    A reference energy is attached where one is known (`reference_energy`): exact for
+    g = 0 and N = 2, the independent DMC for N = 3, 4 at g = 3, 16, else the table.
     """
     if particles < 1:
         raise FkdriftError(f"trapped_bosons needs at least one particle, got {particles}")
@@ -104,11 +138,7 @@ def trapped_bosons(particles: int = 2, g: float = 3.0, s: float = WIDTH) -> Syst
         interaction = 0.5 * strength * (jnp.sum(pair) - jnp.trace(pair))
         return 0.5 * jnp.sum(r**2) + interaction
 
-    exact = None
-    if g == 0:
-        exact = float(particles)
-    elif s == WIDTH:
-        exact = MUJAL_E0.get(particles, {}).get(g)
+    exact, error, source = reference_energy(particles, g, s) or (None, 0.0, "exact")
     return System(
         potential=potential,
         particles=particles,
@@ -116,5 +146,7 @@ def trapped_bosons(particles: int = 2, g: float = 3.0, s: float = WIDTH) -> Syst
         name=f"trapped_bosons_N{particles}_g{g:g}",
         statistics="bosons",
         exact_energy=exact,
+        reference_error=error,
+        reference_source=source,
         source={"builtin": "trapped_bosons", "kwargs": {"particles": particles, "g": g, "s": s}},
     )

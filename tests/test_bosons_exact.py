@@ -102,6 +102,7 @@ def test_mujal_table_is_a_tight_upper_bound(g):
 
 
 @pytest.mark.parametrize("g", [3, 16])
-def test_trapped_bosons_attaches_the_table_value(g):
-    assert potentials.trapped_bosons(2, g).exact_energy == MUJAL_E0[2][g]
-    assert potentials.trapped_bosons(2, float(g)).exact_energy == MUJAL_E0[2][g]
+def test_trapped_bosons_attaches_the_exact_value(g):
+    system = potentials.trapped_bosons(2, float(g))
+    assert system.reference_source == "exact" and system.reference_error == 0
+    assert system.exact_energy == pytest.approx(exact_energy_fd(g), abs=2e-10)
