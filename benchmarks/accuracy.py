@@ -145,10 +145,19 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--table-only", action="store_true",
                         help="only rebuild results/README.md from the stored files")
+    parser.add_argument("--reestimate", action="store_true",
+                        help="keep each stored drift and run only the estimators again "
+                             "(fkdrift.reestimate, seed + 1), e.g. after they changed")
     args = parser.parse_args()
     for name in [] if args.table_only else args.only or list(DEFAULT):
         factory, settings = SYSTEMS[name]
-        result = fkdrift.solve(factory(), seed=args.seed, config=fkdrift.Config(**settings))
+        if args.reestimate:
+            stored = fkdrift.load(RESULTS / f"{name}.h5")
+            stored.system = factory()  # the current reference values
+            result = fkdrift.reestimate(stored, seed=args.seed + 1)
+        else:
+            result = fkdrift.solve(factory(), seed=args.seed,
+                                   config=fkdrift.Config(**settings))
         result.save(RESULTS / f"{name}.h5")
         plot_result(result, RESULTS / name)
         print(row(name, result), flush=True)

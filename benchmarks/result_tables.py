@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import numpy as np
+
 import fkdrift
 
 SECONDS = "benchmark_seconds"
@@ -47,9 +49,13 @@ def estimate_cells(result: fkdrift.Result) -> list[str]:
 
 
 def deviation_cells(result: fkdrift.Result, exact: float) -> list[str]:
-    """`dev (σ)` and `dev (rel)` of the energy from `exact`."""
+    """`dev (σ)` and `dev (rel)` of the energy from `exact` (σ combines the error bar with
+    the reference's own when `exact` is the system's attached reference)."""
     dev = result.energy - exact
-    return [f"{dev / result.energy_error:+.2f}", f"{dev / abs(exact):+.1e}"]
+    sigma = result.energy_error
+    if exact == result.exact_energy:
+        sigma = float(np.hypot(sigma, result.system.reference_error))
+    return [f"{dev / sigma:+.2f}", f"{dev / abs(exact):+.1e}"]
 
 
 def run_cells(result: fkdrift.Result) -> list[str]:
