@@ -5,6 +5,9 @@
     python benchmarks/bosons_dmc.py --N 4 --g 3          # one system, printed
     python benchmarks/bosons_dmc.py --all                # N = 2, 3, 4 × g = 3, 16 and
                                                          # results/bosons_dmc/README.md
+    python benchmarks/bosons_dmc.py --N 3 --g 16 --seed 1 --json FILE   # one replica, saved
+    python benchmarks/bosons_dmc.py --pool FILE...       # replace that (N, g) entry of
+                                                         # results.json by pooled replicas
 
 Method (all written out below, in jax.numpy, jitted and vectorised over walkers):
 
@@ -25,7 +28,9 @@ Method (all written out below, in jax.numpy, jitted and vectorised over walkers)
   is the mild population feedback. The mixed estimator Σ w E_L / Σ w per step is averaged
   over the production steps; its error comes from blocking (batch means) of that series.
 * Runs at three time steps, weighted linear fit E(dt) = E₀ + k·dt, and one run at a
-  quarter of the population (largest dt) to show the population-control bias.
+  quarter of the population (largest dt) to show the population-control bias. As checks,
+  a quadratic fit (≥ 3 time steps) and a linear fit without the largest dt (≥ 4) are
+  printed and stored under "dt_to_zero_checks".
 """
 
 from __future__ import annotations
@@ -202,16 +207,24 @@ def blocking(series: np.ndarray, min_blocks: int = 32) -> Estimate:
     return Estimate(mean, error, 0.5 * (error / naive) ** 2 if naive > 0 else 0.0)
 
 
-def linear_extrapolation(dts: Sequence[float], values: Sequence[float],
-                         errors: Sequence[float]) -> tuple[float, float, float, float]:
-    """Weighted least squares E = E₀ + k·dt; returns (E₀, σ(E₀), k, χ²/dof)."""
+def polynomial_extrapolation(dts: Sequence[float], values: Sequence[float],
+                             errors: Sequence[float], degree: int = 1
+                             ) -> tuple[float, float, float, float]:
+    """Weighted least squares E = E₀ + k·dt (+ c·dt² for degree 2, ...); returns
+    (E₀, σ(E₀), k, χ²/dof), with χ²/dof = χ² when there are no degrees of freedom left."""
     x, y, s = (np.asarray(a, dtype=float) for a in (dts, values, errors))
-    A = np.stack([np.ones_like(x), x], axis=1) / s[:, None]
+    A = np.stack([x**k for k in range(degree + 1)], axis=1) / s[:, None]
     cov = np.linalg.inv(A.T @ A)
     coef = cov @ A.T @ (y / s)
     chi2 = float(np.sum(((A @ coef) - y / s) ** 2))
-    dof = max(x.size - 2, 1)
+    dof = max(x.size - degree - 1, 1)
     return float(coef[0]), float(np.sqrt(cov[0, 0])), float(coef[1]), chi2 / dof
+
+
+def linear_extrapolation(dts: Sequence[float], values: Sequence[float],
+                         errors: Sequence[float]) -> tuple[float, float, float, float]:
+    """Weighted least squares E = E₀ + k·dt; returns (E₀, σ(E₀), k, χ²/dof)."""
+    return polynomial_extrapolation(dts, values, errors, 1)
 
 
 # ---------------------------------------------------------------- VMC and trial optimisation
@@ -431,15 +444,40 @@ class SystemResult:
     runs: list[DMCResult]
     population_check: DMCResult
     seconds: float
+    # Set when this entry pools independent replicas (see pool_replicas): per replica its seed,
+    # trial, VMC, dt → 0 fit and population bias; None for a single run.
+    replicas: list[dict] | None = None
+    # The single-run entry that a pooled one replaced in results.json: its seed, per-dt runs
+    # and dt → 0 fit (kept for the record); None otherwise.
+    replaced: dict | None = None
+
+    def fit_with(self, degree: int = 1, max_dt: float | None = None
+                 ) -> tuple[float, float, float, float]:
+        """(E₀, σ(E₀), slope, χ²/dof) of a polynomial dt → 0 fit of the given degree over the
+        runs with dt ≤ max_dt (all if None); σ is scaled by √(χ²/dof) when that exceeds 1
+        (Birge ratio), so a scatter larger than the error bars widens the result."""
+        runs = [r for r in self.runs if max_dt is None or r.dt <= max_dt * (1 + 1e-9)]
+        e0, s0, slope, chi2 = polynomial_extrapolation(
+            [r.dt for r in runs], [r.energy for r in runs], [r.error for r in runs], degree)
+        return e0, s0 * max(1.0, float(np.sqrt(chi2))), slope, chi2
 
     @property
     def fit(self) -> tuple[float, float, float, float]:
-        """(E₀, σ(E₀), slope, χ²/dof) of the dt → 0 fit; σ is scaled by √(χ²/dof) when that
-        exceeds 1 (Birge ratio), so a scatter larger than the error bars widens the result."""
-        e0, s0, slope, chi2 = linear_extrapolation(
-            [r.dt for r in self.runs], [r.energy for r in self.runs],
-            [r.error for r in self.runs])
-        return e0, s0 * max(1.0, float(np.sqrt(chi2))), slope, chi2
+        """The reported dt → 0 fit: linear over all runs (see fit_with)."""
+        return self.fit_with(1)
+
+    def alternative_fits(self) -> dict[str, dict[str, float]]:
+        """Cross-checks of the dt → 0 extrapolation: quadratic over all runs (≥ 3 time
+        steps) and linear without the largest dt (≥ 3 time steps left)."""
+        dts = sorted(r.dt for r in self.runs)
+        keys = ("energy", "error", "slope", "chi2_dof")
+        out = {}
+        if len(dts) >= 3:
+            out["quadratic_all"] = dict(zip(keys, self.fit_with(2), strict=True))
+        if len(dts) >= 4:
+            out[f"linear_dt_le_{dts[-2]:g}"] = dict(zip(keys, self.fit_with(1, dts[-2]),
+                                                        strict=True))
+        return out
 
     @property
     def population_bias(self) -> tuple[float, float]:
@@ -490,7 +528,54 @@ def run_system(N: int, g: float, seed: int = 0, dts: Sequence[float] = (0.04, 0.
     table = result.table
     say(f"  dt→0 {e0:.5f} ± {s0:.5f} (slope {slope:.4f}, χ²/dof {chi2:.2f})"
         + (f"; table {table:.6f}, table − DMC = {table - e0:+.5f}" if table else ""))
+    for name, f in result.alternative_fits().items():
+        say(f"  dt→0 {name}: {f['energy']:.5f} ± {f['error']:.5f} (slope {f['slope']:.4f},"
+            f" χ²/dof {f['chi2_dof']:.2f})")
     return result
+
+
+def _pool_runs(runs: Sequence[DMCResult]) -> DMCResult:
+    """Equal-weight mean of independent runs at one dt (so that pooled E(dt) stays linear in
+    dt when each replica's is), error √(Σσ²)/n; steps, overflows and seconds summed."""
+    n = len(runs)
+    assert len({(r.dt, r.walkers) for r in runs}) == 1, "replicas differ in dt or walkers"
+    return DMCResult(
+        dt=runs[0].dt, walkers=runs[0].walkers, steps=sum(r.steps for r in runs),
+        energy=float(np.mean([r.energy for r in runs])),
+        error=float(np.sqrt(np.sum([r.error**2 for r in runs])) / n),
+        tau_steps=float(np.mean([r.tau_steps for r in runs])),
+        acceptance=float(np.mean([r.acceptance for r in runs])),
+        dt_eff=float(np.mean([r.dt_eff for r in runs])),
+        mean_population=float(np.mean([r.mean_population for r in runs])),
+        overflows=sum(r.overflows for r in runs), seconds=sum(r.seconds for r in runs))
+
+
+def pool_replicas(systems: Sequence[SystemResult], seeds: Sequence[int],
+                  files: Sequence[str]) -> SystemResult:
+    """One entry from independent replicas of the same (N, g), dts and walkers (each with its
+    own seed and optimised trial): per dt the equal-weight mean of the replicas, so the
+    linear dt → 0 fit of the pooled points is the mean of the replicas' fits. The trial
+    shown is the first replica's; each replica's own is kept in `replicas`."""
+    first = systems[0]
+    assert all((s.N, s.g, [r.dt for r in s.runs]) == (first.N, first.g,
+                                                        [r.dt for r in first.runs])
+               for s in systems), "replicas differ in N, g or dts"
+    n = len(systems)
+    keys = ("energy", "error", "slope", "chi2_dof")
+    return SystemResult(
+        N=first.N, g=first.g, trial=first.trial,
+        vmc=Estimate(float(np.mean([s.vmc.mean for s in systems])),
+                     float(np.sqrt(np.sum([s.vmc.error**2 for s in systems])) / n),
+                     float(np.mean([s.vmc.tau for s in systems]))),
+        vmc_acceptance=float(np.mean([s.vmc_acceptance for s in systems])),
+        runs=[_pool_runs([s.runs[i] for s in systems]) for i in range(len(first.runs))],
+        population_check=_pool_runs([s.population_check for s in systems]),
+        seconds=sum(s.seconds for s in systems),
+        replicas=[{"seed": seed, "file": file, "trial": s.trial._asdict(), "vmc": asdict(s.vmc),
+                   "dt_to_zero": dict(zip(keys, s.fit, strict=True)),
+                   "dt_to_zero_checks": s.alternative_fits(),
+                   "population_bias": list(s.population_bias)}
+                  for seed, s, file in zip(seeds, systems, files, strict=True)])
 
 
 # ---------------------------------------------------------------- report
@@ -513,7 +598,12 @@ class Report:
             d["trial"] = r.trial._asdict()
             d["dt_to_zero"] = dict(zip(("energy", "error", "slope", "chi2_dof"), r.fit,
                                        strict=True))
+            if alt := r.alternative_fits():
+                d["dt_to_zero_checks"] = alt
             d["mujal_table"] = r.table
+            for key in ("replicas", "replaced"):
+                if d[key] is None:
+                    del d[key]
         return json.dumps(data, indent=1) + "\n"
 
     @classmethod
@@ -522,7 +612,8 @@ class Report:
         systems = [SystemResult(
             N=d["N"], g=d["g"], trial=Trial(**d["trial"]), vmc=Estimate(**d["vmc"]),
             vmc_acceptance=d["vmc_acceptance"], runs=[DMCResult(**r) for r in d["runs"]],
-            population_check=DMCResult(**d["population_check"]), seconds=d["seconds"])
+            population_check=DMCResult(**d["population_check"]), seconds=d["seconds"],
+            replicas=d.get("replicas"), replaced=d.get("replaced"))
             for d in data.pop("systems")]
         return cls(systems=systems, **data)
 
@@ -533,17 +624,21 @@ def _pm(value: float, error: float, digits: int = 4) -> str:
 
 def _main_table(report: Report) -> list[str]:
     results = report.systems
-    dts = [r.dt for r in results[0].runs]
+    dts = sorted({r.dt for s in results for r in s.runs}, reverse=True)
+    same_dts = all([r.dt for r in s.runs] == dts for s in results)
+    pop_head = (f"DMC dt={dts[0]:g}, M={report.walkers // 4}" if same_dts
+                else "DMC largest dt, M/4")
     head = ("| N | g | VMC | " + " | ".join(f"DMC dt={dt:g}" for dt in dts)
-            + f" | DMC dt={dts[0]:g}, M={report.walkers // 4} | **DMC dt→0** | Mujal table"
-            " | table − DMC | σ | wall s |")
+            + f" | {pop_head} | **DMC dt→0** | Mujal table | table − DMC | σ | wall s |")
     rows = [head, "|---" * (head.count("|") - 1) + "|"]
     for r in results:
         e0, s0, _, _ = r.fit
         diff = r.table - e0
+        by_dt = {x.dt: x for x in r.runs}
         rows.append(
             f"| {r.N} | {r.g:g} | {_pm(r.vmc.mean, r.vmc.error)} | "
-            + " | ".join(_pm(x.energy, x.error) for x in r.runs)
+            + " | ".join(_pm(by_dt[dt].energy, by_dt[dt].error) if dt in by_dt else "—"
+                         for dt in dts)
             + f" | {_pm(r.population_check.energy, r.population_check.error)}"
             f" | **{_pm(e0, s0)}** | {r.table:.6f} | {diff:+.4f} | {diff / s0:.0f}"
             f" | {r.seconds:.0f} |")
@@ -573,6 +668,76 @@ def _diagnostics_table(report: Report) -> list[str]:
             f" | {', '.join(f'{x.tau_steps:.0f}' for x in r.runs)}"
             f" | {bias:+.5f} ± {bias_err:.5f} | {r.fit[2]:+.4f} | {r.fit[3]:.2f} |")
     return rows
+
+
+def _replaced_sentence(r: SystemResult) -> str:
+    """What the pooled entry replaced, and how far that lay from it."""
+    if not r.replaced:
+        return "This row pools independent replicas."
+    old, (e0, s0, _, _) = r.replaced, r.fit
+    f = old["dt_to_zero"]
+    d = f["energy"] - e0
+    sigma = d / np.hypot(f["error"], s0)
+    return (f"This row replaces a single run at the settings above (seed {old['seed']}, "
+            f"M = {old['walkers']}: "
+            + ", ".join(f"dt={x['dt']:g} {_pm(x['energy'], x['error'], 5)}" for x in old["runs"])
+            + f"; linear dt→0 {_pm(f['energy'], f['error'], 5)}, slope {f['slope']:+.4f}, "
+            f"χ²/dof {f['chi2_dof']:.2f}), which lies {d:+.5f} = {sigma:+.1f}σ"
+            " from the pooled value below.")
+
+
+def _replica_sections(report: Report) -> list[str]:
+    """For each entry pooled from replicas: how it was run and each replica's dt → 0 fits."""
+    lines = []
+    for r in report.systems:
+        if not r.replicas:
+            continue
+        dts = ", ".join(f"{x.dt:g}" for x in r.runs)
+        dt_args = " ".join(f"{x.dt:g}" for x in r.runs)
+        steps = r.runs[0].steps // len(r.replicas)
+        time_prod = steps * r.runs[0].dt
+        e0, s0, slope, chi2 = r.fit
+        lines += [
+            f"### N = {r.N}, g = {r.g:g}: {len(r.replicas)} pooled replicas",
+            "",
+            (_replaced_sentence(r) + " ") + f"Replicas with seeds "
+            f"{', '.join(str(x['seed']) for x in r.replicas)}, each optimising its own trial "
+            f"(the diagnostics table shows the first), M = {r.runs[0].walkers} walkers, "
+            f"dt = {dts}, {time_prod:g} units of production per run, population check at "
+            f"dt = {r.population_check.dt:g} with M = {r.population_check.walkers}; "
+            f"{r.seconds:.0f} s in all. Per dt the pooled value is the equal-weight mean of the "
+            f"replicas (error √(Σσ²)/n), so the linear fit of the pooled points is the mean of "
+            f"the replicas' linear fits: **{_pm(e0, s0, 5)}** (slope {slope:+.4f}, χ²/dof "
+            f"{chi2:.2f}). Written by",
+            "",
+            "```",
+            *(f"python benchmarks/bosons_dmc.py --N {r.N} --g {r.g:g} --walkers "
+              f"{r.runs[0].walkers} --time {time_prod:g} --dts {dt_args}"
+              f" --seed {x['seed']} --json {x['file']}" for x in r.replicas),
+            "python benchmarks/bosons_dmc.py --pool "
+            + " ".join(x["file"] for x in r.replicas),
+            "```",
+            "",
+            "| seed | linear dt→0 (χ²/dof) | quadratic dt→0 (χ²/dof) | linear, dt ≤ 2nd largest"
+            " (χ²/dof) | pop. bias at M |",
+            "|---|---|---|---|---|",
+        ]
+        for x in r.replicas:
+            f, checks = x["dt_to_zero"], list(x["dt_to_zero_checks"].values())
+            cells = [f"{_pm(c['energy'], c['error'], 5)} ({c['chi2_dof']:.2f})"
+                     for c in [f, *checks]]
+            cells += ["—"] * (3 - len(cells))
+            bias, bias_err = x["population_bias"]
+            lines.append(f"| {x['seed']} | " + " | ".join(cells)
+                         + f" | {bias:+.5f} ± {bias_err:.5f} |")
+        pooled = [f"{_pm(e0, s0, 5)} ({chi2:.2f})"]
+        for c in r.alternative_fits().values():
+            pooled.append(f"{_pm(c['energy'], c['error'], 5)} ({c['chi2_dof']:.2f})")
+        pooled += ["—"] * (3 - len(pooled))
+        bias, bias_err = r.population_bias
+        lines += ["| pooled | " + " | ".join(pooled) + f" | {bias:+.5f} ± {bias_err:.5f} |",
+                  ""]
+    return lines
 
 
 def conclusion(report: Report) -> list[str]:
@@ -609,6 +774,7 @@ def markdown(report: Report) -> str:
         "imaginary time of production per run after 4 discarded. *wall s*: trial optimisation,",
         "VMC and the four DMC runs of that row.",
         "",
+        *_replica_sections(report),
         "N = 2 against the exact value (relative motion on a grid, tests/test_bosons_exact.py;",
         "for g = 16 the table value minus its measured truncation error 2.3e-4):",
         "",
@@ -662,7 +828,42 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="imaginary time of production per DMC run")
     parser.add_argument("--dts", type=float, nargs="+", default=[0.04, 0.02, 0.01])
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", type=Path, default=None,
+                        help="also write the results (results.json format) to this file")
+    parser.add_argument("--pool", type=Path, nargs="+", default=None,
+                        help="replace the (N, g) entry of results/bosons_dmc/results.json by "
+                        "the pooled replicas in these files (each written by --json for one "
+                        "system, different seeds) and rewrite README.md; runs no DMC")
     args = parser.parse_args(argv)
+    if args.pool:
+        reports = [Report.from_json(f.read_text()) for f in args.pool]
+        assert all(len(x.systems) == 1 for x in reports), "one system per replica file"
+        root = OUT.parent.parent
+        pooled = pool_replicas([x.systems[0] for x in reports], [x.seed for x in reports],
+                               [str(f.resolve().relative_to(root)) if f.resolve().is_relative_to(
+                                   root) else str(f) for f in args.pool])
+        report = Report.from_json((OUT / "results.json").read_text())
+        index = next(i for i, x in enumerate(report.systems)
+                     if (x.N, x.g) == (pooled.N, pooled.g))
+        old = report.systems[index]
+        pooled.replaced = old.replaced if old.replicas else {
+            "seed": report.seed, "walkers": old.runs[0].walkers,
+            "time_total": report.time_total,
+            "runs": [{"dt": x.dt, "energy": x.energy, "error": x.error} for x in old.runs],
+            "population_check": {"dt": old.population_check.dt,
+                                 "walkers": old.population_check.walkers,
+                                 "energy": old.population_check.energy,
+                                 "error": old.population_check.error},
+            "dt_to_zero": dict(zip(("energy", "error", "slope", "chi2_dof"), old.fit,
+                                   strict=True))}
+        report.systems[index] = pooled
+        (OUT / "results.json").write_text(report.to_json())
+        (OUT / "README.md").write_text(markdown(report))
+        e0, s0, slope, chi2 = pooled.fit
+        print(f"N={pooled.N} g={pooled.g:g}: pooled {len(reports)} replicas, dt→0 "
+              f"{e0:.5f} ± {s0:.5f} (slope {slope:.4f}, χ²/dof {chi2:.2f}); wrote "
+              f"{OUT / 'results.json'} and README.md")
+        return
     if args.from_json:
         report = Report.from_json(args.from_json.read_text())
         (OUT / "README.md").write_text(markdown(report))
@@ -675,10 +876,14 @@ def main(argv: Sequence[str] | None = None) -> None:
                for n, g in systems]
     wall = time.perf_counter() - t0
     print(f"wall {wall:.0f} s")
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, jax {jax.__version__} (CPU, x64)"
+    report = Report(seed=args.seed, walkers=args.walkers, time_total=args.time,
+                    wall_seconds=wall, machine=machine, systems=results)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(report.to_json())
+        print(f"wrote {args.json}")
     if args.all:
-        machine = f"{platform.machine()}, {os.cpu_count()} cores, jax {jax.__version__} (CPU, x64)"
-        report = Report(seed=args.seed, walkers=args.walkers, time_total=args.time,
-                        wall_seconds=wall, machine=machine, systems=results)
         OUT.mkdir(parents=True, exist_ok=True)
         (OUT / "results.json").write_text(report.to_json())
         (OUT / "README.md").write_text(markdown(report))
