@@ -126,18 +126,19 @@ def estimate(system: System, config: Config, model, params, walkers: Array,
 
 
 def reestimate(result: Result, seed: int = 1, config: Config | None = None,
-               progress: Progress | None = None) -> Result:
+               progress: Progress | None = None, **settings) -> Result:
     """A result's stored drift estimated again (both estimators), from its own samples.
 
     Nothing is trained: the new `Result` keeps the training history and parameters and
     replaces the estimates (use it to apply improved estimators to a stored drift, or
-    to measure longer). config: evaluation settings (default: the result's own, with the
-    current per-system defaults for fields it left open)."""
+    to measure longer). config: evaluation settings (default: the result's own on the
+    current default time-step grid); settings: Config fields changed on top of it, e.g.
+    `reestimate(result, eval_time=60.0)`."""
     if config is None:  # the result's settings on the current evaluation grid
         grid = ("eval_dts", "chunk_time", "resample_interval")
         config = Config.from_dict({k: v for k, v in result.config.to_dict().items()
                                    if k not in grid})
-    config = config.for_system(result.system)
+    config = config.replace(**settings).for_system(result.system)
     model = make_drift_model(result.system, result.config)
     params = jax.tree_util.tree_map(jnp.asarray, result.params)
     samples = jnp.asarray(result.samples)
