@@ -16,17 +16,29 @@ P_VALUE = 0.01
 """A dt → 0 fit with a χ² p-value below this does not describe its per-dt values."""
 LOG_WEIGHT_SPREAD = 1.0
 """Spread of the log-weights per resampling interval above which the guide is poor."""
-ESCAPE_FACTOR = 20.0
-"""Walkers whose RMS radius grows by this factor during evaluation are escaping."""
-TAIL_SIGMAS = 12.0
-"""A replica farther than this many robust standard deviations from the median makes the
-estimate heavy-tailed (one rare path dominating the mean)."""
+ESCAPE_FACTOR = {"training": 20.0, "evaluation": 1.25, "reweighting": 2.0}
+"""Growth of the walkers' RMS radius that means escape: during training from the initial
+Gaussian; during evaluation, which starts from the stationary training walkers (a
+stationary law keeps its radius; free diffusion alone grows it like √t); and from the
+evaluation's walkers to the reweighted population (whose mixed law φ0·ψ may be wider
+than ψ², by √1.5 for a drift three times too strong on a harmonic well)."""
+TAIL_SHARE = 0.25
+"""A replica that carries this share of the variance of all replicas makes the error bar
+uncertain (heavy tails: one rare path dominates)."""
+FATAL_TAIL_SIGMAS = 200.0
+"""A replica this many robust standard deviations from the median means paths that cross
+a singular core (an inverse-power repulsion): no estimate is returned."""
+def effective_walkers(log_weight_std: np.ndarray, walkers: int) -> float:
+    """Effective population W·exp(−σ²) of log-normal weights with log-spread σ (the
+    smallest over chains). Below one walker per interval one path carries the whole
+    population: the reweighted estimate is meaningless and no result is returned."""
+    return float(walkers * np.exp(-np.max(log_weight_std) ** 2))
 
 
 def check_walkers(stage: str, before: np.ndarray, after: np.ndarray,
                   values: np.ndarray | None = None) -> None:
     """Raise FkdriftError when walkers: (..., particles, dim) or values became non-finite
-    or the RMS radius grew by ESCAPE_FACTOR from `before` to `after`."""
+    or the RMS radius grew by ESCAPE_FACTOR[stage] from `before` to `after`."""
     if not np.all(np.isfinite(after)) or (values is not None
                                           and not np.all(np.isfinite(values))):
         raise FkdriftError(
@@ -34,7 +46,7 @@ def check_walkers(stage: str, before: np.ndarray, after: np.ndarray,
             "unbounded below or singular (a repulsive core the steps cross). No result "
             "was written")
     r0, r1 = _rms_radius(before), _rms_radius(after)
-    if r1 > ESCAPE_FACTOR * max(r0, 1.0):
+    if r1 > ESCAPE_FACTOR.get(stage, np.inf) * max(r0, 1e-3):
         raise FkdriftError(
             f"{stage}: the walkers escape to infinity (RMS radius {r0:.3g} -> {r1:.3g}); "
             "the potential is probably unbounded below, so there is no ground state. "
@@ -54,15 +66,53 @@ def fit_warnings(label: str, p_value: float, chi2: float, dof: int) -> list[str]
     return []
 
 
+def _robust_distance(x: np.ndarray) -> float:
+    """Largest |x − median| in units of the normal-consistent median absolute deviation."""
+    mad = 1.4826 * np.median(np.abs(x - np.median(x)))
+    spread = np.max(np.abs(x - np.median(x)))
+    return float(spread / mad) if mad > 0 else (0.0 if spread == 0 else float("inf"))
+
+
+FATAL_DRIFT_SIGMAS = 6.0
+"""A reweighted growth that changes by this many standard errors between the halves of
+the run has no stationary state (walkers escaping: a potential unbounded below)."""
+
+
+def check_estimates(per_replica: np.ndarray, log_weight_std: np.ndarray | None,
+                    drift_sigmas: float = 0.0, walkers: int = 1) -> None:
+    """Raise FkdriftError when the estimates are meaningless: a replica FATAL_TAIL_SIGMAS
+    robust σ out, a reweighted growth that drifts (FATAL_DRIFT_SIGMAS), or reweighting
+    weights that degenerate (`effective_walkers` below one). per_replica: (n,) the finest
+    chain's replica estimates; log_weight_std: (K,) or None; walkers: population size."""
+    distance = _robust_distance(np.asarray(per_replica, float))
+    if distance > FATAL_TAIL_SIGMAS:
+        raise FkdriftError(
+            f"evaluation: one replica lies {distance:.3g} robust sigma from the others: paths "
+            "cross a singular region of the potential (an inverse-power core?), so no "
+            "energy can be trusted; soften the core or smaller steps. No result was written")
+    if abs(drift_sigmas) > FATAL_DRIFT_SIGMAS:
+        raise FkdriftError(
+            f"reweighting: the growth rate drifts by {drift_sigmas:+.3g} sigma between the "
+            "halves of the run, so the population has no stationary state: the potential "
+            "is probably unbounded below (or burn_in_time is far too short). No result "
+            "was written")
+    if log_weight_std is not None and effective_walkers(log_weight_std, walkers) < 1:
+        raise FkdriftError(
+            f"reweighting: the log-weights spread by {np.max(log_weight_std):.3g} per "
+            f"resampling interval, so one walker of {walkers} carries the population and its "
+            "growth is no estimate; the potential may be unbounded below or singular, or "
+            "the drift needs training. No result was written")
+
+
 def heavy_tail_warnings(label: str, per_replica: np.ndarray) -> list[str]:
-    """A warning when one replica lies TAIL_SIGMAS robust σ from the median.
+    """A warning when one replica carries TAIL_SHARE of the replicas' variance.
     per_replica: (n,) the finest chain's per-replica estimates."""
     x = np.asarray(per_replica, float)
-    mad = 1.4826 * np.median(np.abs(x - np.median(x)))
-    if mad > 0 and np.max(np.abs(x - np.median(x))) > TAIL_SIGMAS * mad:
-        worst = float(np.max(np.abs(x - np.median(x))) / mad)
-        return [f"{label}: heavy-tailed replicas (one lies {worst:.0f} robust sigma from "
-                "the median); the error bar may not be reliable (singular potential?)"]
+    squares = (x - x.mean()) ** 2
+    share = float(squares.max() / squares.sum()) if squares.sum() > 0 else 0.0
+    if share > TAIL_SHARE:
+        return [f"{label}: one of {len(x)} replicas carries {share:.0%} of the variance "
+                "(heavy tails): the error bar itself is uncertain; measure longer"]
     return []
 
 

@@ -51,8 +51,11 @@ class Reweighted:
     independent_samples: M/(2τ), the effective count behind the covariance;
     intervals: resampling intervals measured;
     log_weight_std: (K,) mean spread of the log-weights per interval (a quality measure
-    of the guiding drift: 0 for the exact drift); stop_reason: "reweighted_time",
-    "target_error", "time_budget" or "max_eval_time"; wall_time: seconds.
+    of the guiding drift: 0 for the exact drift); drift_sigmas: change of the dt → 0
+    growth between the halves of the run, in standard errors (see `drift_sigmas`);
+    stop_reason: "reweighted_time",
+    "target_error", "time_budget" or "max_eval_time"; wall_time: seconds;
+    walkers: (K, W, particles, dim) the final populations.
     """
 
     dts: np.ndarray
@@ -63,8 +66,10 @@ class Reweighted:
     independent_samples: int
     intervals: int
     log_weight_std: np.ndarray
+    drift_sigmas: float
     stop_reason: str
     wall_time: float
+    walkers: np.ndarray
 
 
 @dataclass
@@ -76,6 +81,7 @@ class GrowthEstimate:
     population_bias: np.ndarray
     samples: int
     extrapolation: Extrapolation
+    drift_sigmas: float
 
 
 def growth_estimate(dts: np.ndarray, series: np.ndarray, interval: float
@@ -98,7 +104,20 @@ def growth_estimate(dts: np.ndarray, series: np.ndarray, interval: float
     energies = series.mean(axis=0) - bias
     samples = max(int(M / (2 * tau)), K + 2)
     return GrowthEstimate(energies, np.sqrt(variances), bias, samples,
-                          fit_dt(dts, energies, naive * 2 * tau, samples=samples))
+                          fit_dt(dts, energies, naive * 2 * tau, samples=samples),
+                          drift_sigmas(series @ combination))
+
+
+def drift_sigmas(series: np.ndarray) -> float:
+    """(second-half mean − first-half mean) of series: (M,) in standard errors (each half's
+    with its own integrated autocorrelation time): about N(0, 1) for a stationary
+    population, large when it has no stationary state (escaping walkers)."""
+    half = len(series) // 2
+    parts = (series[:half], series[half:])
+    if half < 4:
+        return 0.0
+    error = np.sqrt(sum(np.var(x) * 2 * integrated_time(x) / len(x) for x in parts))
+    return float((parts[1].mean() - parts[0].mean()) / error) if error > 0 else 0.0
 
 
 def interval_growth(log_w: np.ndarray, interval: float) -> np.ndarray:
@@ -166,8 +185,10 @@ def reweighted_energy(
         independent_samples=est.samples,
         intervals=len(series),
         log_weight_std=np.mean(spreads, axis=0),
+        drift_sigmas=est.drift_sigmas,
         stop_reason=reason,
         wall_time=time.perf_counter() - start,
+        walkers=current,
     )
 
 

@@ -14,6 +14,7 @@ from . import __version__
 from .config import Config
 from .control_variates import boundary_basis
 from .diagnostics import (
+    check_estimates,
     check_walkers,
     fit_warnings,
     heavy_tail_warnings,
@@ -113,7 +114,8 @@ def estimate(system: System, config: Config, model, params, walkers: Array,
     ev = evaluate(chunk, params, start, key_var, config, control_basis(system),
                   step_scale, progress.evaluating if progress is not None else None,
                   replicas=replicas)
-    check_walkers("evaluation", start, ev.walkers, ev.per_walker)
+    check_walkers("evaluation", start, ev.walkers[int(np.argmin(config.eval_dts))],
+                  ev.per_walker)
     rw = None
     if config.estimator == "reweighted" and step_scale is uniform_steps and ev.log_trial:
         rw_chunk = make_evaluation_chunk(
@@ -121,7 +123,12 @@ def estimate(system: System, config: Config, model, params, walkers: Array,
         rw = reweighted_energy(rw_chunk, params, jnp.asarray(ev.walkers), key_rw, config,
                                ev.log_trial,
                                progress.reweighting if progress is not None else None)
-        check_walkers("reweighting", ev.walkers, ev.walkers, rw.energies)
+        finest = int(np.argmin(config.eval_dts))
+        check_walkers("reweighting", ev.walkers[finest], rw.walkers[finest], rw.energies)
+    check_estimates(ev.per_replica[int(np.argmin(config.eval_dts))],
+                    None if rw is None else rw.log_weight_std,
+                    0.0 if rw is None else rw.drift_sigmas,
+                    1 if rw is None else rw.walkers.shape[1])
     return ev, rw
 
 
@@ -164,7 +171,7 @@ def health_warnings(ev: Evaluation, rw: Reweighted | None) -> list[str]:
     """The warnings a user must see beside the energy (see `diagnostics`)."""
     x = ev.extrapolation
     out = fit_warnings("variational", x.p_value, x.chi2, x.dof)
-    out += heavy_tail_warnings("variational", ev.per_replica[-1])
+    out += heavy_tail_warnings("variational", ev.per_replica[int(np.argmin(ev.dts))])
     if rw is not None:
         y = rw.extrapolation
         out += fit_warnings("reweighted", y.p_value, y.chi2, y.dof)
@@ -244,6 +251,7 @@ def reweighted_estimates(rw: Reweighted) -> dict[str, object]:
         "stop_reason": rw.stop_reason,
         "log_weight_std": rw.log_weight_std,
         "population_bias": rw.population_bias,
+        "drift_sigmas": rw.drift_sigmas,
     }
 
 
