@@ -15,7 +15,7 @@ import fkdrift
 import potentials
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
-BUDGET = dict(eval_walkers=256, eval_time=3.0, burn_in_time=1.0, reweighted_time=12.0)
+BUDGET = dict(eval_walkers=256, eval_time=2.0, burn_in_time=1.0, reweighted_time=10.0)
 SYSTEMS = {
     "hydrogen": potentials.hydrogen,
     "helium": potentials.helium,
