@@ -109,13 +109,13 @@ def estimate(system: System, config: Config, model, params, walkers: Array,
     (B, particles, dim) (each a replica, tiled to config.eval_walkers), then the
     reweighted population (where the boundary fit exists and steps are uniform)."""
     key_var, key_rw = jax.random.split(key)
+    finest = int(np.argmin(config.eval_dts))
     start, replicas = replicate(walkers, config.eval_walkers)
     chunk = make_evaluation_chunk(model, system.potential, config, step_scale)
     ev = evaluate(chunk, params, start, key_var, config, control_basis(system),
                   step_scale, progress.evaluating if progress is not None else None,
                   replicas=replicas)
-    check_walkers("evaluation", start, ev.walkers[int(np.argmin(config.eval_dts))],
-                  ev.per_walker)
+    check_walkers("evaluation", start, ev.walkers[finest], ev.per_walker)
     rw = None
     if config.estimator == "reweighted" and step_scale is uniform_steps and ev.log_trial:
         rw_chunk = make_evaluation_chunk(
@@ -123,9 +123,8 @@ def estimate(system: System, config: Config, model, params, walkers: Array,
         rw = reweighted_energy(rw_chunk, params, jnp.asarray(ev.walkers), key_rw, config,
                                ev.log_trial,
                                progress.reweighting if progress is not None else None)
-        finest = int(np.argmin(config.eval_dts))
         check_walkers("reweighting", ev.walkers[finest], rw.walkers[finest], rw.energies)
-    check_estimates(ev.per_replica[int(np.argmin(config.eval_dts))],
+    check_estimates(ev.per_replica[finest],
                     None if rw is None else rw.log_weight_std,
                     0.0 if rw is None else rw.drift_sigmas,
                     1 if rw is None else rw.walkers.shape[1])
