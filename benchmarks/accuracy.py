@@ -9,14 +9,12 @@ machine), the HDF5 files and their plots.
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import sys
 from pathlib import Path
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 import fkdrift
 import potentials
@@ -55,14 +53,17 @@ FOOTER = [
     "",
     "Notes:",
     "- `settings` lists the `Config` fields changed from the defaults for that row.",
-    "- `exact` for the bosons is the exact-diagonalisation table of Mujal et al. It is",
-    "  too high: by 2.5e-4 at N = 2 (against the relative-motion calculation in",
-    "  tests/test_bosons_exact.py), and at N = 3 and 4 by 0.003-0.028 according to an",
-    "  independent Jastrow-guided DMC that uses no fkdrift code (results/bosons_dmc/; at",
-    "  N = 4 its VMC energy, a strict upper bound, is already below the table). The",
-    "  table below compares the bosons with that DMC.",
+    "- `reference` is the value attached to the system (`System.exact_energy`, with",
+    "  `reference_error`): exact where known (harmonic, hydrogen, helium, H2 at R = 1.4011",
+    "  bohr, N = 2 bosons from the relative-motion equation), and for N = 3, 4 bosons the",
+    "  independent Jastrow-guided DMC of results/bosons_dmc/ (the exact-diagonalisation",
+    "  table of Mujal et al. lies 0.003-0.028 above it). `dev (σ)` combines both errors.",
     "- The variational column is the dt → 0 upper bound of the learned drift; the reported",
-    "  energy is the reweighted one, which removes the drift's variational bias.",
+    "  energy is the reweighted one, which removes the drift's variational bias. Both are",
+    "  quadratic dt → 0 fits through four steps (docs/error-bars.md).",
+    "- Rows marked `reestimated` kept their committed drift and ran the current estimators",
+    "  again (`python benchmarks/accuracy.py --reestimate --only NAME`); `solve s` is then",
+    "  the original training time plus the new evaluation time.",
     "- Samples (`samples` in each file) come from the finest variational chain: their",
     "  density is as good as the drift (tests/test_density.py checks the KS distance).",
 ]
@@ -83,37 +84,15 @@ def changed_settings(result: fkdrift.Result) -> dict:
 def row(name: str, result: fkdrift.Result) -> str:
     exact = result.exact_energy
     changed = ", ".join(f"{k}={v}" for k, v in changed_settings(result).items()) or "defaults"
+    if "reestimated_seed" in result.info:
+        changed += "; reestimated"
+    reference = f"{exact:.6f}"
+    if result.system.reference_error:
+        reference += f" ± {result.system.reference_error:.6f}"
     return result_tables.row([
-        name, *result_tables.estimate_cells(result), f"{exact:.6f}",
+        name, *result_tables.estimate_cells(result), reference,
         *result_tables.deviation_cells(result, exact), f"{result.info['wall_time']:.0f}",
         changed])
-
-
-DMC = RESULTS / "bosons_dmc" / "results.json"
-
-
-def dmc_rows(results: dict[str, fkdrift.Result]) -> list[str]:
-    """Bosons rows of `results` against the independent DMC of benchmarks/bosons_dmc.py."""
-    if not DMC.exists():
-        return []
-    systems = json.loads(DMC.read_text())["systems"]
-    reference = {(s["N"], s["g"]): s["dt_to_zero"] for s in systems}
-    rows = ["", "Trapped bosons against the independent DMC (dt → 0, results/bosons_dmc/):", "",
-            "| system | energy ± error | DMC ± error | table | dev from DMC (σ) | dev (rel) |",
-            "|---|---|---|---|---|---|"]
-    for name, result in results.items():
-        if not name.startswith("bosons"):
-            continue
-        ref = reference.get((result.system.particles, float(result.system.source["kwargs"]["g"])))
-        if ref is None:
-            continue
-        dev = result.energy - ref["energy"]
-        rows.append(result_tables.row([
-            name, result_tables.estimate_cells(result)[0],
-            f"{ref['energy']:.6f} ± {ref['error']:.6f}", f"{result.exact_energy:.6f}",
-            f"{dev / np.hypot(result.energy_error, ref['error']):+.2f}",
-            f"{dev / ref['energy']:+.1e}"]))
-    return rows
 
 
 def write_table(seed: int) -> None:
@@ -127,16 +106,16 @@ def write_table(seed: int) -> None:
         f"on {machine()}; written by "
         "`python benchmarks/accuracy.py`. `energy` is the reweighted (drift-guided DMC) "
         "estimate extrapolated to dt → 0; the variational column is the dt → 0 upper bound "
-        "of the same drift. Deviations are of `energy` from the exact value; `solve s` is "
+        "of the same drift. Deviations are of `energy` from the reference; `solve s` is "
         "the training and evaluation time of the run (on a CPU shared with other jobs it "
         "is an upper bound).",
         "",
-        "| system | energy ± error | variational ± error | exact | dev (σ) | dev (rel) | "
+        "| system | energy ± error | variational ± error | reference | dev (σ) | dev (rel) | "
         "solve s | settings |",
         "|---|---|---|---|---|---|---|---|",
     ]
     rows = [row(name, result) for name, result in results.items()]
-    result_tables.write_table(RESULTS / "README.md", header, rows, FOOTER + dmc_rows(results))
+    result_tables.write_table(RESULTS / "README.md", header, rows, FOOTER)
 
 
 def main() -> None:

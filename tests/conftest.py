@@ -29,3 +29,22 @@ def load_benchmark(name: str) -> ModuleType:
     sys.modules[module_name] = module  # dataclasses look their module up here
     spec.loader.exec_module(module)
     return module
+
+
+def ou_chunks(system, a: float, config):
+    """A fixed Ornstein–Uhlenbeck drift v = −a·r (the default network with its last layer
+    at zero and confinement a) and the evaluation and reweighting chunks that `solve`
+    would build for it: (params, chunk, reweighting chunk)."""
+    import jax.numpy as jnp
+
+    from fkdrift.drift import _softplus_inverse, init_drift_params, make_drift_model
+    from fkdrift.evaluation import make_evaluation_chunk
+
+    model = make_drift_model(system, config)
+    params = init_drift_params(model, jax.random.PRNGKey(0), system)
+    params["params"]["confinement"] = jnp.full_like(params["params"]["confinement"],
+                                                    _softplus_inverse(a))
+    chunk = make_evaluation_chunk(model, system.potential, config)
+    rw_chunk = make_evaluation_chunk(model, system.potential,
+                                     config.replace(chunk_time=config.resample_interval))
+    return params, chunk, rw_chunk

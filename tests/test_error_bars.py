@@ -18,10 +18,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from conftest import ou_chunks
 
 import fkdrift
 import potentials
-from fkdrift.drift import _softplus_inverse, init_drift_params, make_drift_model
 from fkdrift.evaluation import evaluate, make_evaluation_chunk
 from fkdrift.reweighting import reweighted_energy
 from fkdrift.solver import control_basis, replicate
@@ -43,13 +43,7 @@ def ou_runs(name: str, seeds=SEEDS, walkers: int = 256, eval_time: float = 8.0,
     system = make_system()
     config = fkdrift.Config(eval_walkers=walkers, eval_time=eval_time, burn_in_time=2.0,
                             reweighted_time=reweighted_time).for_system(system)
-    model = make_drift_model(system, config)
-    params = init_drift_params(model, jax.random.PRNGKey(0), system)
-    params["params"]["confinement"] = jnp.full_like(params["params"]["confinement"],
-                                                    _softplus_inverse(a))
-    chunk = make_evaluation_chunk(model, system.potential, config)
-    rw_chunk = make_evaluation_chunk(model, system.potential,
-                                     config.replace(chunk_time=config.resample_interval))
+    params, chunk, rw_chunk = ou_chunks(system, a, config)
     out = []
     for seed in seeds:
         k_start, k_var, k_rw = jax.random.split(jax.random.PRNGKey(1000 + seed), 3)

@@ -61,23 +61,17 @@ def test_answer_does_not_move_with_population_size():
     (v = −3x on x²/2) it is about 4 error bars. After the measured correction T·Var(ḡ)/2
     the 8-walker answer agrees with E0 and with 512 walkers; uncorrected it would not."""
     import jax
+    from conftest import ou_chunks
 
     import potentials
-    from fkdrift.drift import _softplus_inverse, init_drift_params, make_drift_model
-    from fkdrift.evaluation import evaluate, make_evaluation_chunk
+    from fkdrift.evaluation import evaluate
     from fkdrift.reweighting import reweighted_energy
     from fkdrift.solver import control_basis
 
     system, a = potentials.harmonic(dim=1), 3.0
     config = fkdrift.Config(eval_walkers=512, eval_time=4.0, burn_in_time=2.0,
                             reweighted_time=150.0, eval_dts=(0.02, 0.01))
-    model = make_drift_model(system, config)
-    params = init_drift_params(model, jax.random.PRNGKey(0), system)
-    params["params"]["confinement"] = jnp.full_like(params["params"]["confinement"],
-                                                    _softplus_inverse(a))
-    chunk = make_evaluation_chunk(model, system.potential, config)
-    rw_chunk = make_evaluation_chunk(model, system.potential,
-                                     config.replace(chunk_time=config.resample_interval))
+    params, chunk, rw_chunk = ou_chunks(system, a, config)
     k_start, k_var, k_rw = jax.random.split(jax.random.PRNGKey(5), 3)
     start = jax.random.normal(k_start, (512, 1, 1)) / np.sqrt(2 * a)
     ev = evaluate(chunk, params, start, k_var, config, control_basis(system))
