@@ -15,7 +15,7 @@ PER_SYSTEM = ("batch", "window", "dt", "eval_dts")
 class Config:
     """Settings of one fkdrift run. Every field has a default; times are in units ħ/E_h.
 
-    Training (DESIGN §2.1):
+    Training (docs/method.md §2):
         train_steps: optimiser updates (Adam). Default 2000.
         batch: walkers carried between updates. Default None = chosen per system by
             `for_system`: 512, or 128 for systems with a Coulomb declaration.

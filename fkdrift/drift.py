@@ -6,7 +6,7 @@
 * `PairDrift` — identical bosons: v_i = −c·r_i + F(r_i, Σ_{j≠i} G(r_i − r_j)), exactly
   permutation-equivariant, v(P r) = P v(r).
 * `CuspDrift` — the exact Kato cusp terms of declared Coulomb pairs, added analytically
-  (see DESIGN §2.2 item 4); the networks above learn a smooth correction.
+  (see docs/method.md §3); the networks above learn a smooth correction.
 """
 
 from __future__ import annotations

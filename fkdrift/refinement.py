@@ -1,4 +1,4 @@
-"""Step refinement near Coulomb singularities (DESIGN §2.4).
+"""Step refinement near Coulomb singularities (docs/method.md §5).
 
 Euler steps overshoot a nucleus when √dt or Z·dt is comparable to the distance to it, which
 makes the time-step bias large and non-linear. In evaluation the walkers instead take

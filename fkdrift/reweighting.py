@@ -2,7 +2,7 @@
 
 Girsanov's theorem turns the Feynman–Kac average of the unguided process into
 E_v[exp(−ℓ_T)] over paths of the drifted SDE, and E_v[exp(−ℓ_T + f(r_T) − f(r_0))] grows
-like exp(−E0 T) for *any* function f whose e^f is normalisable (docs/method.md). With
+like exp(−E0 T) for *any* function f whose e^f is normalisable (docs/method.md §4). With
 f ≈ log φ0 (the boundary function fitted in the variational evaluation) the weight of one
 resampling interval, w = exp(−ℓ_τ + f(r_τ) − f(r_0)), is nearly constant, so one fixed
 population per time step is resampled every interval with little noise: the boundary

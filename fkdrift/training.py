@@ -1,4 +1,4 @@
-"""Training: minimise the boundary-corrected path-space energy ℓ_T/T (DESIGN §2.1).
+"""Training: minimise the boundary-corrected path-space energy ℓ_T/T (docs/method.md §2).
 
 The numerical core is `make_train_step`, a factory whose step is jitted once; the loop in
 `train` is the thin shell that calls it, records the history and reports progress.

@@ -1,4 +1,4 @@
-"""Bosons in a 2D harmonic trap with a Gaussian pair interaction (DESIGN §5).
+"""Bosons in a 2D harmonic trap with a Gaussian pair interaction.
 
 H = Σ_i ½(−∇_i² + r_i²) + Σ_{i<j} g/(π s²) exp(−r_ij²/s²), s = 0.5.
 """

@@ -1,4 +1,4 @@
-"""Independent exact ground state of N = 2 trapped bosons in 2D (DESIGN §5).
+"""Independent exact ground state of N = 2 trapped bosons in 2D.
 
 H = Σ_i ½(−∇_i² + r_i²) + g/(π s²) exp(−r_12²/s²), s = 0.5, ω = ħ = m = 1.
 
