@@ -1,4 +1,4 @@
-"""Error analysis: replica means, blocking, and the dt → 0 extrapolation.
+"""Error analysis: replica means, autocorrelation times, and the dt → 0 extrapolation.
 
 All functions are plain NumPy on host arrays (they run once per report, not in a hot loop).
 The model of the dt → 0 fit is fixed in advance (quadratic whenever three or more time
@@ -15,12 +15,6 @@ from dataclasses import dataclass
 import numpy as np
 
 
-def replica_mean(samples: np.ndarray) -> tuple[float, float]:
-    """Mean and standard error of independent replicas. samples: (n,)."""
-    x = np.asarray(samples, float)
-    return float(x.mean()), float(x.std(ddof=1) / np.sqrt(len(x)))
-
-
 def cluster_means(values: np.ndarray, clusters: np.ndarray) -> np.ndarray:
     """Means of values: (K, W) over the walkers of each cluster label clusters: (W,).
 
@@ -30,28 +24,6 @@ def cluster_means(values: np.ndarray, clusters: np.ndarray) -> np.ndarray:
     sums = np.zeros((values.shape[0], len(labels)))
     np.add.at(sums, (slice(None), index), values)
     return sums / np.bincount(index)
-
-
-def blocking_error(series: np.ndarray, min_blocks: int = 16) -> tuple[float, float]:
-    """Mean and standard error of a time-correlated series by Flyvbjerg–Petersen blocking.
-
-    Blocks are halved until fewer than `min_blocks` remain; the error is the largest
-    estimate of the plateau (conservative when the series is positively correlated).
-    series: (n_times,).
-    """
-    x = np.asarray(series, float)
-    mean = float(x.mean())
-    errors = [err for err, _ in _blocking_levels(x, min_blocks)]
-    return mean, float(max(errors)) if errors else float("nan")
-
-
-def _blocking_levels(x: np.ndarray, min_blocks: int):
-    """(standard error, block length) for block lengths 1, 2, 4, ... with >= min_blocks."""
-    length = 1
-    while len(x) >= min_blocks:
-        yield x.std(ddof=1) / np.sqrt(len(x)), length
-        x = 0.5 * (x[: len(x) // 2 * 2 : 2] + x[1 : len(x) // 2 * 2 : 2])
-        length *= 2
 
 
 MIN_INTEGRATED_TIME = 0.05

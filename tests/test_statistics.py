@@ -6,12 +6,11 @@ from scipy.signal import lfilter
 
 from fkdrift.statistics import (
     _gls_weights,
-    blocking_error,
     chi2_sf,
     cluster_means,
     extrapolate_dt,
     fit_order,
-    replica_mean,
+    integrated_time,
 )
 
 DTS = np.array([0.02, 0.01, 0.005])
@@ -35,17 +34,6 @@ def true_gls_error(order, n, dts=DTS):
     Cinv = np.linalg.inv(cov)
     c = np.linalg.solve(X.T @ Cinv @ X, X.T @ Cinv)[0]
     return float(np.sqrt(c @ cov @ c / n))
-
-
-def test_replica_mean():
-    mean, err = replica_mean(np.array([1.0, 2.0, 3.0, 4.0]))
-    assert mean == 2.5
-    assert err == pytest.approx(np.sqrt(5.0 / 3.0) / 2.0, rel=1e-14)  # s²=5/3, n=4
-    rng = np.random.default_rng(0)
-    x = rng.normal(3.0, 2.0, size=10000)
-    mean, err = replica_mean(x)
-    assert err == pytest.approx(2.0 / 100.0, rel=0.05)
-    assert abs(mean - 3.0) < 4 * err
 
 
 FOUR = np.array([0.04, 0.02, 0.01, 0.005])
@@ -161,20 +149,20 @@ def ar1(rng, n, rho, sigma):
 
 @pytest.mark.parametrize("rho", [0.0, 0.5, 0.9], ids=lambda r: f"rho={r}")
 @pytest.mark.parametrize("seed", [0, 1])
-def test_blocking_error_matches_ar1_theory(rho, seed):
-    rng = np.random.default_rng(seed)
-    n, sigma = 2**18, 1.5
-    x = ar1(rng, n, rho, sigma) + 4.0
-    mean, err = blocking_error(x)
-    exact = sigma / np.sqrt(n) * np.sqrt((1 + rho) / (1 - rho))
-    assert err == pytest.approx(exact, rel=0.25)
-    assert mean == pytest.approx(x.mean(), rel=1e-14)
-    assert abs(mean - 4.0) < 5 * exact
-    if rho > 0:  # a naive standard error would be far too small
-        assert x.std(ddof=1) / np.sqrt(n) < 0.7 * exact
+def test_integrated_time_matches_ar1_theory(rho, seed):
+    """AR(1): τ = ½ + Σ ρ^l = (1 + ρ)/(2(1 − ρ)); the naive error would be far too small."""
+    x = ar1(np.random.default_rng(seed), 2**16, rho, 1.5)
+    assert integrated_time(x) == pytest.approx((1 + rho) / (2 * (1 - rho)), rel=0.15)
 
 
-def test_blocking_error_of_a_too_short_series_is_nan():
-    mean, err = blocking_error(np.arange(10.0))
-    assert mean == 4.5
-    assert np.isnan(err)
+def test_integrated_time_sees_anticorrelation():
+    """x_t = e_t − θ e_{t−1} (a boundary term shared by neighbours with opposite signs):
+    ρ_1 = −θ/(1 + θ²), τ = ½ + ρ_1 = 0.1 at θ = ½: the variance of the mean is 5× below
+    the uncorrelated value, and clamping τ at ½ would overstate the error √5 times."""
+    e = np.random.default_rng(3).normal(size=2**16 + 1)
+    x = e[1:] - 0.5 * e[:-1]
+    assert integrated_time(x) == pytest.approx(0.1, abs=0.02)
+
+
+def test_integrated_time_of_a_constant_series():
+    assert integrated_time(np.full(100, 2.0)) == 0.5
