@@ -127,13 +127,17 @@ def main() -> None:
     parser.add_argument("--reestimate", action="store_true",
                         help="keep each stored drift and run only the estimators again "
                              "(fkdrift.reestimate, seed + 1), e.g. after they changed")
+    parser.add_argument("--set", dest="settings", nargs="*", default=[], metavar="KEY=VALUE",
+                        help="with --reestimate: Config fields changed for the new estimates")
     args = parser.parse_args()
+    changes = {k: float(v) if "." in v else int(v)
+               for k, _, v in (item.partition("=") for item in args.settings)}
     for name in [] if args.table_only else args.only or list(DEFAULT):
         factory, settings = SYSTEMS[name]
         if args.reestimate:
             stored = fkdrift.load(RESULTS / f"{name}.h5")
             stored.system = factory()  # the current reference values
-            result = fkdrift.reestimate(stored, seed=args.seed + 1)
+            result = fkdrift.reestimate(stored, seed=args.seed + 1, **changes)
         else:
             result = fkdrift.solve(factory(), seed=args.seed,
                                    config=fkdrift.Config(**settings))
