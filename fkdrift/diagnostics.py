@@ -28,6 +28,11 @@ uncertain (heavy tails: one rare path dominates)."""
 FATAL_TAIL_SIGMAS = 200.0
 """A replica this many robust standard deviations from the median means paths that cross
 a singular core (an inverse-power repulsion): no estimate is returned."""
+FATAL_DRIFT_SIGMAS = 6.0
+"""A reweighted growth that changes by this many standard errors between the halves of
+the run has no stationary state (walkers escaping: a potential unbounded below)."""
+
+
 def effective_walkers(log_weight_std: np.ndarray, walkers: int) -> float:
     """Effective population W·exp(−σ²) of log-normal weights with log-spread σ (the
     smallest over chains). Below one walker per interval one path carries the whole
@@ -71,11 +76,6 @@ def _robust_distance(x: np.ndarray) -> float:
     mad = 1.4826 * np.median(np.abs(x - np.median(x)))
     spread = np.max(np.abs(x - np.median(x)))
     return float(spread / mad) if mad > 0 else (0.0 if spread == 0 else float("inf"))
-
-
-FATAL_DRIFT_SIGMAS = 6.0
-"""A reweighted growth that changes by this many standard errors between the halves of
-the run has no stationary state (walkers escaping: a potential unbounded below)."""
 
 
 def check_estimates(per_replica: np.ndarray, log_weight_std: np.ndarray | None,

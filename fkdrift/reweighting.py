@@ -33,9 +33,9 @@ from .config import Config
 from .evaluation import BasisFn, ChunkFn, early_stop
 from .statistics import (
     Extrapolation,
-    _gls_weights,
     fit_dt,
     fit_order,
+    gls_weights,
     integrated_time,
     systematic_resample,
 )
@@ -97,7 +97,7 @@ def growth_estimate(dts: np.ndarray, series: np.ndarray, interval: float
     dts = np.asarray(dts, float)
     M, K = series.shape
     naive = np.atleast_2d(np.cov(series.T)) / M + 1e-30 * np.eye(K)
-    combination = _gls_weights(dts, naive, fit_order(K))[0]
+    combination = gls_weights(dts, naive, fit_order(K))[0]
     tau = integrated_time(series @ combination)
     variances = np.diag(naive) * 2 * np.array([integrated_time(x) for x in series.T])
     bias = 0.5 * M * interval * variances

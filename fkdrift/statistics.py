@@ -93,8 +93,9 @@ class Extrapolation:
     p_value: float = float("nan")
 
 
-def _gls_weights(dts: np.ndarray, cov: np.ndarray, order: int) -> np.ndarray:
-    """Rows of the generalised-least-squares estimator for a polynomial in dt. (order+1, K)"""
+def gls_weights(dts: np.ndarray, cov: np.ndarray, order: int) -> np.ndarray:
+    """Rows of the generalised-least-squares estimator for a polynomial in dt: (order+1, K);
+    row 0 are the dt → 0 extrapolation coefficients. dts: (K,); cov: (K, K)."""
     X = np.vander(dts, order + 1, increasing=True)
     Cinv = np.linalg.inv(cov)
     A = X.T @ Cinv @ X
@@ -133,7 +134,7 @@ def fit_dt(dts: np.ndarray, means: np.ndarray, cov: np.ndarray,
     K = len(dts)
     cov = np.asarray(cov, float) + np.eye(K) * 1e-12 * np.trace(cov) / K
     order = fit_order(K)
-    W = _gls_weights(dts, cov, order)
+    W = gls_weights(dts, cov, order)
     c = W[0]
     energy = float(c @ means)
     error = float(np.sqrt(max(c @ cov @ c, 0.0)))

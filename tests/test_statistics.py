@@ -5,11 +5,11 @@ import pytest
 from scipy.signal import lfilter
 
 from fkdrift.statistics import (
-    _gls_weights,
     chi2_sf,
     cluster_means,
     extrapolate_dt,
     fit_order,
+    gls_weights,
     integrated_time,
 )
 
@@ -70,7 +70,7 @@ def chains(rng, reps, n, rho, curvature_sigmas, dts=FOUR):
     curvature of `curvature_sigmas` standard errors of the fitted dt² coefficient."""
     K = len(dts)
     cov = np.full((K, K), rho) + (1 - rho) * np.eye(K)
-    W = _gls_weights(dts, cov / n, 2)
+    W = gls_weights(dts, cov / n, 2)
     curvature = curvature_sigmas * np.sqrt(W[2] @ (cov / n) @ W[2])
     L = np.linalg.cholesky(cov)
     mean = E0 + 3.0 * dts + curvature * dts**2
