@@ -56,7 +56,7 @@ def build(kind: str, particles: int, g: float, config: Config, seed: int):
     else:
         system = harmonic(dim=2, particles=particles)
     model = make_drift_model(system, config)
-    optimizer = make_optimizer(config)
+    optimizer = make_optimizer(config.learning_rate, config.grad_clip)
     key_params, key_walkers, key_run = jax.random.split(jax.random.PRNGKey(seed), 3)
     params = init_drift_params(model, key_params, system)
     walkers = init_walkers(key_walkers, config.batch, system.shape, config.init_width)

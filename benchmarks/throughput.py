@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> dict:
     config = Config(batch=args.batch, window=args.window, dt=args.dt, width=args.width)
     system = harmonic(dim=args.dim)
     model = make_drift_model(system, config)
-    optimizer = make_optimizer(config)
+    optimizer = make_optimizer(config.learning_rate, config.grad_clip)
 
     key_params, key_walkers, key_run = jax.random.split(jax.random.PRNGKey(args.seed), 3)
     params = init_drift_params(model, key_params, system)

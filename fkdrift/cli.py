@@ -100,8 +100,12 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--set", "settings", multiple=True,
               help="Config field KEY=VALUE, e.g. --set train_steps=1000 (repeatable).")
 @click.option("--target-error", type=float, default=None,
-              help="Evaluate until the error bar is below this (or the time budget ends).")
-def solve(potential, dim, particles, seed, out, options, settings, target_error) -> None:
+              help="Stop once E0's error bar is below this (training stops at a plateau).")
+@click.option("--time-budget", type=float, default=None,
+              help="Wall-clock seconds for the whole run, spread over training and both "
+                   "estimators.")
+def solve(potential, dim, particles, seed, out, options, settings, target_error,
+          time_budget) -> None:
     """Train a drift for POTENTIAL, evaluate E0 with an error bar, write HDF5."""
     from .config import Config
     from .hdf5 import check_writable
@@ -111,6 +115,8 @@ def solve(potential, dim, particles, seed, out, options, settings, target_error)
     changes = _parse_options(settings)
     if target_error is not None:
         changes["target_error"] = target_error
+    if time_budget is not None:
+        changes["time_budget"] = time_budget
     config = Config().replace(**changes)
     path = check_writable(out or Path("results") / f"{system.name}.h5")
     start = time.perf_counter()
@@ -120,9 +126,18 @@ def solve(potential, dim, particles, seed, out, options, settings, target_error)
         result = run_solve(system, seed=seed, config=config, progress=RichProgress(bar))
     result.save(path)
     click.echo(result.summary())
-    reason = result.info.get("stop_reason", "")
-    click.echo(f"wall time {time.perf_counter() - start:.1f} s on {result.info['device']} "
-               f"(evaluation stopped by {reason}); wrote {path}")
+    click.echo(f"wall time {time.perf_counter() - start:.1f} s on {result.info['device']}: "
+               f"{time_spent(result.info)}; wrote {path}")
+
+
+def time_spent(info: dict) -> str:
+    """Where a run's time went, from its `info`."""
+    parts = [f"training {info['train_time']:.1f} s ({info.get('updates', '?')} updates, "
+             f"stopped by {info.get('train_stop_reason', 'train_steps')})"]
+    for stage in ("variational", "reweighted"):
+        if f"{stage}_wall_time" in info:
+            parts.append(f"{stage} {info[f'{stage}_wall_time']:.1f} s")
+    return ", ".join(parts) + f" (evaluation stopped by {info.get('stop_reason', '')})"
 
 
 @cli.command("list")

@@ -60,8 +60,10 @@ class Config:
             0.005), or (0.01, 0.005, 0.0025, 0.00125) with a Coulomb declaration (near a
             nucleus the Euler bias bends at larger steps). The coarsest step costs 7% of
             the evaluation and pins the curvature (docs/error-bars.md).
-        eval_walkers: independent walkers per chain. Default 2048.
-        eval_time: measured time per walker. Default 20.0.
+        eval_walkers: independent walkers per chain. Default 512 (per walker-step as
+            fast as 2048 on one CPU thread, and a quarter of the burn-in cost; measured
+            in benchmarks/README.md).
+        eval_time: measured time per walker. Default 80.0.
         burn_in_time: time each chain runs before measuring. Default 3.0.
         chunk_time: time per compiled evaluation chunk (progress and stopping granularity).
             Default 0.4.
@@ -69,19 +71,24 @@ class Config:
             the drift-guided, resampled population; falls back to the variational one
             where it cannot run) or "variational" (the dt → 0 upper bound). Default
             "reweighted".
-        reweighted_time: measured time of the reweighted population. Default 60.0.
+        reweighted_time: measured time of the reweighted population. Default 240.0.
         resample_interval: time between resamplings of the reweighted population; must
             be a whole number of every evaluation step. Default 0.08.
         coulomb_refinement: for systems with a Coulomb declaration, evaluation steps shrink
             as (distance / (refinement · Bohr radius))² near each singular pair (see
             `refinement`); eval_time and chunk_time then count unrefined steps. 0 disables.
             Default 0 (on hydrogen it did not reduce the bias of the extrapolated energy).
-        target_error: stop evaluating once the error bar is below this (0 = run the full
-            eval_time / reweighted_time); applies to the variational stage and to the
-            reweighted stage (the reported energy) separately. Default 0.
-        max_eval_time: with target_error, the longest measured time per walker. Default 200.
-        time_budget: with target_error, wall-clock seconds each evaluation stage may take.
-            Default 600.
+    Anytime runs (docs/anytime.md; either field makes the run adapt its stages):
+        target_error: the error bar wanted. Each evaluation stage stops once its dt → 0
+            error bar is below it, and training stops at a plateau of the training
+            energy. 0 = none. Default 0.
+        time_budget: wall-clock seconds for the whole run (training and both estimators).
+            Training takes up to `training_share` of it, with its learning rate decaying
+            over that time; the variational stage 30% and the reweighted stage the rest
+            of what is left. 0 = none. Default 0.
+        training_share: the part of time_budget that training may use. Default 0.5.
+        max_eval_time: in an anytime run, the longest measured time per walker of each
+            evaluation stage. Default 1000.
         sample_every: time between density snapshots of the finest chain. Default 1.0.
         density_bins: bins of the stored density histograms. Default 80.
     """
@@ -99,17 +106,18 @@ class Config:
     depth: int = 2
     network_dtype: str = "float32"
     eval_dts: tuple[float, ...] | None = None
-    eval_walkers: int = 2048
-    eval_time: float = 20.0
+    eval_walkers: int = 512
+    eval_time: float = 80.0
     burn_in_time: float = 3.0
     chunk_time: float = 0.4
     coulomb_refinement: float = 0.0
     estimator: str = "reweighted"
     resample_interval: float = 0.08
-    reweighted_time: float = 60.0
+    reweighted_time: float = 240.0
     target_error: float = 0.0
-    max_eval_time: float = 200.0
-    time_budget: float = 600.0
+    max_eval_time: float = 1000.0
+    time_budget: float = 0.0
+    training_share: float = 0.5
     sample_every: float = 1.0
     density_bins: int = 80
 
@@ -175,7 +183,7 @@ class Config:
         if not isinstance(self.depth, int) or self.depth < 0:
             raise FkdriftError(f"Config.depth must be a non-negative integer, got {self.depth!r}")
         positive = ("dt", "learning_rate", "final_learning_rate", "eval_time", "chunk_time",
-                    "init_width", "sample_every", "max_eval_time", "time_budget",
+                    "init_width", "sample_every", "max_eval_time",
                     "resample_interval", "reweighted_time")
         for name in positive:
             value = getattr(self, name)
@@ -183,10 +191,15 @@ class Config:
                 continue
             if not isinstance(value, (int, float)) or not 0 < value < float("inf"):
                 raise FkdriftError(f"Config.{name} must be a positive number, got {value!r}")
-        for name in ("burn_in_time", "target_error", "grad_clip", "coulomb_refinement"):
+        for name in ("burn_in_time", "target_error", "grad_clip", "coulomb_refinement",
+                     "time_budget"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not value >= 0:
                 raise FkdriftError(f"Config.{name} must be >= 0, got {value!r}")
+        if not isinstance(self.training_share, (int, float)) or not 0 < self.training_share < 1:
+            raise FkdriftError(
+                f"Config.training_share must be between 0 and 1, got {self.training_share!r}"
+            )
         if self.network_dtype not in ("float32", "float64"):
             raise FkdriftError(
                 f"Config.network_dtype must be 'float32' or 'float64', got {self.network_dtype!r}"

@@ -105,12 +105,12 @@ class Evaluation:
     log_trial: BasisFn | None = None
 
 
-def early_stop(error: float, config: Config, started: float) -> str | None:
-    """"target_error" once `error` is below Config.target_error, "time_budget" once the
-    stage has run Config.time_budget seconds since `started` (perf_counter), else None."""
-    if error < config.target_error:
+def early_stop(error: float, target: float, deadline: float) -> str | None:
+    """"target_error" once `error` is below `target`, "time_budget" once perf_counter
+    passed `deadline`, else None."""
+    if error < target:
         return "target_error"
-    if time.perf_counter() - started > config.time_budget:
+    if time.perf_counter() > deadline:
         return "time_budget"
     return None
 
@@ -210,6 +210,7 @@ def evaluate(
     step_scale: StepScaleFn = uniform_steps,
     on_chunk: Callable[[float, float, float], None] | None = None,
     replicas: np.ndarray | None = None,
+    deadline: float = math.inf,
 ) -> Evaluation:
     """Burn in, then measure ℓ/T on every chain until the configured stop.
 
@@ -221,6 +222,9 @@ def evaluate(
     step_scale: the g(r) the chunk was built with; snapshots are resampled with weights g
         so that the samples follow the physical stationary density.
     on_chunk(measured_time, planned_time, current_error) is called after each chunk.
+    deadline: perf_counter time by which the stage stops (see `anytime`). With a deadline
+    or Config.target_error the stage measures until the error bar is below the target,
+    the deadline passes or Config.max_eval_time is measured; otherwise Config.eval_time.
     """
     K = len(config.eval_dts)
     replicas = np.arange(start.shape[0]) if replicas is None else np.asarray(replicas)
@@ -229,7 +233,7 @@ def evaluate(
     walkers = jnp.broadcast_to(start, (K, *start.shape))
     for i in range(_chunks(config.burn_in_time, config.chunk_time) if config.burn_in_time else 0):
         walkers, *_ = chunk(params, walkers, jax.random.fold_in(burn_key, i))
-    adaptive = config.target_error > 0
+    adaptive = config.target_error > 0 or math.isfinite(deadline)
     planned = config.max_eval_time if adaptive else config.eval_time
     n_planned = _chunks(planned, config.chunk_time)
     snapshot_every = max(1, round(config.sample_every / config.chunk_time))
@@ -254,7 +258,7 @@ def evaluate(
             current = _per_walker(sums, noise, times, walkers0, np.asarray(walkers), basis,
                                   replicas, finest)
             error = extrapolate_dt(config.eval_dts, cluster_means(current, replicas)).error
-            if stop := early_stop(error, config, t_start):
+            if stop := early_stop(error, config.target_error, deadline):
                 reason = stop
                 break
         if on_chunk is not None:

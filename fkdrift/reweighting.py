@@ -21,6 +21,7 @@ K chains feeds the dt → 0 fit.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -134,16 +135,18 @@ def reweighted_energy(
     config: Config,
     log_trial: BasisFn,
     on_chunk: Callable[[float, float, float], None] | None = None,
+    deadline: float = math.inf,
 ) -> Reweighted:
     """Run one guided, resampled population per dt and estimate E0 from its growth.
 
     chunk: built by `make_evaluation_chunk` with chunk_time = config.resample_interval and
     uniform steps; walkers: (K, W, particles, dim) stationary walkers of each chain.
     The chains share the Brownian path and the resampling offsets, so they stay
-    correlated and the dt → 0 fit is precise. With config.target_error > 0 it measures
-    until the dt → 0 error bar is below it, the measured time reaches
-    config.max_eval_time or the stage has run config.time_budget seconds, and says which
-    in `stop_reason`.
+    correlated and the dt → 0 fit is precise. With config.target_error > 0 or a
+    `deadline` (perf_counter seconds) it measures until the dt → 0 error bar is below the
+    target, the measured time reaches config.max_eval_time or the deadline passes (checked
+    once 64 intervals are measured, the fewest that give the error bar), and says which in
+    `stop_reason`.
     """
     interval = config.resample_interval
     n_burn = int(round(config.burn_in_time / interval))
@@ -151,7 +154,7 @@ def reweighted_energy(
     current = np.asarray(walkers)
     f_old = np.stack([log_trial(w) for w in current])
     series, spreads = [], []
-    adaptive = config.target_error > 0
+    adaptive = config.target_error > 0 or math.isfinite(deadline)
     n_planned = max(1, round((config.max_eval_time if adaptive else config.reweighted_time)
                              / interval))
     check_every = max(1, round(1.0 / interval))
@@ -168,7 +171,7 @@ def reweighted_energy(
             n = len(series)
             if adaptive and n % check_every == 0 and n >= max(64, 4 * check_every):
                 error = growth_estimate(config.eval_dts, series, interval).extrapolation.error
-                if stop := early_stop(error, config, start):
+                if stop := early_stop(error, config.target_error, deadline):
                     reason = stop
                     break
         if on_chunk is not None:

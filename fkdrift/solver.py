@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Protocol
 
@@ -11,6 +12,7 @@ import numpy as np
 from jaxtyping import Array, PRNGKeyArray
 
 from . import __version__
+from .anytime import PLATEAU_CUT, VARIATIONAL_SHARE, Budget, learning_rate, plateau
 from .config import Config
 from .control_variates import boundary_basis
 from .diagnostics import (
@@ -30,7 +32,14 @@ from .reweighting import Reweighted, reweighted_energy
 from .sde import StepScaleFn, uniform_steps
 from .statistics import Extrapolation
 from .system import System
-from .training import TrainState, init_walkers, make_optimizer, make_train_step, train
+from .training import (
+    TrainState,
+    exponential_decay,
+    init_walkers,
+    make_optimizer,
+    make_train_step,
+    train,
+)
 
 VARIATIONAL = "variational, dt->0 extrapolated"
 REWEIGHTED = "reweighted (drift-guided DMC), dt->0 extrapolated"
@@ -88,41 +97,53 @@ def solve(
     config = config.for_system(system)
     if not isinstance(seed, int) or seed < 0:
         raise FkdriftError(f"seed must be a non-negative integer, got {seed!r}")
+    budget = Budget.start(config.time_budget, config.training_share, config.target_error)
     key_init, key_walkers, key_train, key_eval = jax.random.split(jax.random.PRNGKey(seed), 4)
     walkers = init_walkers(key_walkers, config.batch, system.shape, config.init_width)
     system.check_potential(walkers)
 
     model = make_drift_model(system, config)
     step_scale = coulomb_step_scale(system, config.coulomb_refinement)
-    state, history, train_time = _train(system, config, model, step_scale, walkers,
-                                        key_init, key_train, progress)
+    state, history, train_time, train_stop = _train(system, config, model, step_scale,
+                                                    walkers, key_init, key_train, progress,
+                                                    budget)
     check_walkers("training", walkers, state.walkers)
     ev, rw = estimate(system, config, model, state.params, state.walkers, key_eval,
-                      step_scale, progress)
-    return _package(system, config, seed, state.params, history, ev, rw, train_time)
+                      step_scale, progress, budget)
+    result = _package(system, config, seed, state.params, history, ev, rw, train_time)
+    result.info["train_stop_reason"] = train_stop
+    result.info["updates"] = len(history.get("step", ()))
+    return result
 
 
 def estimate(system: System, config: Config, model, params, walkers: Array,
              key: PRNGKeyArray, step_scale: StepScaleFn = uniform_steps,
-             progress: Progress | None = None) -> tuple[Evaluation, Reweighted | None]:
+             progress: Progress | None = None, budget: Budget | None = None
+             ) -> tuple[Evaluation, Reweighted | None]:
     """Both estimators for a drift: the variational evaluation from walkers:
     (B, particles, dim) (each a replica, tiled to config.eval_walkers), then the
-    reweighted population (where the boundary fit exists and steps are uniform)."""
+    reweighted population (where the boundary fit exists and steps are uniform).
+    budget: the run's deadlines (see `anytime`); None = no deadline."""
+    if budget is None:
+        budget = Budget(time.perf_counter(), math.inf, 1.0, config.target_error)
+    reweighting = config.estimator == "reweighted" and step_scale is uniform_steps
     key_var, key_rw = jax.random.split(key)
     finest = int(np.argmin(config.eval_dts))
     start, replicas = replicate(walkers, config.eval_walkers)
     chunk = make_evaluation_chunk(model, system.potential, config, step_scale)
     ev = evaluate(chunk, params, start, key_var, config, control_basis(system),
                   step_scale, progress.evaluating if progress is not None else None,
-                  replicas=replicas)
+                  replicas=replicas,
+                  deadline=budget.stage_deadline(VARIATIONAL_SHARE if reweighting else 1.0))
     check_walkers("evaluation", start, ev.walkers[finest], ev.per_walker)
     rw = None
-    if config.estimator == "reweighted" and step_scale is uniform_steps and ev.log_trial:
+    if reweighting and ev.log_trial:
         rw_chunk = make_evaluation_chunk(
             model, system.potential, config.replace(chunk_time=config.resample_interval))
         rw = reweighted_energy(rw_chunk, params, jnp.asarray(ev.walkers), key_rw, config,
                                ev.log_trial,
-                               progress.reweighting if progress is not None else None)
+                               progress.reweighting if progress is not None else None,
+                               deadline=budget.stage_deadline(1.0))
         check_walkers("reweighting", ev.walkers[finest], rw.walkers[finest], rw.energies)
     check_estimates(ev.per_replica[finest],
                     None if rw is None else rw.log_weight_std,
@@ -179,10 +200,11 @@ def health_warnings(ev: Evaluation, rw: Reweighted | None) -> list[str]:
     return out
 
 
-def _train(system, config, model, step_scale, walkers, key_init, key_train, progress):
-    """Initialise and train the drift; returns (state, history, seconds)."""
+def _train(system, config, model, step_scale, walkers, key_init, key_train, progress,
+           budget: Budget):
+    """Initialise and train the drift; returns (state, history, seconds, stop reason)."""
     params = init_drift_params(model, key_init, system)
-    optimizer = make_optimizer(config)
+    optimizer = make_optimizer(config.learning_rate, config.grad_clip)
     step = make_train_step(model, system.potential, optimizer, dt=config.dt,
                            n_steps=config.window,
                            step_scale=None if step_scale is uniform_steps else step_scale,
@@ -192,9 +214,37 @@ def _train(system, config, model, step_scale, walkers, key_init, key_train, prog
     if progress is not None:
         def on_update(i, values):
             progress.training(i, config.train_steps, values)
+    rate, stop = _training_schedule(config, budget)
     t0 = time.perf_counter()
-    state, history = train(state, step, config.train_steps, on_update)
-    return state, history, time.perf_counter() - t0
+    state, history, reason = train(state, step, config.train_steps, on_update,
+                                   learning_rate=rate, stop=stop)
+    return state, history, time.perf_counter() - t0, reason
+
+
+def _training_schedule(config: Config, budget: Budget):
+    """(learning_rate, stop) for `train`: the step-count decay of a plain run, or the
+    anytime policy's progress-driven decay with a cut at the first plateau and a stop at
+    the second (see `anytime`)."""
+    initial, final = config.learning_rate, config.final_learning_rate
+    if not budget.anytime:
+        return exponential_decay(initial, final, config.train_steps), None
+    since = [0]  # updates done when the learning rate was cut (0 = not yet)
+
+    def rate(i: int) -> float:
+        progress = budget.training_progress(i, config.train_steps)
+        return learning_rate(progress, initial, final) * (PLATEAU_CUT if since[0] else 1.0)
+
+    def stop(i: int, history: dict[str, list[float]]) -> str | None:
+        if i < config.train_steps and budget.training_progress(i, config.train_steps) >= 1:
+            return "time_budget"
+        if not plateau(np.asarray(history["energy"][since[0]:])):
+            return None
+        if since[0]:
+            return "plateau"
+        since[0] = i
+        return None
+
+    return rate, stop
 
 
 def control_basis(system: System):
@@ -268,6 +318,8 @@ def _package(system, config, seed, params, history, ev: Evaluation, rw: Reweight
         "jax_version": jax.__version__,
         "train_time": train_time,
         "eval_time": eval_time,
+        "variational_wall_time": ev.wall_time,
+        **({"reweighted_wall_time": rw.wall_time} if rw is not None else {}),
         "wall_time": train_time + eval_time,
         "parameters": count_parameters(params),
         "stop_reason": rw.stop_reason if rw is not None else ev.stop_reason,

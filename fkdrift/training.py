@@ -18,7 +18,6 @@ import numpy as np
 import optax
 from jaxtyping import Array, PRNGKeyArray
 
-from .config import Config
 from .drift import analytic_cusps
 from .errors import FkdriftError
 from .sde import PotentialFn, StepScaleFn, integrate_window
@@ -116,15 +115,19 @@ def richardson_window_loss(
     return 2 * fine_loss - coarse_loss, (2 * fine_energy - coarse_energy, spread, r_T)
 
 
-def make_optimizer(config: Config) -> optax.GradientTransformation:
-    """Adam with an exponentially decaying learning rate (and optional gradient clipping)."""
-    schedule = optax.exponential_decay(
-        config.learning_rate,
-        transition_steps=config.train_steps,
-        decay_rate=config.final_learning_rate / config.learning_rate,
-    )
-    chain = [optax.clip_by_global_norm(config.grad_clip)] if config.grad_clip > 0 else []
-    return optax.chain(*chain, optax.adam(schedule))
+def make_optimizer(learning_rate: float, grad_clip: float = 0.0) -> optax.GradientTransformation:
+    """Adam whose learning rate lives in its state (`optax.inject_hyperparams`), so that
+    the training loop sets it before every update (see `train`), optionally after
+    clipping the gradient's global norm to `grad_clip` (0 disables)."""
+    chain = [optax.clip_by_global_norm(grad_clip)] if grad_clip > 0 else []
+    return optax.chain(*chain, optax.inject_hyperparams(optax.adam)(learning_rate=learning_rate))
+
+
+def with_learning_rate(state: TrainState, learning_rate: float) -> TrainState:
+    """`state` whose optimizer takes its next step with `learning_rate`."""
+    opt_state = optax.tree_utils.tree_set(state.opt_state,
+                                          learning_rate=jnp.asarray(learning_rate))
+    return state._replace(opt_state=opt_state)
 
 
 def make_train_step(
@@ -187,22 +190,42 @@ def init_walkers(key: PRNGKeyArray, batch: int, shape: tuple[int, int], width: f
     return width * jax.random.normal(key, (batch, *shape), dtype=jnp.float64)
 
 
+LearningRateFn = Callable[[int], float]
+"""learning_rate(updates_done) -> the learning rate of the next update."""
+
+def exponential_decay(initial: float, final: float, updates: int) -> LearningRateFn:
+    """initial·(final/initial)^(i/updates) before update i: `final` after `updates`."""
+    return lambda i: initial * (final / initial) ** (i / updates)
+
+
+StopFn = Callable[[int, dict[str, list[float]]], str | None]
+"""stop(updates_done, history so far) -> a reason to stop training now, or None."""
+
+
 def train(
     state: TrainState,
     train_step: Callable[[TrainState], tuple[TrainState, dict[str, Array]]],
     n_updates: int,
     on_update: Callable[[int, dict[str, float]], None] | None = None,
-) -> tuple[TrainState, dict[str, np.ndarray]]:
-    """Run `n_updates` updates; returns the final state and the history (one row per update).
+    *,
+    learning_rate: LearningRateFn | None = None,
+    stop: StopFn | None = None,
+) -> tuple[TrainState, dict[str, np.ndarray], str]:
+    """Run up to `n_updates` updates; returns the final state, the history (one row per
+    update) and why training ended ("train_steps", or the reason `stop` gave).
 
-    History keys: step, loss, energy, energy_spread, grad_norm, skipped (1 where a
-    non-finite window was dropped), wall_time. Raises FkdriftError after
-    `MAX_SKIPPED_IN_A_ROW` dropped windows in a row.
+    learning_rate: sets the learning rate before each update (None keeps the
+    optimizer's). History keys: step, loss, energy, energy_spread, grad_norm, skipped
+    (1 where a non-finite window was dropped), learning_rate (where set), wall_time.
+    Raises FkdriftError after `MAX_SKIPPED_IN_A_ROW` dropped windows in a row.
     """
     rows: dict[str, list[float]] = {}
     start = time.perf_counter()
     in_a_row = 0
     for i in range(n_updates):
+        if learning_rate is not None:
+            lr = learning_rate(i)
+            state = with_learning_rate(state, lr)
         state, metrics = train_step(state)
         values = {k: float(v) for k, v in metrics.items()}
         in_a_row = in_a_row + 1 if values["skipped"] else 0
@@ -212,9 +235,13 @@ def train(
                 f"{in_a_row} updates in a row); lower Config.dt or Config.learning_rate"
             )
         values["step"] = float(i + 1)
+        if learning_rate is not None:
+            values["learning_rate"] = lr
         values["wall_time"] = time.perf_counter() - start
         for k, v in values.items():
             rows.setdefault(k, []).append(v)
         if on_update is not None:
             on_update(i + 1, values)
-    return state, {k: np.asarray(v) for k, v in rows.items()}
+        if stop is not None and (reason := stop(i + 1, rows)):
+            return state, {k: np.asarray(v) for k, v in rows.items()}, reason
+    return state, {k: np.asarray(v) for k, v in rows.items()}, "train_steps"

@@ -51,7 +51,8 @@ BAD_VALUES = [
     ("dt", 0.0), ("dt", -0.01), ("dt", float("nan")), ("dt", "0.01"),
     ("learning_rate", 0.0), ("final_learning_rate", -1e-5),
     ("eval_time", 0.0), ("chunk_time", 0.0), ("init_width", 0.0), ("sample_every", 0.0),
-    ("max_eval_time", -1.0), ("time_budget", 0.0),
+    ("max_eval_time", -1.0), ("time_budget", -1.0),
+    ("training_share", 0.0), ("training_share", 1.0),
     ("burn_in_time", -0.1), ("target_error", -1e-3), ("grad_clip", -1.0),
     ("network_dtype", "float16"),
 ]

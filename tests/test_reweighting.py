@@ -22,7 +22,7 @@ def test_systematic_resample_keeps_count_and_follows_weights():
 @pytest.fixture(scope="module")
 def undertrained_quartic() -> fkdrift.Result:
     system = fkdrift.System(potential=lambda r: jnp.sum(r**4), name="quartic")
-    config = fkdrift.Config(train_steps=50, reweighted_time=30.0)
+    config = fkdrift.Config(train_steps=50, reweighted_time=120.0)
     return fkdrift.solve(system, seed=0, config=config)
 
 

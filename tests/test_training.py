@@ -13,6 +13,7 @@ from fkdrift.drift import init_drift_params, make_drift_model
 from fkdrift.sde import integrate_window
 from fkdrift.training import (
     TrainState,
+    exponential_decay,
     init_walkers,
     make_optimizer,
     make_train_step,
@@ -35,7 +36,7 @@ def setup(config, seed=0, system=SYSTEM):
     model = make_drift_model(system, config)
     k_init, k_walk, k_train = jax.random.split(jax.random.key(seed), 3)
     params = jax.jit(lambda k: init_drift_params(model, k, system))(k_init)
-    optimizer = make_optimizer(config)
+    optimizer = make_optimizer(config.learning_rate, config.grad_clip)
     step = make_train_step(model, system.potential, optimizer, dt=config.dt,
                            n_steps=config.window)
     walkers = init_walkers(k_walk, config.batch, system.shape, config.init_width)
@@ -118,7 +119,9 @@ def test_training_learns_the_harmonic_frequency():
     config = Config(train_steps=300, batch=256, window=25, dt=0.01, width=16, depth=2,
                     learning_rate=1e-2, final_learning_rate=1e-3)
     model, step, state = setup(config, seed=0)
-    state, history = train(state, step, config.train_steps)
+    state, history, reason = train(state, step, config.train_steps, learning_rate=exponential_decay(
+        config.learning_rate, config.final_learning_rate, config.train_steps))
+    assert reason == "train_steps"
     energy = history["energy"]
     assert len(energy) == config.train_steps
     assert np.all(np.diff(history["step"]) == 1)

@@ -1,0 +1,107 @@
+"""The anytime policy: how a run with a wall-clock budget or a target error spends its time.
+
+A run with `Config.time_budget` (seconds for the whole run) or `Config.target_error` (the
+error bar wanted on the reported energy) is an *anytime* run:
+
+* Training follows a learning-rate decay over its *progress*, the larger of the fraction
+  of `train_steps` done and the fraction of its share of the budget spent, so that a
+  short budget still ends training at the small final learning rate. It stops when the
+  progress reaches 1, or earlier at a plateau: when the mean training energy of the last
+  `PLATEAU_BLOCK` updates is no lower than that of the block before by twice the standard
+  error of the difference, at two checks in a row (the reweighted estimator removes the
+  variational bias; more training then only buys a smaller weight spread).
+* The variational stage gets `VARIATIONAL_SHARE` of the time left after training (when
+  the reweighted stage follows; all of it otherwise), the reweighted stage the rest less
+  `PACKAGING_RESERVE`; each stage also stops once its error bar is below the target.
+
+A run with neither is not anytime: it trains `train_steps` updates and measures the
+configured `eval_time` and `reweighted_time`, as before. See docs/anytime.md.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+PLATEAU_BLOCK = 50
+"""Updates per block of the plateau test."""
+
+PLATEAU_CHECKS = 2
+"""Consecutive blocks without a significant improvement that end training."""
+
+PLATEAU_CUT = 0.1
+"""Factor on the learning rate after the first plateau."""
+
+VARIATIONAL_SHARE = 0.3
+"""Share of the post-training time given to the variational stage."""
+
+PACKAGING_RESERVE = 0.03
+"""Share of the whole budget kept back for fitting, packaging and writing the result."""
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Wall-clock deadlines of one run (perf_counter seconds).
+
+    started: when the run began; total: its budget in seconds (inf = none);
+    training_share: the part of the budget training may use; target_error: the error bar
+    wanted (0 = none).
+    """
+
+    started: float
+    total: float
+    training_share: float
+    target_error: float = 0.0
+
+    @classmethod
+    def start(cls, time_budget: float, training_share: float, target_error: float) -> Budget:
+        """A budget starting now; time_budget 0 means none."""
+        total = time_budget if time_budget > 0 else math.inf
+        return cls(time.perf_counter(), total, training_share, target_error)
+
+    @property
+    def anytime(self) -> bool:
+        """Whether the run adapts its stages (a budget or a target error was given)."""
+        return math.isfinite(self.total) or self.target_error > 0
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+    def training_progress(self, updates_done: int, train_steps: int) -> float:
+        """Progress in [0, 1] that drives the learning-rate decay (see the module doc)."""
+        progress = updates_done / train_steps
+        if math.isfinite(self.total):
+            progress = max(progress, self.elapsed() / (self.training_share * self.total))
+        return min(progress, 1.0)
+
+    def stage_deadline(self, share: float) -> float:
+        """perf_counter deadline of a stage that may use `share` of the time left."""
+        if not math.isfinite(self.total):
+            return math.inf
+        left = self.total * (1.0 - PACKAGING_RESERVE) - self.elapsed()
+        return time.perf_counter() + max(0.0, share * left)
+
+
+def learning_rate(progress: float, initial: float, final: float) -> float:
+    """Exponential decay from `initial` at progress 0 to `final` at progress 1."""
+    return initial * (final / initial) ** progress
+
+
+def plateau(energies: np.ndarray, block: int = PLATEAU_BLOCK,
+            checks: int = PLATEAU_CHECKS) -> bool:
+    """Whether training energies: (updates,) stopped improving: for each of the last
+    `checks` pairs of consecutive blocks, the later block's mean is not below the earlier
+    one's by more than twice the standard error of the difference. Evaluated only at
+    whole blocks (False otherwise)."""
+    n = len(energies)
+    if n % block or n < (checks + 1) * block:
+        return False
+    blocks = np.asarray(energies[n - (checks + 1) * block:], float).reshape(checks + 1, block)
+    means = blocks.mean(axis=1)
+    sems = blocks.std(axis=1, ddof=1) / np.sqrt(block)
+    drop = means[:-1] - means[1:]
+    noise = np.hypot(sems[:-1], sems[1:])
+    return bool(np.all(drop < 2.0 * noise))

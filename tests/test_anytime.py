@@ -1,0 +1,91 @@
+"""The anytime policy (`fkdrift.anytime`): plateau test, learning-rate decay, deadlines,
+and a budgeted `solve` that still ends with an honest E0."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import fkdrift
+from fkdrift.anytime import PACKAGING_RESERVE, Budget, learning_rate, plateau
+
+
+@pytest.mark.parametrize("slope", [0.0, 1e-5], ids=["flat", "tiny-trend"])
+def test_plateau_is_seen_in_noise_without_a_resolved_trend(slope):
+    rng = np.random.default_rng(0)
+    energies = 1.0 - slope * np.arange(150) + 0.01 * rng.standard_normal(150)
+    assert plateau(energies)
+
+
+def test_a_resolved_descent_is_not_a_plateau():
+    rng = np.random.default_rng(0)
+    energies = 2.0 - 2e-3 * np.arange(150) + 0.01 * rng.standard_normal(150)
+    assert not plateau(energies)
+
+
+def test_plateau_is_only_judged_on_whole_blocks_of_enough_updates():
+    flat = np.ones(150) + 1e-3 * np.random.default_rng(1).standard_normal(150)
+    assert not plateau(flat[:100])  # two blocks: one comparison is not enough
+    assert not plateau(flat[:149])
+
+
+def test_learning_rate_runs_from_initial_to_final():
+    assert learning_rate(0.0, 1e-2, 1e-5) == pytest.approx(1e-2)
+    assert learning_rate(1.0, 1e-2, 1e-5) == pytest.approx(1e-5)
+    assert learning_rate(0.5, 1e-2, 1e-4) == pytest.approx(1e-3)
+
+
+def test_budget_progress_counts_steps_and_time():
+    plain = Budget.start(0.0, 0.5, 0.0)
+    assert not plain.anytime and plain.stage_deadline(0.3) == math.inf
+    assert plain.training_progress(50, 200) == pytest.approx(0.25)
+    spent = Budget(started=0.0, total=10.0, training_share=0.5)  # started long ago
+    assert spent.anytime and spent.training_progress(1, 1000) == 1.0
+    assert Budget.start(0.0, 0.5, 1e-3).anytime
+
+
+def test_stage_deadline_shares_what_is_left():
+    budget = Budget.start(100.0, 0.5, 0.0)
+    left = 100.0 * (1 - PACKAGING_RESERVE) - budget.elapsed()
+    deadline = budget.stage_deadline(0.3) - budget.started
+    assert deadline == pytest.approx(budget.elapsed() + 0.3 * left, abs=0.05)
+
+
+@pytest.fixture(scope="module")
+def budgeted() -> fkdrift.Result:
+    """A harmonic run whose training could never finish its steps in the budget."""
+    config = fkdrift.Config(train_steps=1_000_000, batch=128, window=20, width=16,
+                            eval_walkers=256, burn_in_time=0.5, time_budget=12.0)
+    return fkdrift.solve("harmonic", seed=0, config=config)
+
+
+def test_budget_ends_training_at_the_final_learning_rate(budgeted):
+    info, history = budgeted.info, budgeted.history
+    assert info["train_stop_reason"] in ("time_budget", "plateau")
+    assert info["updates"] == len(history["step"]) < 1_000_000
+    lr = history["learning_rate"]
+    assert np.all(np.diff(lr) <= 0) and lr[0] <= 1e-2
+    if info["train_stop_reason"] == "time_budget":  # progress reached 1: the decay ended
+        assert lr[-1] < 2e-5
+
+
+def test_budgeted_run_still_reports_an_honest_energy(budgeted):
+    r = budgeted
+    assert r.estimator.startswith("reweighted")
+    assert r.energy_error < 0.01
+    assert abs(r.energy - r.system.exact_energy) < 3 * r.energy_error
+    assert {"variational_wall_time", "reweighted_wall_time"} <= set(r.info)
+
+
+def test_target_error_alone_stops_training_at_a_second_plateau():
+    """With only a target error there is no time share: training runs until the
+    plateau after the learning-rate cut (a well-trained harmonic drift plateaus fast)."""
+    config = fkdrift.Config(train_steps=2000, batch=128, window=20, width=16,
+                            eval_walkers=256, burn_in_time=0.5, target_error=0.01)
+    r = fkdrift.solve("harmonic", seed=0, config=config)
+    assert r.info["train_stop_reason"] == "plateau" and r.info["updates"] < 2000
+    lr = r.history["learning_rate"]
+    assert lr[-1] < 0.2 * lr[0] * (1e-3) ** (r.info["updates"] / 2000)  # the cut happened
+    assert r.energy_error < 0.01 and abs(r.energy - r.system.exact_energy) < 3 * r.energy_error
