@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from .errors import FkdriftError
 
-PER_SYSTEM = ("batch", "window", "dt", "eval_dts")
+PER_SYSTEM = ("batch", "window", "eval_dts")
 """Fields whose default None is filled in per system by `Config.for_system`."""
 
 
@@ -20,21 +20,21 @@ class Config:
         batch: walkers carried between updates. Default None = chosen per system by
             `for_system`: 512, or 128 for systems with a Coulomb declaration.
         window: Euler–Maruyama steps per update (back-propagated). Default None = chosen
-            per system: 40, or 640 with a Coulomb declaration (window time 1.6).
-        dt: training time step. Default None = chosen per system: 0.01, or 0.0025 with a
-            Coulomb declaration. Why: the start of each window is detached and the
+            per system: 40, or 160 with a Coulomb declaration (window time 1.6).
+        dt: training time step. Default 0.01. Why the
+            Coulomb windows are long: the start of each window is detached and the
             boundary term only approximates the lost dependence, which shrinks the
             restoring force of the gradient for windows shorter than the relaxation
-            time, so the O(dt) bias of the training gradient is amplified. Hydrogen with
-            the drift −α r̂: at dt = 0.01 the expected gradient at α = 1 was +0.017
-            (+0.0047 at dt = 0.0025) and its slope in α 0.21 instead of 1 at window time
-            0.4, so training settled near α ≈ 0.94 (2e-3 Ha above E0). Windows of time
-            1.6 at dt = 0.0025 with 128 walkers gave a drift with ½⟨|v − v0|²⟩ = 6e-5.
-            Since the cusps' Itô sum goes through Itô's formula (`sde.FeynmanKacTerm`)
-            the gradient is about 100× less noisy: hydrogen then trains as well at
-            dt = 0.01 with windows of 160 steps (variational energy +2.5e-6 Ha), but
-            helium does not (+0.87 mHa against +0.50 mHa at these defaults, measured
-            side by side), so the finer defaults stay.
+            time, so the O(dt) bias of the training gradient is amplified (hydrogen with
+            the drift −α r̂, window time 0.4, plain Itô sum: training settled near
+            α ≈ 0.94, 2e-3 Ha above E0). Since the cusps' Itô sum goes through Itô's
+            formula (`sde.FeynmanKacTerm`) the gradient is about 100× less noisy and
+            dt = 0.01 trains Coulomb systems on windows of time 1.6. The finer dt = 0.0025
+            (640 steps) gives a slightly better variational bound after 2000 updates
+            (helium +0.50 against +0.87 mHa) at 2.7× the cost per update; the time to an
+            honest E0 is what counts, and there the coarse step wins: `--target-error
+            1e-3` took 58 s against 86 s on helium and 165 s against 230 s on H2, both
+            ending within 1σ of exact (benchmarks/README.md).
         learning_rate: initial Adam step. Default 1e-2.
         final_learning_rate: learning rate reached at the last update (exponential decay).
             Default 1e-5.
@@ -96,7 +96,7 @@ class Config:
     train_steps: int = 2000
     batch: int | None = None
     window: int | None = None
-    dt: float | None = None
+    dt: float = 0.01
     learning_rate: float = 1e-2
     final_learning_rate: float = 1e-5
     grad_clip: float = 1.0
@@ -149,12 +149,11 @@ class Config:
         return cls(**kwargs)
 
     def for_system(self, system) -> Config:
-        """This config with the per-system defaults (batch, window, dt, eval_dts) filled in."""
+        """This config with the per-system defaults (batch, window, eval_dts) filled in."""
         coulomb = bool(system.coulomb)
         defaults = {
             "batch": 128 if coulomb else 512,
-            "window": 640 if coulomb else 40,
-            "dt": 0.0025 if coulomb else 0.01,
+            "window": 160 if coulomb else 40,
             "eval_dts": ((0.01, 0.005, 0.0025, 0.00125) if coulomb
                          else (0.04, 0.02, 0.01, 0.005)),
         }

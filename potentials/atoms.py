@@ -10,6 +10,10 @@ from fkdrift.system import System
 
 HELIUM_E0 = -2.903724377
 H2_E0_AT_1_4011 = -1.1744759314
+H2_BO_ENERGIES = {1.4011: H2_E0_AT_1_4011, 2.8: -1.070683196}
+"""Exact Born–Oppenheimer energies (1/R included) of H2 by bond length R in bohr: at
+1.4011 from K. Pachucki, Phys. Rev. A 82, 032509 (2010); at 2.8 from L. Wolniewicz,
+J. Chem. Phys. 99, 1851 (1993), Table II (the drift paper's reference −1.0710 rounds it)."""
 
 
 def _nuclear_attraction(r, nuclei, charges):
@@ -68,9 +72,10 @@ def helium() -> System:
 def h2(R: float = 1.4011) -> System:
     """H2 molecule (two electrons, singlet) with protons at ±R/2 on z, including 1/R.
 
-    The exact energy is attached at R = 1.4011 bohr only: −1.1744759314 Ha (K. Pachucki,
-    Phys. Rev. A 82, 032509 (2010)); −1.1744757142 is the value at R = 1.40 (Sims and
-    Hagstrom, J. Chem. Phys. 124, 094101 (2006)).
+    The exact energy is attached at the bond lengths of `H2_BO_ENERGIES` (1.4011 and
+    2.8 bohr); −1.1744757142 is the value at R = 1.40 (Sims and Hagstrom, J. Chem. Phys.
+    124, 094101 (2006)). The name carries R away from equilibrium (h2_R2.8), so that
+    the default output file of a bond-length scan is one per R.
     """
     if not R > 0:
         raise FkdriftError(f"h2 needs a positive bond length R, got {R}")
@@ -90,8 +95,8 @@ def h2(R: float = 1.4011) -> System:
         potential=potential,
         particles=2,
         dim=3,
-        name="h2",
-        exact_energy=H2_E0_AT_1_4011 if abs(R - 1.4011) < 1e-9 else None,
+        name="h2" if abs(R - 1.4011) < 1e-9 else f"h2_R{R:g}",
+        exact_energy=next((e for r, e in H2_BO_ENERGIES.items() if abs(R - r) < 1e-9), None),
         nuclei=nuclei_np,
         nuclear_charges=np.array([1.0, 1.0]),
         particle_charge=-1.0,

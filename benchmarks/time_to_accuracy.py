@@ -1,0 +1,277 @@
+"""Time to accuracy: |E − E0| with its error bar against wall time, fkdrift beside NetKet.
+
+For each system, fkdrift runs as a user would (`fkdrift solve ... --time-budget S`, a fresh
+process per budget, so compile and start-up count) for every budget S, plus one
+`--target-error X` run; the peer harness (NetKet VMC with an expert ansatz, in
+`../shared/peers/` by default) trains on the same system at the same time, one CPU
+thread each, and evaluates snapshots at the same wall-time marks. Writes
+results/time_to_accuracy.md (table), .png (log-log plot) and .json (all rows).
+
+    python benchmarks/time_to_accuracy.py                          # all three systems
+    python benchmarks/time_to_accuracy.py --systems helium --budgets 60,120
+    python benchmarks/time_to_accuracy.py --peers none             # fkdrift alone
+
+The peer side is optional: without the harness (or its venv) fkdrift runs alone. The
+side-by-side ratios are the figures that count; absolute seconds are context only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "results"
+ONE_THREAD = {"JAX_PLATFORMS": "cpu",
+              "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One benchmark system: how to run it on both sides and what counts as reached."""
+
+    cli: tuple[str, ...]  # fkdrift solve arguments naming the system
+    peer: str | None  # netket_fewbody.py --system value (None: no peer)
+    target: float  # the --target-error run's target
+    bar: float  # |E − E0| that counts as "reached" for the ratio
+
+
+CASES = {
+    "helium": Case(("--potential", "helium"), "helium", 1e-3, 1e-3),
+    "h2": Case(("--potential", "h2"), None, 1e-3, 1e-3),
+    "bosons": Case(("--potential", "trapped_bosons", "--particles", "3", "-o", "g=16"),
+                   "bosons", 0.004, 0.005),
+}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--systems", default="helium,h2,bosons",
+                   help="comma-separated subset of " + ",".join(CASES))
+    p.add_argument("--budgets", default="60,120,300,600",
+                   help="fkdrift --time-budget values and the peer's marks (seconds)")
+    p.add_argument("--peer-marks", default="15,30",
+                   help="extra peer marks (seconds); the peer also trains on to twice the "
+                        "largest budget, so that it loads its core while fkdrift runs")
+    p.add_argument("--peers", default=str(ROOT.parent / "shared" / "peers"),
+                   help="folder of netket_fewbody.py, or 'none'")
+    p.add_argument("--venv", default=os.environ.get("NETKET_VENV",
+                                                    str(Path.home() / ".venvs" / "netket")))
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--work", default="/tmp/fkdrift_time_to_accuracy",
+                   help="where the runs' HDF5 files and logs go")
+    p.add_argument("--out", default=str(RESULTS / "time_to_accuracy"),
+                   help="stem of the .md, .png and .json outputs")
+    p.add_argument("--no-target", action="store_true", help="skip the --target-error runs")
+    return p.parse_args(argv)
+
+
+def peer_command(args, case: Case, work: Path, marks: list[float]) -> list[str] | None:
+    """The NetKet harness command, or None when it is not available."""
+    script = Path(args.peers) / "netket_fewbody.py"
+    python = Path(args.venv) / "bin" / "python"
+    if case.peer is None or args.peers == "none" or not script.exists() or not python.exists():
+        return None
+    return [str(python), str(script), "--system", case.peer, "--seed", str(args.seed),
+            "--marks", ",".join(f"{m:g}" for m in marks),
+            "--json", str(work / f"netket_{case.peer}.jsonl")]
+
+
+def fkdrift_run(case: Case, flag: str, value: float, out: Path, seed: int) -> dict:
+    """One `fkdrift solve` in a fresh one-thread process; its energies and wall time."""
+    import fkdrift
+
+    cmd = ["fkdrift", "solve", *case.cli, "--seed", str(seed), "--out", str(out),
+           flag, f"{value:g}"]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, env={**os.environ, **ONE_THREAD}, capture_output=True,
+                          text=True, check=False)
+    wall = time.perf_counter() - start
+    out.with_suffix(".log").write_text(proc.stdout + proc.stderr)
+    if proc.returncode:
+        return {"flag": flag, "value": value, "wall_s": wall, "failed": proc.stderr[-300:]}
+    r = fkdrift.load(out)
+    row = {"flag": flag, "value": value, "wall_s": wall, "E0": r.system.exact_energy,
+           "reference_error": r.system.reference_error,
+           "train_s": r.info["train_time"], "updates": r.info.get("updates"),
+           "train_stop": r.info.get("train_stop_reason"),
+           "variational_s": r.info.get("variational_wall_time"),
+           "reweighted_s": r.info.get("reweighted_wall_time")}
+    for name, est in r.estimates.items():
+        row[name] = {"E": est["extrapolated"], "SE": est["extrapolated_error"],
+                     "abs_err": abs(est["extrapolated"] - r.system.exact_energy)}
+    return row
+
+
+def run_case(args, name: str, case: Case, work: Path, budgets: list[float]) -> dict:
+    extra = [float(x) for x in args.peer_marks.split(",") if x]
+    marks = sorted({*extra, *budgets, 2 * max(budgets)})
+    cmd = peer_command(args, case, work, marks)
+    peer = None
+    if cmd is not None:
+        log = open(work / f"netket_{case.peer}.log", "w")  # noqa: SIM115 - closed below
+        (work / f"netket_{case.peer}.jsonl").unlink(missing_ok=True)
+        peer = subprocess.Popen(cmd, env={**os.environ, **ONE_THREAD}, stdout=log,
+                                stderr=subprocess.STDOUT)
+    runs = []
+    if not args.no_target:
+        runs.append(fkdrift_run(case, "--target-error", case.target,
+                                work / f"{name}_target.h5", args.seed))
+        print(f"  {name} target {case.target:g}: {summary(runs[-1])}", flush=True)
+    for b in budgets:
+        runs.append(fkdrift_run(case, "--time-budget", b, work / f"{name}_{b:g}s.h5", args.seed))
+        print(f"  {name} budget {b:g} s: {summary(runs[-1])}", flush=True)
+    peer_rows = []
+    if peer is not None:
+        peer.wait()
+        log.close()
+        for line in (work / f"netket_{case.peer}.jsonl").read_text().splitlines():
+            row = json.loads(line)
+            if "E" in row and "mode" not in row:
+                peer_rows.append(row)
+    return {"case": name, "cli": list(case.cli), "bar": case.bar, "fkdrift": runs,
+            "netket": peer_rows}
+
+
+def summary(row: dict) -> str:
+    if "failed" in row:
+        return f"FAILED after {row['wall_s']:.0f} s: {row['failed']}"
+    best = row.get("reweighted", row["variational"])
+    return (f"wall {row['wall_s']:.0f} s, E = {best['E']:.6f} ± {best['SE']:.6f} "
+            f"(|E - E0| {best['abs_err']:.1e}; training {row['train_s']:.0f} s, "
+            f"{row['updates']} updates, {row['train_stop']})")
+
+
+def reached(error: float, se: float, bar: float) -> bool:
+    """Within the bar, with an error bar no larger than the bar that covers the error (3σ)."""
+    return error <= bar and se <= bar and error <= 3 * se
+
+
+def first_times(block: dict) -> tuple[float | None, float | None]:
+    """Wall time of fkdrift's first budget run and the peer's first mark that reached the bar."""
+    bar = block["bar"]
+    fk = [r["wall_s"] for r in block["fkdrift"]
+          if "failed" not in r and r["flag"] == "--time-budget" and reached(*_best(r), bar)]
+    nk = [r["train_time_s"] for r in block["netket"] if reached(r["abs_err"], r["SE"], bar)]
+    return (min(fk) if fk else None), (min(nk) if nk else None)
+
+
+def _best(row: dict) -> tuple[float, float]:
+    best = row.get("reweighted", row["variational"])
+    return best["abs_err"], best["SE"]
+
+
+def _fmt(est: dict | None) -> str:
+    if not est:
+        return ""
+    return f"{est['E']:.6f} ± {est['SE']:.6f} ({est['abs_err']:.1e})"
+
+
+def table(blocks: list[dict], machine: str) -> str:
+    lines = ["# Time to accuracy: fkdrift beside NetKet VMC (one CPU thread each)", "",
+             f"Machine: {machine}. Written by `benchmarks/time_to_accuracy.py`; every row of",
+             "a system comes from one run of the script, both tools side by side on the same",
+             "machine at the same time. fkdrift: wall time of the whole `fkdrift solve`",
+             "process (start-up, compile, training, both estimators); NetKet: training time",
+             "at the mark (its evaluation of 65,536 samples, about 1 s, is not counted).",
+             "Entries are E ± error bar (|E − E0|).", ""]
+    for block in blocks:
+        lines += [f"## {block['case']} (`fkdrift solve {' '.join(block['cli'])}`)", "",
+                  "| run | fkdrift wall (s) | training (s, updates, stop) | fkdrift reweighted "
+                  "| fkdrift variational | NetKet mark (s) | NetKet VMC |",
+                  "|---|---|---|---|---|---|---|"]
+        peer = {round(r["mark_s"]): r for r in block["netket"]}
+        marks_done = set()
+        for r in block["fkdrift"]:
+            label = f"{r['flag'].lstrip('-')} {r['value']:g}"
+            if "failed" in r:
+                lines.append(f"| {label} | {r['wall_s']:.0f} | failed | | | | |")
+                continue
+            mark = round(r["value"]) if r["flag"] == "--time-budget" else None
+            p = peer.get(mark) if mark is not None else None
+            if p is not None:
+                marks_done.add(mark)
+            nk = (f"{p['E']:.6f} ± {p['SE']:.6f} ({p['abs_err']:.1e})" if p else "")
+            lines.append(
+                f"| {label} | {r['wall_s']:.0f} | {r['train_s']:.0f}, {r['updates']}, "
+                f"{r['train_stop']} | {_fmt(r.get('reweighted'))} | {_fmt(r.get('variational'))}"
+                f" | {mark if p else ''} | {nk} |")
+        for mark, p in sorted(peer.items()):
+            if mark not in marks_done:
+                lines.append(f"| | | | | | {mark} | {p['E']:.6f} ± {p['SE']:.6f} "
+                             f"({p['abs_err']:.1e}) |")
+        fk, nk = first_times(block)
+        ratio = f"{fk / nk:.1f}" if fk and nk else "n/a"
+        lines += ["", f"First within {block['bar']:g} with a covering error bar ≤ "
+                  f"{block['bar']:g}: fkdrift {_secs(fk)}, NetKet {_secs(nk)} "
+                  f"(ratio fkdrift/NetKet {ratio}).", ""]
+    return "\n".join(lines) + "\n"
+
+
+def _secs(t: float | None) -> str:
+    return f"{t:.0f} s" if t is not None else "not within the budgets run"
+
+
+def plot(blocks: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(blocks), figsize=(5 * len(blocks), 4), squeeze=False)
+    for ax, block in zip(axes[0], blocks, strict=True):
+        for name, marker in (("reweighted", "o"), ("variational", "s")):
+            rows = [r for r in block["fkdrift"] if name in r]
+            ax.errorbar([r["wall_s"] for r in rows], [r[name]["abs_err"] for r in rows],
+                        yerr=[r[name]["SE"] for r in rows], fmt=marker, capsize=3,
+                        label=f"fkdrift {name}")
+        if block["netket"]:
+            rows = block["netket"]
+            ax.errorbar([r["train_time_s"] for r in rows], [r["abs_err"] for r in rows],
+                        yerr=[r["SE"] for r in rows], fmt="^", capsize=3,
+                        label="NetKet VMC (training time)")
+        ax.axhline(block["bar"], color="grey", ls=":", label=f"bar {block['bar']:g}")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("wall time (s)")
+        ax.set_ylabel("|E − E0| (Ha or ħω)")
+        ax.set_title(block["case"])
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+def main(argv: list[str] | None = None) -> list[dict]:
+    args = parse_args(argv)
+    budgets = [float(x) for x in args.budgets.split(",")]
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    blocks = []
+    for name in args.systems.split(","):
+        if name not in CASES:
+            sys.exit(f"unknown system {name!r}; known: {', '.join(CASES)}")
+        print(f"{name}:", flush=True)
+        blocks.append(run_case(args, name, CASES[name], work, budgets))
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}"
+    out = Path(args.out)
+    out.with_suffix(".json").write_text(json.dumps(blocks, indent=1, default=_jsonable))
+    out.with_suffix(".md").write_text(table(blocks, machine))
+    plot(blocks, out.with_suffix(".png"))
+    print(f"wrote {out.with_suffix('.md')}, .png, .json")
+    return blocks
+
+
+def _jsonable(x):
+    return None if isinstance(x, float) and not math.isfinite(x) else str(x)
+
+
+if __name__ == "__main__":
+    main()
