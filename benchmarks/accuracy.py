@@ -41,6 +41,7 @@ SYSTEMS: dict[str, tuple] = {
     "hydrogen": (potentials.hydrogen, {}),
     "helium": (potentials.helium, {}),
     "h2": (potentials.h2, {"train_steps": 8000}),
+    "h2_R2.8": (lambda: potentials.h2(R=2.8), {"train_steps": 8000}),
     "bosons_N2_g3": (lambda: potentials.trapped_bosons(2, g=3.0), {}),
     "bosons_N2_g16": (lambda: potentials.trapped_bosons(2, g=16.0), {}),
     "bosons_N3_g3": (lambda: potentials.trapped_bosons(3, g=3.0), BOSONS_LONG),

@@ -10,7 +10,9 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from . import __version__
 from .errors import FkdriftError
+from .progress import Fanout, LineProgress, TrainingLog
 
 console = Console(stderr=True)
 
@@ -38,15 +40,15 @@ class RichProgress:
         self._update("reweighted", measured, planned, "reweighted")
 
 
-def _parse_options(options: tuple[str, ...]) -> dict:
-    """KEY=VALUE pairs (values parsed as Python literals where possible)."""
+def _parse_options(options: tuple[str, ...], flag: str = "--option") -> dict:
+    """KEY=VALUE pairs of `flag` (values parsed as Python literals where possible)."""
     import ast
 
     out = {}
     for item in options:
         key, sep, value = item.partition("=")
         if not sep:
-            raise FkdriftError(f"--option needs KEY=VALUE, got '{item}'")
+            raise FkdriftError(f"{flag} needs KEY=VALUE, got '{item}'")
         try:
             out[key] = ast.literal_eval(value)
         except (ValueError, SyntaxError):
@@ -80,6 +82,7 @@ def build_system(potential: str, dim: int | None, particles: int | None, options
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="fkdrift")
 @click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
@@ -94,7 +97,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--particles", type=int, default=None, help="Number of particles.")
 @click.option("--seed", type=int, default=0, show_default=True, help="PRNG seed.")
 @click.option("--out", type=click.Path(), default=None,
-              help="HDF5 result file [default: results/NAME.h5].")
+              help="HDF5 result file [default: results/NAME[_OPTIONS]_seedSEED.h5]. The "
+                   "training log goes beside it (.train.jsonl).")
+@click.option("--force", is_flag=True, help="Overwrite an existing result file.")
 @click.option("--option", "-o", "options", multiple=True,
               help="System option KEY=VALUE, e.g. -o omega=2 or -o Z=2 (repeatable).")
 @click.option("--set", "settings", multiple=True,
@@ -104,30 +109,59 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--time-budget", type=float, default=None,
               help="Wall-clock seconds for the whole run, spread over training and both "
                    "estimators.")
-def solve(potential, dim, particles, seed, out, options, settings, target_error,
+def solve(potential, dim, particles, seed, out, force, options, settings, target_error,
           time_budget) -> None:
     """Train a drift for POTENTIAL, evaluate E0 with an error bar, write HDF5."""
     from .config import Config
     from .hdf5 import check_writable
     from .solver import solve as run_solve
 
-    system = build_system(potential, dim, particles, _parse_options(options))
-    changes = _parse_options(settings)
+    system_options = _parse_options(options)
+    system = build_system(potential, dim, particles, system_options)
+    changes = _parse_options(settings, "--set")
     if target_error is not None:
         changes["target_error"] = target_error
     if time_budget is not None:
         changes["time_budget"] = time_budget
     config = Config().replace(**changes)
-    path = check_writable(out or Path("results") / f"{system.name}.h5")
+    path = Path(out) if out else default_output(system.name, system_options, dim, particles,
+                                                 seed)
+    if path.exists() and not force:
+        raise FkdriftError(f"{path} exists; pass --force to overwrite it or choose another --out")
+    path = check_writable(path)
     start = time.perf_counter()
-    columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-               TimeRemainingColumn())
-    with Progress(*columns, console=console, transient=True) as bar:
-        result = run_solve(system, seed=seed, config=config, progress=RichProgress(bar))
+    log = TrainingLog(path.with_suffix(".train.jsonl"))
+    try:
+        if console.is_terminal:
+            columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                       TimeRemainingColumn())
+            with Progress(*columns, console=console, transient=True) as bar:
+                result = run_solve(system, seed=seed, config=config,
+                                   progress=Fanout(RichProgress(bar), log))
+        else:  # a log file or a batch job: plain lines
+            result = run_solve(system, seed=seed, config=config,
+                               progress=Fanout(LineProgress(sys.stderr), log))
+    finally:
+        log.close()
     result.save(path)
     click.echo(result.summary())
     click.echo(f"wall time {time.perf_counter() - start:.1f} s on {result.info['device']}: "
                f"{time_spent(result.info)}; wrote {path}")
+
+
+def default_output(name: str, options: dict, dim: int | None, particles: int | None,
+                   seed: int) -> Path:
+    """results/NAME[_KEYVALUE...]_seedSEED.h5: the system's name, the options given on the
+    command line (those the name does not already carry) and the seed, so that runs
+    differing in any of them never share a file (and never meet the committed results)."""
+    given = {**options, **({"dim": dim} if dim is not None else {}),
+             **({"particles": particles} if particles is not None else {})}
+    tags = [f"{k}{v:g}" if isinstance(v, (int, float)) else f"{k}{v}"
+            for k, v in sorted(given.items())]
+    tags = [t for t in tags if t not in name]
+    stem = "_".join([name, *tags, f"seed{seed}"])
+    safe = "".join(c if c.isalnum() or c in "._-" else "-" for c in stem)
+    return Path("results") / f"{safe}.h5"
 
 
 def time_spent(info: dict) -> str:

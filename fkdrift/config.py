@@ -11,6 +11,15 @@ PER_SYSTEM = ("batch", "window", "eval_dts")
 """Fields whose default None is filled in per system by `Config.for_system`."""
 
 
+def did_you_mean(word: str, known: list[str]) -> str:
+    """"; did you mean 'x'?" for the closest of `known` to `word`, or ""."""
+    import difflib
+
+    lower = {k.lower(): k for k in known}
+    close = difflib.get_close_matches(word.lower(), list(lower), n=1)
+    return f"; did you mean '{lower[close[0]]}'?" if close else ""
+
+
 @dataclass(frozen=True)
 class Config:
     """Settings of one fkdrift run. Every field has a default; times are in units ħ/E_h.
@@ -132,9 +141,11 @@ class Config:
 
     def replace(self, **changes) -> Config:
         """A copy with some fields changed (validated)."""
-        unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
+        fields = [f.name for f in dataclasses.fields(self)]
+        unknown = sorted(set(changes) - set(fields))
         if unknown:
-            raise FkdriftError(f"unknown Config field(s): {', '.join(sorted(unknown))}")
+            raise FkdriftError(f"unknown Config field(s): {', '.join(unknown)}"
+                               + did_you_mean(unknown[0], fields))
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict:

@@ -26,6 +26,7 @@ from .drift import count_parameters, init_drift_params, make_drift_model
 from .errors import FkdriftError
 from .evaluation import Evaluation, evaluate, make_evaluation_chunk
 from .observables import densities
+from .progress import LineProgress
 from .refinement import coulomb_step_scale
 from .result import Result
 from .reweighting import Reweighted, reweighted_energy
@@ -79,7 +80,7 @@ def solve(
     system: System | str,
     seed: int = 0,
     config: Config | None = None,
-    progress: Progress | None = None,
+    progress: Progress | bool | None = None,
 ) -> Result:
     """Find the ground state of `system`: train v_θ, evaluate E0 with an error bar.
 
@@ -87,8 +88,13 @@ def solve(
         system: a `System` or a built-in name (see `potentials.names()`).
         seed: PRNG seed; the same seed on the same machine gives the same numbers.
         config: settings (default `Config()`).
-        progress: optional receiver of progress reports.
+        progress: a receiver of progress reports (see `Progress`), or True to print
+            progress lines to stderr (`progress.LineProgress`).
     """
+    if progress is True:
+        progress = LineProgress()
+    elif progress is False:
+        progress = None
     system = resolve_system(system)
     if config is None:
         config = Config()

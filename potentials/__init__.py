@@ -6,8 +6,10 @@ known) attached, and a `source` record so a saved result can rebuild it.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 
+from fkdrift.config import did_you_mean
 from fkdrift.errors import FkdriftError
 from fkdrift.system import System
 
@@ -35,6 +37,12 @@ def get(name: str, **kwargs) -> System:
         raise FkdriftError(
             f"unknown potential '{name}'; known: {', '.join(names())} (or path/to/file.py:function)"
         )
+    accepted = list(inspect.signature(BUILTINS[name]).parameters)
+    unknown = sorted(set(kwargs) - set(accepted))
+    if unknown:
+        raise FkdriftError(
+            f"potential '{name}' has no option '{unknown[0]}' (it takes: "
+            f"{', '.join(accepted) or 'none'}){did_you_mean(unknown[0], accepted)}")
     try:
         return BUILTINS[name](**kwargs)
     except (TypeError, ValueError) as exc:

@@ -141,3 +141,46 @@ def test_show_missing_file_is_one_line_error(tmp_path):
     assert proc.stderr.strip().splitlines() == [proc.stderr.strip()]
     assert proc.stderr.startswith("error:") and "nothing.h5" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_progress_lines_when_stderr_is_not_a_terminal(harmonic_run):
+    """A batch job's log (stderr redirected) gets plain progress lines of every stage."""
+    proc, _ = harmonic_run
+    lines = proc.stderr.splitlines()
+    assert any(line.startswith("training 1/30 loss=") for line in lines)
+    assert any(line.startswith("training 30/30 ") and "lr=" in line and "ETA" in line
+               for line in lines)
+    assert any(line.startswith("variational ") for line in lines)
+    assert any(line.startswith("reweighted ") for line in lines)
+
+
+def test_training_log_is_written_beside_the_result(harmonic_run):
+    import json
+
+    _, path = harmonic_run
+    rows = [json.loads(line) for line in path.with_suffix(".train.jsonl").read_text().splitlines()]
+    assert [row["step"] for row in rows] == list(range(1, 31))
+    history = fkdrift.load(path).history
+    assert [row["loss"] for row in rows] == list(history["loss"])
+
+
+def test_default_output_is_named_by_options_and_seed_and_never_overwritten(tmp_path):
+    args = ("solve", "--potential", "harmonic", "--dim", "2", "--seed", "1", *SET_ARGS)
+    first = fkdrift_cli(*args, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    path = tmp_path / "results" / "harmonic_dim2_seed1.h5"
+    assert path.is_file()
+    before = path.read_bytes()
+    again = fkdrift_cli(*args, cwd=tmp_path)
+    assert again.returncode == 2
+    assert again.stderr.strip().splitlines() == [again.stderr.strip()]  # one line
+    assert "exists" in again.stderr and "--force" in again.stderr
+    assert path.read_bytes() == before
+    forced = fkdrift_cli(*args, "--force", cwd=tmp_path)
+    assert forced.returncode == 0, forced.stderr
+    assert fkdrift.load(path).info["seed"] == 1
+
+
+def test_version(tmp_path):
+    proc = fkdrift_cli("--version", cwd=tmp_path)
+    assert proc.returncode == 0 and fkdrift.__version__ in proc.stdout
