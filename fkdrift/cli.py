@@ -100,6 +100,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
               help="HDF5 result file [default: results/NAME[_OPTIONS]_seedSEED.h5]. The "
                    "training log goes beside it (.train.jsonl).")
 @click.option("--force", is_flag=True, help="Overwrite an existing result file.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the summary as one JSON object (see `fkdrift show --json`).")
 @click.option("--option", "-o", "options", multiple=True,
               help="System option KEY=VALUE, e.g. -o omega=2 or -o Z=2 (repeatable).")
 @click.option("--set", "settings", multiple=True,
@@ -109,8 +111,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--time-budget", type=float, default=None,
               help="Wall-clock seconds for the whole run, spread over training and both "
                    "estimators.")
-def solve(potential, dim, particles, seed, out, force, options, settings, target_error,
-          time_budget) -> None:
+def solve(potential, dim, particles, seed, out, force, as_json, options, settings,
+          target_error, time_budget) -> None:
     """Train a drift for POTENTIAL, evaluate E0 with an error bar, write HDF5."""
     from .config import Config
     from .hdf5 import check_writable
@@ -144,6 +146,11 @@ def solve(potential, dim, particles, seed, out, force, options, settings, target
     finally:
         log.close()
     result.save(path)
+    if as_json:
+        import json
+
+        click.echo(json.dumps(record(result, path)))
+        return
     click.echo(result.summary())
     click.echo(f"wall time {time.perf_counter() - start:.1f} s on {result.info['device']}: "
                f"{time_spent(result.info)}; wrote {path}")
@@ -187,14 +194,63 @@ def list_systems() -> None:
 
 
 @cli.command()
-@click.argument("result_file", type=click.Path())
-def show(result_file: str) -> None:
-    """Print the summary of a saved result."""
+@click.argument("result_files", nargs=-1, required=True, type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per file instead.")
+def show(result_files: tuple[str, ...], as_json: bool) -> None:
+    """Print saved results: one file in full, several as one table."""
+    import json
+
     from .hdf5 import load_result
 
-    result = load_result(result_file)
-    click.echo(result.summary())
-    click.echo(f"config: {result.config.to_dict()}")
+    results = [(path, load_result(path)) for path in result_files]
+    if as_json:
+        for path, result in results:
+            click.echo(json.dumps(record(result, path)))
+    elif len(results) == 1:
+        path, result = results[0]
+        click.echo(result.summary())
+        click.echo(run_line(record(result, path)))
+        click.echo(f"config: {result.config.to_dict()}")
+    else:
+        click.echo(show_table([record(result, path) for path, result in results]))
+
+
+def record(result, path) -> dict:
+    """The machine-readable summary of a result (`show --json`, `solve --json`)."""
+    info = result.info
+    return {
+        "file": str(path), "system": result.system.name, "energy": result.energy,
+        "error": result.energy_error, "estimator": result.estimator,
+        "reference": result.exact_energy, "reference_error": result.system.reference_error,
+        "deviation_sigma": result.deviation_sigma, "seed": info.get("seed"),
+        "device": info.get("device"), "device_count": info.get("device_count"),
+        "wall_time": info.get("wall_time"), "train_time": info.get("train_time"),
+        "updates": info.get("updates", len(result.history.get("step", ()))),
+        "fkdrift_version": info.get("fkdrift_version"), "jax_version": info.get("jax_version"),
+        "warnings": list(result.warnings),
+    }
+
+
+def run_line(rec: dict) -> str:
+    return (f"seed {rec['seed']}, {rec['device']} x{rec['device_count']}, "
+            f"wall {rec['wall_time']:.0f} s (training {rec['train_time']:.0f} s, "
+            f"{rec['updates']} updates), fkdrift {rec['fkdrift_version']}, "
+            f"jax {rec['jax_version']}")
+
+
+def show_table(records: list[dict]) -> str:
+    from .result import value_with_error
+
+    head = ["file", "system", "E0 ± error", "reference", "dev σ", "seed", "device",
+            "wall s", "fkdrift"]
+    rows = [[r["file"], r["system"], value_with_error(r["energy"], r["error"]),
+             "" if r["reference"] is None else f"{r['reference']:.9g}",
+             "" if r["deviation_sigma"] is None else f"{r['deviation_sigma']:+.2f}",
+             str(r["seed"]), str(r["device"]), f"{r['wall_time']:.0f}",
+             str(r["fkdrift_version"])] for r in records]
+    widths = [max(len(x) for x in col) for col in zip(head, *rows, strict=True)]
+    return "\n".join("  ".join(x.ljust(w) for x, w in zip(line, widths, strict=True)).rstrip()
+                     for line in [head, *rows])
 
 
 @cli.command()

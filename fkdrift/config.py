@@ -155,6 +155,11 @@ class Config:
     def from_dict(cls, values: dict) -> Config:
         known = {f.name for f in dataclasses.fields(cls)}
         kwargs = {k: v for k, v in values.items() if k in known}
+        if "training_share" not in values:  # written before anytime runs: time_budget
+            kwargs.pop("time_budget", None)  # then meant seconds per evaluation stage
+        for name in ("dt",):  # None meant "per system" in older files
+            if kwargs.get(name, 0) is None:
+                kwargs.pop(name)
         if kwargs.get("eval_dts") is not None:
             kwargs["eval_dts"] = tuple(float(x) for x in kwargs["eval_dts"])
         return cls(**kwargs)

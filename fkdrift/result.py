@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -77,7 +78,8 @@ class Result:
 
     def summary(self) -> str:
         """A few human-readable lines: E0 ± error, reference value and deviation in σ."""
-        lines = [f"{self.system.name}: E0 = {self.energy:.6f} ± {self.energy_error:.6f}"
+        lines = [f"{self.system.name}: E0 = "
+                 f"{value_with_error(self.energy, self.energy_error, at_least=6)}"
                  f"  ({self.estimator})"]
         if self.exact_energy is not None:
             dev = self.energy - self.exact_energy
@@ -91,12 +93,12 @@ class Result:
             lines.append(f"{ref}; deviation {dev:+.2e} ({rel:+.1e} relative, {sigma:+.2f} σ)")
         for name, est in sorted(self.estimates.items()):
             per_dt = ", ".join(
-                f"dt={d:g}: {e:.5f}±{s:.5f}"
+                f"dt={d:g}: {value_with_error(e, s)}"
                 for d, e, s in zip(est["dts"], est["energies"], est["errors"], strict=True)
             )
             fit = (f", fit p = {est['p_value']:.2g}" if est.get("dof", 0) > 0 else "")
-            lines.append(f"{name}: {est['extrapolated']:.6f} ± {est['extrapolated_error']:.6f}"
-                         f" at dt->0{fit}; per dt: {per_dt}")
+            extrapolated = value_with_error(est["extrapolated"], est["extrapolated_error"])
+            lines.append(f"{name}: {extrapolated} at dt->0{fit}; per dt: {per_dt}")
         lines += [f"warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 
@@ -104,3 +106,12 @@ class Result:
     def warnings(self) -> list[str]:
         """Health-check warnings of the run (see `fkdrift.diagnostics`)."""
         return list(self.info.get("warnings", []))
+
+
+def value_with_error(value: float, error: float, at_least: int = 0) -> str:
+    """"value ± error" with two significant digits of the error, the value to the same
+    decimal (and at least `at_least` decimals)."""
+    if not (error > 0 and math.isfinite(error)):
+        return f"{value:.{max(at_least, 6)}f} ± {error:.2g}"
+    decimals = max(at_least, 1 - math.floor(math.log10(error)))
+    return f"{value:.{decimals}f} ± {error:.{decimals}f}"

@@ -184,3 +184,24 @@ def test_default_output_is_named_by_options_and_seed_and_never_overwritten(tmp_p
 def test_version(tmp_path):
     proc = fkdrift_cli("--version", cwd=tmp_path)
     assert proc.returncode == 0 and fkdrift.__version__ in proc.stdout
+
+
+def test_show_several_files_as_one_table_and_as_json(harmonic_run, user_run, tmp_path):
+    import json
+
+    _, harmonic_path = harmonic_run
+    _, user_path, _ = user_run
+    table = fkdrift_cli("show", str(harmonic_path), str(user_path), cwd=tmp_path)
+    assert table.returncode == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert lines[0].split()[:3] == ["file", "system", "E0"] and len(lines) == 3
+    for path, result in ((harmonic_path, fkdrift.load(harmonic_path)),
+                         (user_path, fkdrift.load(user_path))):
+        line = next(x for x in lines if x.startswith(str(path)))
+        assert f"{result.info['seed']}" in line.split() and "cpu" in line
+    as_json = fkdrift_cli("show", "--json", str(harmonic_path), cwd=tmp_path)
+    record = json.loads(as_json.stdout)
+    again = fkdrift.load(harmonic_path)
+    assert record["energy"] == again.energy and record["error"] == again.energy_error
+    assert record["seed"] == 0 and record["reference"] == 0.5
+    assert record["fkdrift_version"] == fkdrift.__version__

@@ -156,3 +156,13 @@ def test_eval_dts_scalar_rejected_with_fkdrift_error():
 def test_infinite_values_rejected(name):
     with pytest.raises(FkdriftError, match=name):
         Config(**{name: math.inf})
+
+
+def test_files_written_before_anytime_runs_keep_their_meaning():
+    """time_budget once meant seconds per evaluation stage (with target_error only); a
+    stored config without training_share must not turn into an anytime run."""
+    old = Config().to_dict()
+    del old["training_share"]
+    old["time_budget"] = 600.0
+    assert Config.from_dict(old).time_budget == 0.0
+    assert Config.from_dict({**old, "training_share": 0.5}).time_budget == 600.0
