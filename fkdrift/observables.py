@@ -54,6 +54,11 @@ def pair_distance_density(samples: np.ndarray, bins: int) -> dict[str, np.ndarra
     return {"pair_edges": edges, "pair_density": density}
 
 
+MIN_PAIRS = 20
+"""Bins of g(r) with fewer uncorrelated pairs than this are NaN (a ratio of a few counts
+would spike, as it did to ~9 in the tail)."""
+
+
 def pair_correlation(samples: np.ndarray, bins: int, seed: int = 0) -> dict[str, np.ndarray]:
     """Pair-correlation function g(r) = P(r) / P_uncorrelated(r) of the pair distance.
 
@@ -63,7 +68,7 @@ def pair_correlation(samples: np.ndarray, bins: int, seed: int = 0) -> dict[str,
     without correlations, g(0) < 1 for repulsion; in a trap this normalisation is the
     meaningful one (there is no uniform bulk density).
     Returns {"pair_correlation_edges": (bins+1,), "pair_correlation": (bins,)} (NaN in
-    bins with no uncorrelated pairs); empty for one particle.
+    bins with fewer than MIN_PAIRS uncorrelated pairs); empty for one particle.
     """
     samples = np.asarray(samples)
     n, P = samples.shape[:2]
@@ -77,8 +82,8 @@ def pair_correlation(samples: np.ndarray, bins: int, seed: int = 0) -> dict[str,
     # counts over equally many pairs: both normalised by all pairs, in range or not
     joint, edges = np.histogram(close, bins=bins, range=(0.0, hi))
     independent, _ = np.histogram(apart, bins=edges)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        g = np.where(independent > 0, joint / independent, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):  # too few pairs: no estimate
+        g = np.where(independent >= MIN_PAIRS, joint / independent, np.nan)
     return {"pair_correlation_edges": edges, "pair_correlation": g}
 
 

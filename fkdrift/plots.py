@@ -13,49 +13,106 @@ import numpy as np  # noqa: E402
 from .result import Result  # noqa: E402
 
 
-def plot_training(result: Result, path: Path) -> None:
-    """Training energy per update, with the exact E0 when known."""
-    fig, ax = plt.subplots(figsize=(6, 4))
+def _blocks(x: np.ndarray, span: int) -> tuple[np.ndarray, np.ndarray]:
+    """Means of consecutive blocks of `span` values: (n // span,), and the scatter of
+    those means (standard deviation over five neighbouring blocks). The scatter, not the
+    spread of single updates, is the noise of a block mean: consecutive windows share
+    their boundary terms with opposite signs, so their means telescope."""
+    n = len(x) // span
+    means = np.nanmean(np.asarray(x[: n * span], float).reshape(n, span), axis=1)
+    scatter = np.array([np.nanstd(means[max(0, i - 2): i + 3], ddof=1) if n > 2 else 0.0
+                        for i in range(n)])
+    return means, scatter
+
+
+def training_figure(result: Result) -> plt.Figure:
+    """Training: block means of the training energy with their standard errors (and the
+    exact E0), and below them the learning rate and the gradient norm (block means, log
+    scale)."""
     h = result.history
-    ax.plot(h["step"], h["energy"], lw=0.5, alpha=0.35, color="C0",
-            label="training energy ⟨ℓ_T⟩/T")
-    span = max(1, len(h["energy"]) // 40)
-    finite = np.where(np.isfinite(h["energy"]), h["energy"], np.nanmean(h["energy"]))
-    smooth = np.convolve(finite, np.ones(span) / span, mode="valid")
-    ax.plot(h["step"][span - 1:], smooth, color="C0", lw=1.5, label=f"mean of {span} updates")
+    fig, (ax, low) = plt.subplots(2, 1, figsize=(6.5, 6), sharex=True,
+                                  gridspec_kw={"height_ratios": [2, 1]})
+    steps = np.asarray(h["step"])
+    span = max(1, len(steps) // 50)
+    mean, sem = _blocks(np.asarray(h["energy"]), span)
+    x = _blocks(steps, span)[0]
+    ax.plot(x, mean, ".-", color="C0", lw=1, label=f"mean of each {span} updates")
+    ax.fill_between(x, mean - sem, mean + sem, color="C0", alpha=0.25,
+                    label="± scatter of those means")
+    marks = [np.min(mean), np.quantile(mean, 0.9)] if len(mean) else []
     if result.exact_energy is not None:
-        ax.axhline(result.exact_energy, color="k", ls="--", label="exact")
-        spread = np.quantile(np.abs(h["energy"] - result.exact_energy), 0.8)
-        ax.set_ylim(result.exact_energy - spread, result.exact_energy + 3 * spread)
-    ax.set(xlabel="update", ylabel="energy", title=f"{result.system.name}: training")
-    ax.legend()
+        ax.axhline(result.exact_energy, color="k", ls="--", label="exact E0")
+        marks.append(result.exact_energy)
+    if marks:  # the trend, not the first updates, sets the scale
+        lo, hi = min(marks), max(marks)
+        pad = max(hi - lo, 1e-4) * 0.25
+        ax.set_ylim(lo - pad, hi + pad)
+    unit = "Ha" if result.system.coulomb else "energy units (ħ = m = 1)"
+    ax.set(ylabel=f"training energy ⟨ℓ_T⟩/T ({unit})",
+           title=f"{result.system.name}: training ({len(steps)} updates)")
+    ax.legend(fontsize=8)
+    if "learning_rate" in h:
+        low.plot(steps, h["learning_rate"], color="C2", label="learning rate")
+    else:  # written before the learning rate was recorded: the configured decay
+        c = result.config
+        low.plot(steps, c.learning_rate * (c.final_learning_rate / c.learning_rate)
+                 ** ((steps - 1) / c.train_steps), color="C2", label="learning rate (configured)")
+    if "grad_norm" in h:
+        low.plot(x, _blocks(np.asarray(h["grad_norm"]), span)[0], color="C3",
+                 label="gradient norm (block mean)")
+    low.set_yscale("log")
+    low.set(xlabel="update")
+    low.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    return fig
 
 
-def plot_extrapolation(result: Result, path: Path) -> None:
-    """Per-dt variational energies with error bars and the dt → 0 estimate."""
-    var = result.estimates["variational"]
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.errorbar(var["dts"], var["energies"], yerr=var["errors"], fmt="o", label="per dt")
-    ax.errorbar([0.0], [var["extrapolated"]], yerr=[var["extrapolated_error"]], fmt="s",
-                color="C3", label=f"dt → 0 (order {int(var['order'])})")
+def extrapolation_figure(result: Result) -> plt.Figure:
+    """Per-dt energies of both estimators with their error bars, a quadratic through each
+    (weighted by the per-dt errors, for the eye; the reported dt → 0 value comes from the
+    correlated fit) and the reported E0 with its error band."""
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    for i, (name, est) in enumerate(sorted(result.estimates.items())):
+        dts, e, s = (np.asarray(est[k], float) for k in ("dts", "energies", "errors"))
+        color = f"C{i}"
+        ax.errorbar(dts, e, yerr=s, fmt="o", color=color, capsize=3, label=f"{name}, per dt")
+        ax.errorbar([0.0], [est["extrapolated"]], yerr=[est["extrapolated_error"]], fmt="s",
+                    color=color, capsize=3, label=f"{name}, dt → 0")
+        if len(dts) > int(est["order"]):
+            poly = np.polyfit(dts, e, int(est["order"]), w=1 / np.maximum(s, 1e-300))
+            grid = np.linspace(0.0, dts.max() * 1.05, 100)
+            ax.plot(grid, np.polyval(poly, grid), color=color, lw=0.8, alpha=0.7)
+    ax.axhspan(result.energy - result.energy_error, result.energy + result.energy_error,
+               color="C3", alpha=0.15, label="reported E0 ± error")
     if result.exact_energy is not None:
-        ax.axhline(result.exact_energy, color="k", ls="--", label="exact")
-    ax.set(xlabel="dt", ylabel="variational energy", title=f"{result.system.name}: dt → 0")
-    ax.legend()
+        ax.axhline(result.exact_energy, color="k", ls="--", label="reference")
+    unit = "Ha" if result.system.coulomb else "energy units"
+    ax.set(xlabel="time step dt", ylabel=f"energy ({unit})",
+           title=f"{result.system.name}: dt → 0")
+    ax.legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    return fig
 
 
-def plot_densities(result: Result, path: Path) -> None:
-    """Histograms of the samples beside the exact densities where known."""
+DENSITY_LABELS = {
+    "radial": ("distance from the origin r", "probability density p(r)"),
+    "pair": ("pair distance |r_i − r_j|", "probability density"),
+    "pair_correlation": ("pair distance |r_i − r_j|", "g(r) (1 = uncorrelated)"),
+}
+
+
+def densities_figure(result: Result) -> plt.Figure:
+    """Histograms of the samples (axes, radial, pair distance, g(r)) with axis labels and
+    units, the exact densities where known, the nuclei marked on the axis densities; a
+    2D map of the one-body density for two-dimensional systems."""
     kinds = sorted(k.removesuffix("_edges") for k in result.density if k.endswith("_edges"))
-    fig, axes = plt.subplots(1, len(kinds), figsize=(4 * len(kinds), 3.5), squeeze=False)
+    two_d = result.system.dim == 2
+    fig, axes = plt.subplots(1, len(kinds) + two_d, figsize=(4 * (len(kinds) + two_d), 3.6),
+                             squeeze=False)
     exact = result.system.exact_density or {}
-    for ax, kind in zip(axes[0], kinds, strict=True):
+    unit = "bohr" if result.system.coulomb else "length units"
+    nuclei = np.asarray(result.system.nuclei) if result.system.coulomb else np.zeros((0, 1))
+    for ax, kind in zip(axes[0], kinds, strict=False):
         edges = np.asarray(result.density[f"{kind}_edges"])
         values = np.asarray(result.density.get(f"{kind}_density", result.density.get(kind)))
         ax.stairs(np.nan_to_num(values), edges, label="samples")
@@ -64,20 +121,36 @@ def plot_densities(result: Result, path: Path) -> None:
         if kind in exact:
             x = np.linspace(edges[0], edges[-1], 400)
             ax.plot(x, exact[kind](x), "k--", label="exact")
-        ax.set(xlabel=kind, title=kind)
-        ax.legend()
+        if kind.startswith("axis"):
+            axis = int(kind.removeprefix("axis"))
+            xlabel, ylabel = f"coordinate x_{axis}", "probability density"
+            for k, position in enumerate(nuclei[:, axis] if len(nuclei) else []):
+                ax.axvline(position, color="C3", lw=0.8, ls="-.",
+                           label="nucleus" if k == 0 else None)
+        else:
+            xlabel, ylabel = DENSITY_LABELS.get(kind, (kind, "density"))
+        ax.set(xlabel=f"{xlabel} ({unit})", ylabel=ylabel, title=kind.replace("_", " "))
+        ax.legend(fontsize=7)
+    if two_d:
+        ax = axes[0][-1]
+        xy = np.asarray(result.samples).reshape(-1, 2)
+        lim = np.quantile(np.abs(xy), 0.995)
+        ax.hist2d(xy[:, 0], xy[:, 1], bins=60, range=[[-lim, lim], [-lim, lim]], cmap="viridis")
+        ax.set(xlabel=f"x ({unit})", ylabel=f"y ({unit})", title="one-body density",
+               aspect="equal")
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    return fig
 
 
 def plot_result(result: Result, stem: str | Path) -> list[Path]:
     """Write STEM_training.png, STEM_extrapolation.png and STEM_density.png."""
     stem = Path(stem)
     out = []
-    for suffix, fn in (("training", plot_training), ("extrapolation", plot_extrapolation),
-                       ("density", plot_densities)):
+    for suffix, make in (("training", training_figure), ("extrapolation", extrapolation_figure),
+                         ("density", densities_figure)):
         path = stem.with_name(f"{stem.name}_{suffix}.png")
-        fn(result, path)
+        fig = make(result)
+        fig.savefig(path, dpi=120)
+        plt.close(fig)
         out.append(path)
     return out
