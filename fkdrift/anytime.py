@@ -6,10 +6,15 @@ error bar wanted on the reported energy) is an *anytime* run:
 * Training follows a learning-rate decay over its *progress*, the larger of the fraction
   of `train_steps` done and the fraction of its share of the budget spent, so that a
   short budget still ends training at the small final learning rate. It stops when the
-  progress reaches 1, or earlier at a plateau: when the mean training energy of the last
-  `PLATEAU_BLOCK` updates is no lower than that of the block before by twice the standard
-  error of the difference, at two checks in a row (the reweighted estimator removes the
-  variational bias; more training then only buys a smaller weight spread).
+  progress reaches 1, or, with a target error, earlier at the second plateau (a budget
+  alone trains for its whole share: the user gave the time, and a drift trained longer
+  is a better guide for the reweighted stage). A plateau is when the mean training
+  energy of the last `PLATEAU_BLOCK` updates is no lower than that of the block before
+  by twice the standard error of the difference, at `PLATEAU_CHECKS` checks in a row.
+  The first plateau cuts the learning rate by `PLATEAU_CUT` (the plateau of a large step
+  is its noise floor, not the network's limit); the second ends training (the
+  reweighted estimator removes the variational bias; more training then only buys a
+  smaller weight spread).
 * The variational stage gets `VARIATIONAL_SHARE` of the time left after training (when
   the reweighted stage follows; all of it otherwise), the reweighted stage the rest less
   `PACKAGING_RESERVE`; each stage also stops once its error bar is below the target.

@@ -243,6 +243,8 @@ def _training_schedule(config: Config, budget: Budget):
     def stop(i: int, history: dict[str, list[float]]) -> str | None:
         if i < config.train_steps and budget.training_progress(i, config.train_steps) >= 1:
             return "time_budget"
+        if budget.target_error <= 0:  # a budget alone: train for the whole share
+            return None
         if not plateau(np.asarray(history["energy"][since[0]:])):
             return None
         if since[0]:
