@@ -9,8 +9,7 @@ import jax
 
 jax.config.update("jax_enable_x64", True)
 
-__version__ = "0.1.0"
-
+from ._version import __version__  # noqa: E402
 from .config import Config  # noqa: E402
 from .errors import FkdriftError  # noqa: E402
 from .hdf5 import load_result as load  # noqa: E402

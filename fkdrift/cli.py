@@ -10,7 +10,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from . import __version__
+from ._version import __version__
 from .errors import FkdriftError
 from .progress import Fanout, LineProgress, TrainingLog
 
@@ -258,11 +258,14 @@ def show_table(records: list[dict]) -> str:
 @click.option("--out", "stem", default=None, help="Path stem of the PNGs [default: beside FILE].")
 def plot(result_file: str, stem: str | None) -> None:
     """Write PNG plots: training curve, dt extrapolation, densities."""
-    from .hdf5 import load_result
+    from .hdf5 import check_writable, load_result
     from .plots import plot_result
 
+    stem = Path(stem) if stem else Path(result_file).with_suffix("")
+    check_writable(stem.with_name(f"{stem.name}_training.png"))
     result = load_result(result_file)
-    for path in plot_result(result, stem or Path(result_file).with_suffix("")):
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    for path in plot_result(result, stem):
         click.echo(f"wrote {path}")
 
 

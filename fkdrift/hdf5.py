@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import h5py
+import jax
 import numpy as np
 from flax.traverse_util import flatten_dict, unflatten_dict
 
 from .config import Config
+from .drift import init_drift_params, make_drift_model
 from .errors import FkdriftError
 from .result import Result
 from .system import System
@@ -22,20 +24,20 @@ FORMAT_VERSION = 1
 
 
 def check_writable(path: str | os.PathLike) -> Path:
-    """Raise FkdriftError unless a result file can be created at `path` (checked up front)."""
+    """Raise FkdriftError unless a result file can be created at `path` (checked up front,
+    creating nothing: missing folders are made when the result is saved)."""
     path = Path(path)
     if path.is_dir():
         raise FkdriftError(f"output path {path} is a directory; give a file name like run.h5")
-    parent = path.parent if str(path.parent) else Path(".")
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(prefix=".fkdrift-probe-", dir=parent)
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as exc:
-        raise FkdriftError(
-            f"cannot write to {path} ({exc.strerror or exc}); choose another --out"
-        ) from exc
+    ancestor = path.parent if str(path.parent) else Path(".")
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise FkdriftError(f"cannot write to {path}: {ancestor} is a file, not a folder; "
+                           "choose another --out")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise FkdriftError(f"cannot write to {path} ({ancestor} is not writable); "
+                           "choose another --out")
     return path
 
 
@@ -53,6 +55,7 @@ def _umask() -> int:
 def save_result(result: Result, path: str | os.PathLike) -> None:
     """Write `result` to `path` via a temporary file in the same folder, then rename."""
     path = check_writable(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(suffix=".h5.tmp", dir=path.parent)
     os.close(fd)
     try:
@@ -136,19 +139,40 @@ def _read(f: h5py.File) -> Result:
         lambda name, obj: params.__setitem__(tuple(name.split("/")), np.asarray(obj))
         if isinstance(obj, h5py.Dataset) else None
     )
+    params = unflatten_dict(params)
+    check_params(params, system, config)
     return Result(
         energy=float(f.attrs["energy"]),
         energy_error=float(f.attrs["energy_error"]),
         estimator=str(f.attrs["estimator"]),
         estimates={k: _read_group(g) for k, g in f["energy"].items()},
         samples=f["samples"][()],
-        params=unflatten_dict(params),
+        params=params,
         history=_read_group(f["training"]),
         density=_read_group(f["density"]),
         config=config,
         system=system,
         info=json.loads(f.attrs["info"]),
     )
+
+
+def check_params(params: dict, system: System, config: Config) -> None:
+    """Raise FkdriftError unless `params` has exactly the names, shapes and dtypes of the
+    drift network that `system` and `config` build (a file is not trusted to match)."""
+    model = make_drift_model(system, config)
+    expected = jax.eval_shape(lambda: init_drift_params(model, jax.random.PRNGKey(0), system))
+    want = {"/".join(k): v for k, v in flatten_dict(expected).items()}
+    have = {"/".join(k): v for k, v in flatten_dict(params).items()}
+    if set(want) != set(have):
+        odd = sorted(set(want) ^ set(have))
+        raise FkdriftError(f"drift parameters in the file do not match the network "
+                           f"(e.g. {odd[0]}); the file is damaged or from another version")
+    for name, spec in want.items():
+        if tuple(have[name].shape) != tuple(spec.shape) or have[name].dtype != spec.dtype:
+            raise FkdriftError(
+                f"drift parameter {name} has shape {tuple(have[name].shape)} "
+                f"{have[name].dtype} in the file, the network needs {tuple(spec.shape)} "
+                f"{spec.dtype}; the file is damaged or from another version")
 
 
 def rebuild_system(info: dict[str, Any]) -> System:

@@ -11,7 +11,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, PRNGKeyArray
 
-from . import __version__
+from ._version import __version__
 from .anytime import PLATEAU_CUT, VARIATIONAL_SHARE, Budget, learning_rate, plateau
 from .config import Config
 from .control_variates import boundary_basis

@@ -119,6 +119,11 @@ class System:
                 f"potential of system '{self.name}' must return a scalar for r of shape "
                 f"{self.shape}, got shape {shape}; sum over particles and dimensions"
             )
+        if jnp.issubdtype(out.dtype, jnp.complexfloating) or out.dtype == jnp.bool_:
+            raise FkdriftError(
+                f"potential of system '{self.name}' must return a real number, got dtype "
+                f"{out.dtype}; return the real part or the modulus"
+            )
         values = np.asarray(jax.jit(jax.vmap(self.potential))(walkers))
         bad = ~np.isfinite(values)
         if bad.any():

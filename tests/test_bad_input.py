@@ -81,6 +81,10 @@ def raises(r):
     raise ValueError("my potential is broken")
 
 
+def complex_valued(r):
+    return jnp.sum(r ** 2) + 0.5j
+
+
 NOT_A_FUNCTION = 3.0
 '''
 
@@ -97,6 +101,7 @@ BAD_POTENTIAL_MESSAGES = {
     "numpy_conversion": "JAX-traceable",
     "python_if": "JAX-traceable",
     "raises": "my potential is broken",
+    "complex_valued": "must return a real number",
 }
 
 
@@ -145,9 +150,8 @@ def assert_one_line_error(code, out: str, err: str, fragment: str | None = None)
 
 
 def assert_no_output(out_dir: Path) -> None:
-    if out_dir.exists():
-        leftovers = [p.name for p in out_dir.rglob("*") if p.is_file()]
-        assert not leftovers, f"files written: {leftovers}"
+    """Nothing left behind: not a file, not even the (new) output folder."""
+    assert not out_dir.exists(), f"left behind: {out_dir} {list(out_dir.rglob('*'))}"
 
 
 # --------------------------------------------------------------------------- CLI, in process
@@ -203,7 +207,7 @@ def cli_cases(tmp: Path, pots: Path) -> dict[str, tuple[list[str], str | None]]:
                                "particles"),
         "seed_negative": (["--potential", "harmonic", "--seed", "-1"], "seed"),
         "out_file_as_folder": (["--potential", "harmonic", "--out", str(blocker / "x.h5")],
-                               "cannot write"),
+                               "is a file, not a folder"),
         "out_is_directory": (["--potential", "harmonic", "--out", str(tmp)], "directory"),
     }
     for name, fragment in BAD_POTENTIAL_MESSAGES.items():

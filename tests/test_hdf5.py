@@ -376,3 +376,27 @@ def test_different_seed_different_numbers(result):
     assert other.energy != result.energy
     assert not np.array_equal(other.samples, result.samples)
     assert not np.array_equal(other.history["loss"], result.history["loss"])
+
+
+@pytest.mark.parametrize("damage", ["reshaped", "renamed", "retyped"])
+def test_load_checks_parameters_against_the_network(saved, tmp_path, damage):
+    """A file whose drift parameters do not fit the network it describes is refused with a
+    one-line error (not an exception deep inside flax when the drift is first used)."""
+    path = tmp_path / f"{damage}.h5"
+    shutil.copy(saved, path)
+    with h5py.File(path, "r+") as f:
+        names: list[str] = []
+        f["drift/params"].visititems(
+            lambda n, o: names.append(n) if isinstance(o, h5py.Dataset) else None)
+        name = next(n for n in names if n.endswith("kernel"))
+        data = f["drift/params"][name][()]
+        del f["drift/params"][name]
+        if damage == "reshaped":
+            f["drift/params"][name] = data[:-1]
+        elif damage == "renamed":
+            f["drift/params"][name + "_x"] = data
+        else:
+            f["drift/params"][name] = data.astype(np.float16)
+    with pytest.raises(FkdriftError, match="drift parameter") as exc:
+        fkdrift.load(path)
+    assert "\n" not in str(exc.value)
