@@ -3,18 +3,16 @@
 A run with `Config.time_budget` (seconds for the whole run) or `Config.target_error` (the
 error bar wanted on the reported energy) is an *anytime* run:
 
-* Training follows a learning-rate decay over its *progress*, the larger of the fraction
-  of `train_steps` done and the fraction of its share of the budget spent, so that a
-  short budget still ends training at the small final learning rate. It stops when the
-  progress reaches 1, or, with a target error, earlier at the second plateau (a budget
-  alone trains for its whole share: the user gave the time, and a drift trained longer
-  is a better guide for the reweighted stage). A plateau is when the mean training
-  energy of the last `PLATEAU_BLOCK` updates is no lower than that of the block before
-  by twice the standard error of the difference, at `PLATEAU_CHECKS` checks in a row.
-  The first plateau cuts the learning rate by `PLATEAU_CUT` (the plateau of a large step
-  is its noise floor, not the network's limit); the second ends training (the
-  reweighted estimator removes the variational bias; more training then only buys a
-  smaller weight spread).
+* Training follows the plain run's learning-rate decay over `train_steps`, cut by
+  `PLATEAU_CUT` at every plateau of the training energy ("reduce on plateau": the
+  plateau of a large step is its noise floor, not the network's limit). A plateau is
+  when the mean training energy of the last `PLATEAU_BLOCK` updates is no lower than
+  that of the block before by twice the standard error of the difference, at
+  `PLATEAU_CHECKS` checks in a row, counted from the last cut. Training stops when its
+  share of the budget (`training_share`) is spent, when a cut would take the rate below
+  `final_learning_rate`, or, with a target error, at the second plateau (the reweighted
+  estimator removes the variational bias; more training then only buys a smaller weight
+  spread, and for a modest target the time is better spent measuring).
 * The variational stage gets `VARIATIONAL_SHARE` of the time left after training (when
   the reweighted stage follows; all of it otherwise), the reweighted stage the rest less
   `PACKAGING_RESERVE`; each stage also stops once its error bar is below the target.
@@ -76,7 +74,8 @@ class Budget:
         return time.perf_counter() - self.started
 
     def training_progress(self, updates_done: int, train_steps: int) -> float:
-        """Progress in [0, 1] that drives the learning-rate decay (see the module doc)."""
+        """The larger of the fractions of `train_steps` done and of the training's time
+        share spent, capped at 1 (training ends at 1)."""
         progress = updates_done / train_steps
         if math.isfinite(self.total):
             progress = max(progress, self.elapsed() / (self.training_share * self.total))
@@ -88,11 +87,6 @@ class Budget:
             return math.inf
         left = self.total * (1.0 - PACKAGING_RESERVE) - self.elapsed()
         return time.perf_counter() + max(0.0, share * left)
-
-
-def learning_rate(progress: float, initial: float, final: float) -> float:
-    """Exponential decay from `initial` at progress 0 to `final` at progress 1."""
-    return initial * (final / initial) ** progress
 
 
 def plateau(energies: np.ndarray, block: int = PLATEAU_BLOCK,

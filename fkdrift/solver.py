@@ -12,7 +12,7 @@ import numpy as np
 from jaxtyping import Array, PRNGKeyArray
 
 from ._version import __version__
-from .anytime import PLATEAU_CUT, VARIATIONAL_SHARE, Budget, learning_rate, plateau
+from .anytime import PLATEAU_CUT, VARIATIONAL_SHARE, Budget, plateau
 from .config import Config
 from .control_variates import boundary_basis
 from .diagnostics import (
@@ -228,29 +228,29 @@ def _train(system, config, model, step_scale, walkers, key_init, key_train, prog
 
 
 def _training_schedule(config: Config, budget: Budget):
-    """(learning_rate, stop) for `train`: the step-count decay of a plain run, or the
-    anytime policy's progress-driven decay with a cut at the first plateau and a stop at
-    the second (see `anytime`)."""
+    """(learning_rate, stop) for `train`: the step-count decay of a plain run, or for an
+    anytime run the same decay cut by `PLATEAU_CUT` at every plateau, stopping when the
+    time share is spent, at the second plateau with a target error, or once a cut would
+    take the rate below its final value (see `anytime`)."""
     initial, final = config.learning_rate, config.final_learning_rate
+    decay = exponential_decay(initial, final, config.train_steps)
     if not budget.anytime:
-        return exponential_decay(initial, final, config.train_steps), None
-    since = [0]  # updates done when the learning rate was cut (0 = not yet)
+        return decay, None
+    cuts = {"count": 0, "at": 0}  # plateaus seen, and the update of the last one
 
     def rate(i: int) -> float:
-        progress = budget.training_progress(i, config.train_steps)
-        return learning_rate(progress, initial, final) * (PLATEAU_CUT if since[0] else 1.0)
+        return decay(i) * PLATEAU_CUT ** cuts["count"]
 
     def stop(i: int, history: dict[str, list[float]]) -> str | None:
         if i < config.train_steps and budget.training_progress(i, config.train_steps) >= 1:
             return "time_budget"
-        if budget.target_error <= 0:  # a budget alone: train for the whole share
+        if not plateau(np.asarray(history["energy"][cuts["at"]:])):
             return None
-        if not plateau(np.asarray(history["energy"][since[0]:])):
-            return None
-        if since[0]:
+        cuts["count"] += 1
+        cuts["at"] = i
+        if budget.target_error > 0 and cuts["count"] >= 2:
             return "plateau"
-        since[0] = i
-        return None
+        return "plateau" if rate(i) < final else None
 
     return rate, stop
 

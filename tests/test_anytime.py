@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import fkdrift
-from fkdrift.anytime import PACKAGING_RESERVE, Budget, learning_rate, plateau
+from fkdrift.anytime import PACKAGING_RESERVE, Budget, plateau
 
 
 @pytest.mark.parametrize("slope", [0.0, 1e-5], ids=["flat", "tiny-trend"])
@@ -29,12 +29,6 @@ def test_plateau_is_only_judged_on_whole_blocks_of_enough_updates():
     flat = np.ones(150) + 1e-3 * np.random.default_rng(1).standard_normal(150)
     assert not plateau(flat[:100])  # two blocks: one comparison is not enough
     assert not plateau(flat[:149])
-
-
-def test_learning_rate_runs_from_initial_to_final():
-    assert learning_rate(0.0, 1e-2, 1e-5) == pytest.approx(1e-2)
-    assert learning_rate(1.0, 1e-2, 1e-5) == pytest.approx(1e-5)
-    assert learning_rate(0.5, 1e-2, 1e-4) == pytest.approx(1e-3)
 
 
 def test_budget_progress_counts_steps_and_time():
@@ -61,14 +55,14 @@ def budgeted() -> fkdrift.Result:
     return fkdrift.solve("harmonic", seed=0, config=config)
 
 
-def test_budget_ends_training_at_the_final_learning_rate(budgeted):
+def test_budget_ends_training_within_its_share(budgeted):
     info, history = budgeted.info, budgeted.history
-    assert info["train_stop_reason"] == "time_budget"  # a budget alone: no plateau stop
+    # a budget alone: the share ran out, or the plateau cuts exhausted the learning rate
+    assert info["train_stop_reason"] in ("time_budget", "plateau")
     assert info["updates"] == len(history["step"]) < 1_000_000
     lr = history["learning_rate"]
     assert np.all(np.diff(lr) <= 0) and lr[0] <= 1e-2
     assert np.all(lr >= 1e-5 * (1 - 1e-9))  # never below the final rate of the decay
-    # the run stopped training because its share of the budget was spent, not by steps
     assert info["train_time"] < budgeted.config.time_budget
 
 
