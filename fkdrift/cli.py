@@ -184,6 +184,8 @@ def time_spent(info: dict) -> str:
 @cli.command("list")
 def list_systems() -> None:
     """Show the built-in systems and their exact energies."""
+    import inspect
+
     import potentials as builtins
 
     for name in builtins.names():
@@ -191,6 +193,9 @@ def list_systems() -> None:
         exact = "" if system.exact_energy is None else f"E0 = {system.exact_energy:.9g}"
         doc = (builtins.BUILTINS[name].__doc__ or "").strip().splitlines()[0]
         click.echo(f"{name:16s} {exact:22s} {doc}")
+        options = [f"{p.name}={p.default!r}" for p in
+                   inspect.signature(builtins.BUILTINS[name]).parameters.values()]
+        click.echo(f"{'':16s} options (-o KEY=VALUE): {', '.join(options) or 'none'}")
 
 
 @cli.command()

@@ -83,11 +83,15 @@ def test_solve_writes_loadable_file(harmonic_run):
 def test_list_shows_builtins(tmp_path):
     proc = fkdrift_cli("list", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    lines = {line.split()[0]: line for line in proc.stdout.splitlines() if line.strip()}
+    rows = proc.stdout.splitlines()
+    lines = {line.split()[0]: line for line in rows if line.strip() and line[0] != " "}
     assert "harmonic" in lines and "hydrogen" in lines
     assert "E0 = 0.5" in lines["harmonic"]
     assert "E0 = -0.5" in lines["hydrogen"]
     assert set(lines) == set(potentials.names())
+    options = {name: rows[rows.index(line) + 1] for name, line in lines.items()}
+    assert "options (-o KEY=VALUE): R=1.4011" in options["h2"]
+    assert "g=3.0, s=0.5" in options["trapped_bosons"]
 
 
 def test_show_prints_summary(harmonic_run, tmp_path):
