@@ -65,13 +65,17 @@ def build_system(potential: str, dim: int | None, particles: int | None, options
 
     if ":" in potential or potential.endswith(".py"):
         func = load_potential(potential)
+        func, keywords, system_options = bind_keywords(func, options)
+        source = {"file": str(Path(potential.rpartition(":")[0]).resolve()) + ":"
+                  + potential.rpartition(":")[2]}
+        if keywords:
+            source["kwargs"] = keywords
         return System(
             potential=func, particles=1 if particles is None else particles,
             dim=1 if dim is None else dim,
             name=Path(potential.rpartition(":")[0]).stem + "_" + potential.rpartition(":")[2],
-            source={"file": str(Path(potential.rpartition(":")[0]).resolve()) + ":"
-                    + potential.rpartition(":")[2]},
-            **options,
+            source=source,
+            **system_options,
         )
     kwargs = dict(options)
     if dim is not None:
@@ -79,6 +83,31 @@ def build_system(potential: str, dim: int | None, particles: int | None, options
     if particles is not None:
         kwargs["particles"] = particles
     return builtins.get(potential, **kwargs)
+
+
+def bind_keywords(func, options: dict):
+    """Split -o options between a file potential's own keyword arguments (bound with
+    functools.partial) and `System` fields (e.g. exact_energy); anything else is an error.
+    Returns (potential, its keywords, System keywords)."""
+    import dataclasses
+    import functools
+    import inspect
+
+    from .config import did_you_mean
+    from .system import System
+
+    own = list(inspect.signature(func).parameters)[1:]  # after r
+    fields = [f.name for f in dataclasses.fields(System)
+              if f.name not in ("potential", "particles", "dim", "name", "source")]
+    keywords = {k: v for k, v in options.items() if k in own}
+    rest = {k: v for k, v in options.items() if k not in own}
+    unknown = sorted(set(rest) - set(fields))
+    if unknown:
+        raise FkdriftError(
+            f"option '{unknown[0]}' is neither a keyword argument of {func.__name__} "
+            f"({', '.join(own) or 'none'}) nor a System field ({', '.join(fields)})"
+            + did_you_mean(unknown[0], own + fields))
+    return (functools.partial(func, **keywords) if keywords else func), keywords, rest
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

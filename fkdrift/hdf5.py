@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tempfile
@@ -188,6 +189,8 @@ def rebuild_system(info: dict[str, Any]) -> System:
 
         try:
             potential = load_potential(source["file"])
+            if source.get("kwargs"):
+                potential = functools.partial(potential, **source["kwargs"])
         except FkdriftError:
             potential = _unavailable_potential(source["file"])
     else:

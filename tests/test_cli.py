@@ -209,3 +209,17 @@ def test_show_several_files_as_one_table_and_as_json(harmonic_run, user_run, tmp
     assert record["energy"] == again.energy and record["error"] == again.energy_error
     assert record["seed"] == 0 and record["reference"] == 0.5
     assert record["fkdrift_version"] == fkdrift.__version__
+
+
+def test_option_reaches_a_file_potentials_keyword_arguments(tmp_path):
+    (tmp_path / "well.py").write_text(
+        "import jax.numpy as jnp\n\n\ndef W(r, omega=1.0):\n"
+        "    return 0.5 * omega**2 * jnp.sum(r ** 2)\n")
+    proc = fkdrift_cli("solve", "--potential", "well.py:W", "-o", "omega=2",
+                       "-o", "exact_energy=1.0", "--out", "w.h5", *SET_ARGS, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    result = fkdrift.load(tmp_path / "w.h5")
+    assert result.system.source["kwargs"] == {"omega": 2}
+    assert float(result.system.potential(jnp.ones((1, 1)))) == 2.0  # ½·ω²·1, ω = 2
+    assert result.exact_energy == 1.0
+    assert abs(result.energy - 1.0) < 0.1  # E0 = ω/2 (a 30-update drift, reweighted)
