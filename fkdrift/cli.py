@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from ._version import __version__
+from .config import Config, did_you_mean
 from .errors import FkdriftError
 from .progress import Fanout, LineProgress, TrainingLog
 
@@ -85,6 +86,31 @@ def build_system(potential: str, dim: int | None, particles: int | None, options
     return builtins.get(potential, **kwargs)
 
 
+RUN_KEYS = {"potential": str, "dim": int, "particles": int, "seed": int, "out": str,
+            "options": dict, "settings": dict}
+
+
+def read_run_file(path: str) -> dict:
+    """The run described by a TOML file (keys of `RUN_KEYS`), checked before any work."""
+    import tomllib
+
+    try:
+        with open(path, "rb") as f:
+            run = tomllib.load(f)
+    except OSError as exc:
+        raise FkdriftError(f"cannot read --config {path}: {exc.strerror or exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise FkdriftError(f"--config {path} is not valid TOML: {exc}") from exc
+    for key, value in run.items():
+        if key not in RUN_KEYS:
+            raise FkdriftError(f"--config {path}: unknown key '{key}'"
+                               + did_you_mean(key, list(RUN_KEYS)))
+        if not isinstance(value, RUN_KEYS[key]) or isinstance(value, bool):
+            raise FkdriftError(f"--config {path}: '{key}' must be a "
+                               f"{RUN_KEYS[key].__name__}, got {value!r}")
+    return run
+
+
 def bind_keywords(func, options: dict):
     """Split -o options between a file potential's own keyword arguments (bound with
     functools.partial) and `System` fields (e.g. exact_energy); anything else is an error.
@@ -93,7 +119,6 @@ def bind_keywords(func, options: dict):
     import functools
     import inspect
 
-    from .config import did_you_mean
     from .system import System
 
     own = list(inspect.signature(func).parameters)[1:]  # after r
@@ -119,12 +144,20 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj = {"debug": debug}
 
 
-@cli.command()
-@click.option("--potential", "-p", required=True,
+SOLVE_HELP = ("Train a drift for POTENTIAL, evaluate E0 with an error bar, write HDF5.\n\n"
+              "Config fields for --set (see `fkdrift config`): "
+              + ", ".join(Config().to_dict()) + ".")
+
+@cli.command(help=SOLVE_HELP)
+@click.option("--config", "config_file", type=click.Path(), default=None,
+              help="TOML file with potential, dim, particles, seed, out and tables "
+                   "[options] (-o) and [settings] (--set); flags given override it "
+                   "(`fkdrift config` prints the defaults).")
+@click.option("--potential", "-p", default=None,
               help="Built-in name (see `fkdrift list`) or path/to/file.py:function.")
 @click.option("--dim", type=int, default=None, help="Spatial dimension.")
 @click.option("--particles", type=int, default=None, help="Number of particles.")
-@click.option("--seed", type=int, default=0, show_default=True, help="PRNG seed.")
+@click.option("--seed", type=int, default=None, help="PRNG seed [default: 0].")
 @click.option("--out", type=click.Path(), default=None,
               help="HDF5 result file [default: results/NAME[_OPTIONS]_seedSEED.h5]. The "
                    "training log goes beside it (.train.jsonl).")
@@ -140,16 +173,22 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--time-budget", type=float, default=None,
               help="Wall-clock seconds for the whole run, spread over training and both "
                    "estimators.")
-def solve(potential, dim, particles, seed, out, force, as_json, options, settings,
-          target_error, time_budget) -> None:
-    """Train a drift for POTENTIAL, evaluate E0 with an error bar, write HDF5."""
-    from .config import Config
+def solve(config_file, potential, dim, particles, seed, out, force, as_json, options,
+          settings, target_error, time_budget) -> None:
     from .hdf5 import check_writable
     from .solver import solve as run_solve
 
-    system_options = _parse_options(options)
+    run = read_run_file(config_file) if config_file else {}
+    potential = potential or run.get("potential")
+    if not potential:
+        raise FkdriftError("give --potential NAME (or potential = ... in the --config file)")
+    dim = dim if dim is not None else run.get("dim")
+    particles = particles if particles is not None else run.get("particles")
+    seed = seed if seed is not None else run.get("seed", 0)
+    out = out or run.get("out")
+    system_options = {**run.get("options", {}), **_parse_options(options)}
     system = build_system(potential, dim, particles, system_options)
-    changes = _parse_options(settings, "--set")
+    changes = {**run.get("settings", {}), **_parse_options(settings, "--set")}
     if target_error is not None:
         changes["target_error"] = target_error
     if time_budget is not None:
@@ -208,6 +247,28 @@ def time_spent(info: dict) -> str:
         if f"{stage}_wall_time" in info:
             parts.append(f"{stage} {info[f'{stage}_wall_time']:.1f} s")
     return ", ".join(parts) + f" (evaluation stopped by {info.get('stop_reason', '')})"
+
+
+@cli.command("config")
+def print_config() -> None:
+    """Print a run file (TOML for `solve --config`) with every default, commented."""
+    lines = ["# fkdrift run file: fkdrift solve --config THIS.toml (flags override it)",
+             'potential = "harmonic"    # built-in name or path/to/file.py:function',
+             "# dim = 1", "# particles = 1", "seed = 0", '# out = "results/run.h5"', "",
+             "[options]    # system options, as -o KEY=VALUE", "# omega = 1.0", "",
+             "[settings]   # Config fields, as --set KEY=VALUE (None: chosen per system)"]
+    for key, value in Config().to_dict().items():
+        shown = "None" if value is None else _toml_value(value)
+        lines.append(f"# {key} = {shown}")
+    click.echo("\n".join(lines))
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return repr(value)
 
 
 @cli.command("list")

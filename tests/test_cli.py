@@ -223,3 +223,49 @@ def test_option_reaches_a_file_potentials_keyword_arguments(tmp_path):
     assert float(result.system.potential(jnp.ones((1, 1)))) == 2.0  # ½·ω²·1, ω = 2
     assert result.exact_energy == 1.0
     assert abs(result.energy - 1.0) < 0.1  # E0 = ω/2 (a 30-update drift, reweighted)
+
+
+def run_file(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "run.toml"
+    path.write_text(text)
+    return path
+
+
+def test_config_file_reproduces_the_flags_run(harmonic_run, tmp_path):
+    proc, flags_path = harmonic_run
+    settings = "\n".join(f"{k} = {v}" for k, v in FAST_SETTINGS.items())
+    path = run_file(tmp_path, f'potential = "harmonic"\nseed = 0\nout = "file.h5"\n\n'
+                              f"[settings]\n{settings}\n")
+    again = fkdrift_cli("solve", "--config", str(path), cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    by_file, by_flags = fkdrift.load(tmp_path / "file.h5"), fkdrift.load(flags_path)
+    assert by_file.energy == by_flags.energy and by_file.energy_error == by_flags.energy_error
+    assert by_file.config == by_flags.config
+
+
+def test_config_file_errors_are_one_line_and_flags_override(tmp_path):
+    bad = run_file(tmp_path, 'potential = "harmonic"\nsed = 1\n')
+    proc = fkdrift_cli("solve", "--config", str(bad), cwd=tmp_path)
+    assert proc.returncode == 2 and "unknown key 'sed'; did you mean 'seed'?" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and not (tmp_path / "results").exists()
+    typo = run_file(tmp_path, 'potential = "harmonic"\n[settings]\ntrain_step = 5\n')
+    proc = fkdrift_cli("solve", "--config", str(typo), cwd=tmp_path)
+    assert proc.returncode == 2 and "did you mean 'train_steps'?" in proc.stderr
+    # a flag wins over the file: --set batch=0 is caught although the file says 64
+    good = run_file(tmp_path, 'potential = "harmonic"\n[settings]\nbatch = 64\n')
+    proc = fkdrift_cli("solve", "--config", str(good), "--set", "batch=0", cwd=tmp_path)
+    assert proc.returncode == 2 and "Config.batch" in proc.stderr
+
+
+def test_fkdrift_config_prints_every_default_as_toml(tmp_path):
+    import tomllib
+
+    proc = fkdrift_cli("config", cwd=tmp_path)
+    assert proc.returncode == 0
+    uncommented = "\n".join(line.removeprefix("# ") for line in proc.stdout.splitlines()
+                            if " = None" not in line and not line.startswith("# fkdrift"))
+    parsed = tomllib.loads(uncommented)
+    defaults = fkdrift.Config().to_dict()
+    expected = {k: (list(v) if isinstance(v, tuple) else v) for k, v in defaults.items()
+                if v is not None}
+    assert parsed["settings"] == expected
