@@ -196,9 +196,9 @@ def solve(config_file, potential, dim, particles, seed, out, force, as_json, opt
     config = Config().replace(**changes)
     path = Path(out) if out else default_output(system.name, system_options, dim, particles,
                                                  seed)
+    path = check_writable(path)
     if path.exists() and not force:
         raise FkdriftError(f"{path} exists; pass --force to overwrite it or choose another --out")
-    path = check_writable(path)
     start = time.perf_counter()
     log = TrainingLog(path.with_suffix(".train.jsonl"))
     try:
