@@ -57,7 +57,9 @@ def save_result(result: Result, path: str | os.PathLike) -> None:
     """Write `result` to `path` via a temporary file in the same folder, then rename."""
     path = check_writable(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".h5.tmp", dir=path.parent)
+    remove_stale_temporaries(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".h5.tmp",
+                               dir=path.parent)
     os.close(fd)
     try:
         with h5py.File(tmp, "w") as f:
@@ -68,6 +70,28 @@ def save_result(result: Result, path: str | os.PathLike) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def remove_stale_temporaries(path: Path) -> list[Path]:
+    """Delete the temporary files of earlier saves to `path` whose writer process is gone
+    (a save killed with SIGKILL leaves `.NAME.PID.*.h5.tmp` behind); returns them."""
+    removed = []
+    for tmp in path.parent.glob(f".{path.name}.*.h5.tmp"):
+        pid = tmp.name[len(path.name) + 2:].split(".", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
 
 
 def _write(f: h5py.File, result: Result) -> None:

@@ -400,3 +400,24 @@ def test_load_checks_parameters_against_the_network(saved, tmp_path, damage):
     with pytest.raises(FkdriftError, match="drift parameter") as exc:
         fkdrift.load(path)
     assert "\n" not in str(exc.value)
+
+
+def test_save_removes_temporaries_of_dead_writers_only(result, tmp_path):
+    """A save killed with SIGKILL leaves its temporary file; the next save to the same
+    path removes it when its writer is gone, and leaves a live writer's alone."""
+    import subprocess
+
+    path = tmp_path / "run.h5"
+    live = subprocess.Popen(["sleep", "30"])
+    try:
+        dead = subprocess.Popen(["true"])
+        dead.wait()
+        stale = tmp_path / f".run.h5.{dead.pid}.abc.h5.tmp"
+        busy = tmp_path / f".run.h5.{live.pid}.def.h5.tmp"
+        stale.write_bytes(b"half")
+        busy.write_bytes(b"half")
+        result.save(path)
+        assert not stale.exists() and busy.exists()
+        assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["run.h5", busy.name])
+    finally:
+        live.kill()
