@@ -14,7 +14,7 @@ from .config import Config  # noqa: E402
 from .errors import FkdriftError  # noqa: E402
 from .hdf5 import load_result as load  # noqa: E402
 from .result import Result  # noqa: E402
-from .solver import reestimate, reevaluate, solve  # noqa: E402
+from .solver import reestimate, reevaluate, resume, solve  # noqa: E402
 from .system import System  # noqa: E402
 
 __all__ = [
@@ -26,5 +26,6 @@ __all__ = [
     "load",
     "reestimate",
     "reevaluate",
+    "resume",
     "solve",
 ]

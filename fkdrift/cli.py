@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from ._version import __version__
+from .checkpoint import checkpoint_path, read_checkpoint
 from .config import Config, did_you_mean
 from .errors import FkdriftError
 from .progress import Fanout, LineProgress, TrainingLog
@@ -173,8 +174,11 @@ SOLVE_HELP = ("Train a drift for POTENTIAL, evaluate E0 with an error bar, write
 @click.option("--time-budget", type=float, default=None,
               help="Wall-clock seconds for the whole run, spread over training and both "
                    "estimators.")
+@click.option("--checkpoint-every", type=float, default=300.0, show_default=True,
+              help="Seconds between checkpoints of the training (OUT.ckpt; also written "
+                   "when training ends and on Ctrl-C or SIGTERM; `fkdrift resume OUT`).")
 def solve(config_file, potential, dim, particles, seed, out, force, as_json, options,
-          settings, target_error, time_budget) -> None:
+          settings, target_error, time_budget, checkpoint_every) -> None:
     from .hdf5 import check_writable
     from .solver import solve as run_solve
 
@@ -199,21 +203,74 @@ def solve(config_file, potential, dim, particles, seed, out, force, as_json, opt
     path = check_writable(path)
     if path.exists() and not force:
         raise FkdriftError(f"{path} exists; pass --force to overwrite it or choose another --out")
+    if not checkpoint_every > 0:
+        raise FkdriftError(f"--checkpoint-every must be positive, got {checkpoint_every}")
     start = time.perf_counter()
-    log = TrainingLog(path.with_suffix(".train.jsonl"))
+    result = _run_with_progress(path, lambda progress: run_solve(
+        system, seed=seed, config=config, progress=progress,
+        checkpoint=checkpoint_path(path), checkpoint_every=checkpoint_every))
+    _finish(result, path, start, as_json)
+
+
+@cli.command()
+@click.argument("out", type=click.Path())
+@click.option("--checkpoint-every", type=float, default=300.0, show_default=True,
+              help="Seconds between checkpoints of the training.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+def resume(out: str, checkpoint_every: float, as_json: bool) -> None:
+    """Continue the interrupted run that was writing OUT (from OUT.ckpt) and write OUT."""
+    from .solver import resume as run_resume
+
+    path = Path(out)
+    ckpt = checkpoint_path(path)
+    if not ckpt.is_file():
+        raise FkdriftError(f"no checkpoint {ckpt}: nothing to resume for {path}")
+    _trim_training_log(path.with_suffix(".train.jsonl"), read_checkpoint(ckpt).meta["updates"])
+    start = time.perf_counter()
+    result = _run_with_progress(path, lambda progress: run_resume(
+        ckpt, progress=progress, checkpoint_every=checkpoint_every), append_log=True)
+    _finish(result, path, start, as_json)
+
+
+def _trim_training_log(log: Path, updates: int) -> None:
+    """Keep the first `updates` rows of a training log (the updates the checkpoint holds;
+    the resumed run appends the rest again)."""
+    if log.is_file():
+        rows = log.read_text().splitlines()[:updates]
+        log.write_text("".join(row + "\n" for row in rows))
+
+
+def _run_with_progress(path: Path, run, append_log: bool = False):
+    """Run `run(progress)` with bars on a terminal or lines otherwise, the training log
+    beside `path`, and Ctrl-C/SIGTERM turned into a kept checkpoint and a resume hint."""
+    import signal
+
+    def terminate(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    log = TrainingLog(path.with_suffix(".train.jsonl"), append=append_log)
     try:
         if console.is_terminal:
             columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
                        TimeRemainingColumn())
             with Progress(*columns, console=console, transient=True) as bar:
-                result = run_solve(system, seed=seed, config=config,
-                                   progress=Fanout(RichProgress(bar), log))
-        else:  # a log file or a batch job: plain lines
-            result = run_solve(system, seed=seed, config=config,
-                               progress=Fanout(LineProgress(sys.stderr), log))
+                return run(Fanout(RichProgress(bar), log))
+        return run(Fanout(LineProgress(sys.stderr), log))  # a log file or a batch job
+    except KeyboardInterrupt:
+        ckpt = checkpoint_path(path)
+        where = f"checkpoint kept in {ckpt}; " if ckpt.is_file() else ""
+        click.echo(f"interrupted: {where}continue with: fkdrift resume {path}", err=True)
+        sys.exit(130)
     finally:
         log.close()
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _finish(result, path: Path, start: float, as_json: bool) -> None:
+    """Save the result, drop the checkpoint, print the summary."""
     result.save(path)
+    checkpoint_path(path).unlink(missing_ok=True)
     if as_json:
         import json
 

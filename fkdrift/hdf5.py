@@ -17,6 +17,7 @@ from flax.traverse_util import flatten_dict, unflatten_dict
 from .config import Config
 from .drift import init_drift_params, make_drift_model
 from .errors import FkdriftError
+from .files import remove_stale_temporaries
 from .result import Result
 from .system import System
 
@@ -70,28 +71,6 @@ def save_result(result: Result, path: str | os.PathLike) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
-
-
-def remove_stale_temporaries(path: Path) -> list[Path]:
-    """Delete the temporary files of earlier saves to `path` whose writer process is gone
-    (a save killed with SIGKILL leaves `.NAME.PID.*.h5.tmp` behind); returns them."""
-    removed = []
-    for tmp in path.parent.glob(f".{path.name}.*.h5.tmp"):
-        pid = tmp.name[len(path.name) + 2:].split(".", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
-            tmp.unlink(missing_ok=True)
-            removed.append(tmp)
-    return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's live process
-        return True
-    return True
 
 
 def _write(f: h5py.File, result: Result) -> None:

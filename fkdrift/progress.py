@@ -73,13 +73,14 @@ class TrainingLog:
     the file can be read, e.g. with `tail -f` or pandas.read_json(lines=True), while the
     run goes on). Evaluation reports are ignored."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, append: bool = False) -> None:
         self.path = Path(path)
+        self.mode = "a" if append else "w"
         self.file: TextIO | None = None
 
     def training(self, step: int, total: int, values: dict[str, float]) -> None:
         if self.file is None:
-            self.file = open(self.path, "w")  # noqa: SIM115 - closed by close()
+            self.file = open(self.path, self.mode)  # noqa: SIM115 - closed by close()
         row = {k: (v if math.isfinite(v) else None) for k, v in values.items()}
         self.file.write(json.dumps(row) + "\n")
         self.file.flush()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from pathlib import Path
 from typing import Protocol
 
 import jax
@@ -13,6 +14,7 @@ from jaxtyping import Array, PRNGKeyArray
 
 from ._version import __version__
 from .anytime import PLATEAU_CUT, VARIATIONAL_SHARE, Budget, plateau
+from .checkpoint import Checkpoint, Checkpointer, read_checkpoint
 from .config import Config
 from .control_variates import boundary_basis
 from .diagnostics import (
@@ -25,6 +27,7 @@ from .diagnostics import (
 from .drift import count_parameters, init_drift_params, make_drift_model
 from .errors import FkdriftError
 from .evaluation import Evaluation, evaluate, make_evaluation_chunk
+from .hdf5 import rebuild_system
 from .observables import densities
 from .progress import LineProgress
 from .refinement import coulomb_step_scale
@@ -81,6 +84,8 @@ def solve(
     seed: int = 0,
     config: Config | None = None,
     progress: Progress | bool | None = None,
+    checkpoint: str | Path | None = None,
+    checkpoint_every: float = 300.0,
 ) -> Result:
     """Find the ground state of `system`: train v_θ, evaluate E0 with an error bar.
 
@@ -90,6 +95,10 @@ def solve(
         config: settings (default `Config()`).
         progress: a receiver of progress reports (see `Progress`), or True to print
             progress lines to stderr (`progress.LineProgress`).
+        checkpoint: a file to keep the run's checkpoint in (see `checkpoint`): written
+            every `checkpoint_every` seconds of training, when training ends, and on
+            Ctrl-C; `fkdrift.resume(checkpoint)` continues from it. It is left in place
+            (delete it once the result is saved). None: no checkpoints.
     """
     if progress is True:
         progress = LineProgress()
@@ -103,22 +112,49 @@ def solve(
     config = config.for_system(system)
     if not isinstance(seed, int) or seed < 0:
         raise FkdriftError(f"seed must be a non-negative integer, got {seed!r}")
+    return _run(system, seed, config, progress, checkpoint, checkpoint_every, None)
+
+
+def resume(checkpoint: str | Path, progress: Progress | bool | None = None,
+           checkpoint_every: float = 300.0) -> Result:
+    """Continue the run whose checkpoint is `checkpoint` (see `solve`): training from its
+    last checkpoint, or, if training had finished, the evaluation from the start. A run
+    without a time budget ends with the same numbers as if it had never stopped."""
+    if progress is True:
+        progress = LineProgress()
+    saved = read_checkpoint(checkpoint)
+    system = rebuild_system(saved.meta["system"])
+    config = Config.from_dict(saved.meta["config"])
+    return _run(system, int(saved.meta["seed"]), config, progress or None, checkpoint,
+                checkpoint_every, saved)
+
+
+def _run(system: System, seed: int, config: Config, progress, checkpoint, checkpoint_every,
+         saved: Checkpoint | None) -> Result:
+    """The run itself (see `solve`); `saved`: a checkpoint to continue from."""
     budget = Budget.start(config.time_budget, config.training_share, config.target_error)
     key_init, key_walkers, key_train, key_eval = jax.random.split(jax.random.PRNGKey(seed), 4)
     walkers = init_walkers(key_walkers, config.batch, system.shape, config.init_width)
     system.check_potential(walkers)
+    keeper = None
+    if checkpoint is not None:
+        meta = {"seed": seed, "config": config.to_dict(), "system": system.describe()}
+        keeper = Checkpointer(Path(checkpoint), checkpoint_every, meta,
+                              saved.meta["train_time"] if saved else 0.0)
 
     model = make_drift_model(system, config)
     step_scale = coulomb_step_scale(system, config.coulomb_refinement)
     state, history, train_time, train_stop = _train(system, config, model, step_scale,
                                                     walkers, key_init, key_train, progress,
-                                                    budget)
+                                                    budget, keeper, saved)
     check_walkers("training", walkers, state.walkers)
     ev, rw = estimate(system, config, model, state.params, state.walkers, key_eval,
                       step_scale, progress, budget)
     result = _package(system, config, seed, state.params, history, ev, rw, train_time)
     result.info["train_stop_reason"] = train_stop
     result.info["updates"] = len(history.get("step", ()))
+    if saved is not None:
+        result.info["resumed_from"] = saved.meta["phase"]
     return result
 
 
@@ -207,8 +243,11 @@ def health_warnings(ev: Evaluation, rw: Reweighted | None) -> list[str]:
 
 
 def _train(system, config, model, step_scale, walkers, key_init, key_train, progress,
-           budget: Budget):
-    """Initialise and train the drift; returns (state, history, seconds, stop reason)."""
+           budget: Budget, keeper: Checkpointer | None = None,
+           saved: Checkpoint | None = None):
+    """Initialise (or restore) and train the drift; returns (state, history, seconds,
+    stop reason). With a `keeper` the state is checkpointed as it goes, at the end, and on
+    an interrupt (which is then raised again)."""
     params = init_drift_params(model, key_init, system)
     optimizer = make_optimizer(config.learning_rate, config.grad_clip)
     step = make_train_step(model, system.potential, optimizer, dt=config.dt,
@@ -216,15 +255,34 @@ def _train(system, config, model, step_scale, walkers, key_init, key_train, prog
                            step_scale=None if step_scale is uniform_steps else step_scale,
                            richardson=config.richardson_training(system))
     state = TrainState(params, optimizer.init(params), walkers, key_train, jnp.zeros((), int))
+    history: dict[str, list[float]] = {}
+    if saved is not None:
+        state, history = saved.state(state), saved.history
+        if saved.meta["phase"] == "trained":
+            if keeper is not None:
+                keeper.latest = (state, history, len(history.get("step", ())))
+            return (state, {k: np.asarray(v) for k, v in history.items()},
+                    saved.meta["train_time"], saved.meta.get("train_stop", "train_steps"))
     on_update = None
     if progress is not None:
         def on_update(i, values):
             progress.training(i, config.train_steps, values)
     rate, stop = _training_schedule(config, budget)
     t0 = time.perf_counter()
-    state, history, reason = train(state, step, config.train_steps, on_update,
-                                   learning_rate=rate, stop=stop)
-    return state, history, time.perf_counter() - t0, reason
+    try:
+        state, out, reason = train(state, step, config.train_steps, on_update,
+                                   learning_rate=rate, stop=stop, history=history,
+                                   on_state=keeper.update if keeper is not None else None)
+    except KeyboardInterrupt:
+        if keeper is not None:
+            keeper.write("training")
+        raise
+    spent = time.perf_counter() - t0 + (saved.meta["train_time"] if saved else 0.0)
+    if keeper is not None:
+        keeper.latest = (state, {k: list(v) for k, v in out.items()}, len(out.get("step", ())))
+        keeper.meta["train_stop"] = reason
+        keeper.write("trained", train_time=spent)
+    return state, out, spent, reason
 
 
 def _training_schedule(config: Config, budget: Budget):

@@ -210,19 +210,24 @@ def train(
     *,
     learning_rate: LearningRateFn | None = None,
     stop: StopFn | None = None,
+    history: dict[str, list[float]] | None = None,
+    on_state: Callable[[TrainState, dict[str, list[float]]], None] | None = None,
 ) -> tuple[TrainState, dict[str, np.ndarray], str]:
-    """Run up to `n_updates` updates; returns the final state, the history (one row per
-    update) and why training ended ("train_steps", or the reason `stop` gave).
+    """Run updates until `n_updates` are done; returns the final state, the history (one
+    row per update) and why training ended ("train_steps", or the reason `stop` gave).
 
     learning_rate: sets the learning rate before each update (None keeps the
     optimizer's). History keys: step, loss, energy, energy_spread, grad_norm, skipped
     (1 where a non-finite window was dropped), learning_rate (where set), wall_time.
+    history: the rows of updates already done (a resumed run continues after them);
+    on_state(state, rows) is called after every update (checkpoints).
     Raises FkdriftError after `MAX_SKIPPED_IN_A_ROW` dropped windows in a row.
     """
-    rows: dict[str, list[float]] = {}
-    start = time.perf_counter()
+    rows: dict[str, list[float]] = {k: list(v) for k, v in (history or {}).items()}
+    done = len(rows.get("step", ()))
+    start = time.perf_counter() - (rows["wall_time"][-1] if done else 0.0)
     in_a_row = 0
-    for i in range(n_updates):
+    for i in range(done, n_updates):
         if learning_rate is not None:
             lr = learning_rate(i)
             state = with_learning_rate(state, lr)
@@ -240,6 +245,8 @@ def train(
         values["wall_time"] = time.perf_counter() - start
         for k, v in values.items():
             rows.setdefault(k, []).append(v)
+        if on_state is not None:  # before anything that may raise (an interrupt)
+            on_state(state, rows)
         if on_update is not None:
             on_update(i + 1, values)
         if stop is not None and (reason := stop(i + 1, rows)):
