@@ -3,16 +3,18 @@
 A run with `Config.time_budget` (seconds for the whole run) or `Config.target_error` (the
 error bar wanted on the reported energy) is an *anytime* run:
 
-* Training follows the plain run's learning-rate decay over `train_steps`, cut by
-  `PLATEAU_CUT` at every plateau of the training energy ("reduce on plateau": the
-  plateau of a large step is its noise floor, not the network's limit). A plateau is
-  when the mean training energy of the last `PLATEAU_BLOCK` updates is no lower than
-  that of the block before by twice the standard error of the difference, at
-  `PLATEAU_CHECKS` checks in a row, counted from the last cut. Training stops when its
-  share of the budget (`training_share`) is spent, when a cut would take the rate below
-  `final_learning_rate`, or, with a target error, at the second plateau (the reweighted
-  estimator removes the variational bias; more training then only buys a smaller weight
-  spread, and for a modest target the time is better spent measuring).
+* Training. With a budget alone, the learning rate decays exponentially from
+  `learning_rate` to `final_learning_rate` over the training's time share
+  (`training_share` of the budget), measured from the end of the first update (whose
+  compilation would otherwise eat the decay), and training ends with the share: a plain
+  run's schedule fitted to the time given. With a target error, the plain run's decay
+  over `train_steps` is cut by `PLATEAU_CUT` at every plateau of the training energy
+  ("reduce on plateau": the plateau of a large step is its noise floor, not the
+  network's limit), and training stops at the second plateau (the reweighted estimator
+  removes the variational bias; for a modest target the time is better spent
+  measuring). A plateau is when the mean training energy of the last `PLATEAU_BLOCK`
+  updates is no lower than that of the block before by twice the standard error of the
+  difference, at `PLATEAU_CHECKS` checks in a row, counted from the last cut.
 * The variational stage gets `VARIATIONAL_SHARE` of the time left after training (when
   the reweighted stage follows; all of it otherwise), the reweighted stage the rest less
   `PACKAGING_RESERVE`; each stage also stops once its error bar is below the target.

@@ -286,14 +286,34 @@ def _train(system, config, model, step_scale, walkers, key_init, key_train, prog
 
 
 def _training_schedule(config: Config, budget: Budget):
-    """(learning_rate, stop) for `train`: the step-count decay of a plain run, or for an
-    anytime run the same decay cut by `PLATEAU_CUT` at every plateau, stopping when the
-    time share is spent, at the second plateau with a target error, or once a cut would
-    take the rate below its final value (see `anytime`)."""
+    """(learning_rate, stop) for `train` (see `anytime`): the step-count decay of a plain
+    run; with a target error the same decay cut by `PLATEAU_CUT` at every plateau and a
+    stop at the second (or at the time share); with a budget alone the decay runs over
+    the time share, measured from the end of the first update (its compilation would
+    otherwise eat the decay), and training ends with the share."""
     initial, final = config.learning_rate, config.final_learning_rate
     decay = exponential_decay(initial, final, config.train_steps)
     if not budget.anytime:
         return decay, None
+    if budget.target_error <= 0:
+        clock = {"from": None}
+
+        def timed(i: int) -> float:
+            if i == 1:
+                clock["from"] = budget.elapsed()
+            share = budget.training_share * budget.total
+            if clock["from"] is None or share <= clock["from"]:
+                progress = i / config.train_steps
+            else:
+                progress = max(i / config.train_steps,
+                               (budget.elapsed() - clock["from"]) / (share - clock["from"]))
+            return initial * (final / initial) ** min(progress, 1.0)
+
+        def out_of_time(i: int, history: dict[str, list[float]]) -> str | None:
+            done = budget.training_progress(i, config.train_steps) >= 1
+            return "time_budget" if done and i < config.train_steps else None
+
+        return timed, out_of_time
     cuts = {"count": 0, "at": 0}  # plateaus seen, and the update of the last one
 
     def rate(i: int) -> float:
@@ -306,9 +326,7 @@ def _training_schedule(config: Config, budget: Budget):
             return None
         cuts["count"] += 1
         cuts["at"] = i
-        if budget.target_error > 0 and cuts["count"] >= 2:
-            return "plateau"
-        return "plateau" if rate(i) < final else None
+        return "plateau" if cuts["count"] >= 2 else None
 
     return rate, stop
 

@@ -57,8 +57,7 @@ def budgeted() -> fkdrift.Result:
 
 def test_budget_ends_training_within_its_share(budgeted):
     info, history = budgeted.info, budgeted.history
-    # a budget alone: the share ran out, or the plateau cuts exhausted the learning rate
-    assert info["train_stop_reason"] in ("time_budget", "plateau")
+    assert info["train_stop_reason"] == "time_budget"  # a budget alone: the share ran out
     assert info["updates"] == len(history["step"]) < 1_000_000
     lr = history["learning_rate"]
     assert np.all(np.diff(lr) <= 0) and lr[0] <= 1e-2
