@@ -54,7 +54,7 @@ def pair_distance_density(samples: np.ndarray, bins: int) -> dict[str, np.ndarra
     return {"pair_edges": edges, "pair_density": density}
 
 
-MIN_PAIRS = 20
+MIN_PAIRS = 100
 """Bins of g(r) with fewer uncorrelated pairs than this are NaN (a ratio of a few counts
 would spike, as it did to ~9 in the tail)."""
 

@@ -115,7 +115,8 @@ def densities_figure(result: Result) -> plt.Figure:
     for ax, kind in zip(axes[0], kinds, strict=False):
         edges = np.asarray(result.density[f"{kind}_edges"])
         values = np.asarray(result.density.get(f"{kind}_density", result.density.get(kind)))
-        ax.stairs(np.nan_to_num(values), edges, label="samples")
+        shown = values if kind == "pair_correlation" else np.nan_to_num(values)
+        ax.stairs(shown, edges, label="samples")  # g(r): no bar where it has no estimate
         if kind == "pair_correlation":
             ax.axhline(1.0, color="k", ls=":", label="uncorrelated")
         if kind in exact:
