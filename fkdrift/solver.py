@@ -116,14 +116,16 @@ def solve(
 
 
 def resume(checkpoint: str | Path, progress: Progress | bool | None = None,
-           checkpoint_every: float = 300.0) -> Result:
+           checkpoint_every: float = 300.0, system: System | None = None) -> Result:
     """Continue the run whose checkpoint is `checkpoint` (see `solve`): training from its
     last checkpoint, or, if training had finished, the evaluation from the start. A run
-    without a time budget ends with the same numbers as if it had never stopped."""
+    without a time budget ends with the same numbers as if it had never stopped.
+    system: the System again, for a potential defined in Python (built-ins and
+    file:function potentials are rebuilt from the checkpoint)."""
     if progress is True:
         progress = LineProgress()
     saved = read_checkpoint(checkpoint)
-    system = rebuild_system(saved.meta["system"])
+    system = rebuild_system(saved.meta["system"]) if system is None else system
     config = Config.from_dict(saved.meta["config"])
     return _run(system, int(saved.meta["seed"]), config, progress or None, checkpoint,
                 checkpoint_every, saved)
