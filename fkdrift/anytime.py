@@ -106,3 +106,49 @@ def plateau(energies: np.ndarray, block: int = PLATEAU_BLOCK,
     drop = means[:-1] - means[1:]
     noise = np.hypot(sems[:-1], sems[1:])
     return bool(np.all(drop < 2.0 * noise))
+
+
+def training_schedule(train_steps: int, initial: float, final: float, budget: Budget):
+    """(learning_rate(i), stop(i, history)) for `training.train` under this policy (see
+    the module doc): the plain exponential decay over `train_steps` (stop None) for a run
+    that is not anytime; with a budget alone the decay fitted to the time share, from
+    the end of the first update; with a target error the decay cut by `PLATEAU_CUT` at
+    every plateau and a stop at the second. Every anytime run stops with its share."""
+
+    def decay(progress: float) -> float:
+        return initial * (final / initial) ** min(progress, 1.0)
+
+    def out_of_time(i: int) -> bool:
+        return i < train_steps and budget.training_progress(i, train_steps) >= 1
+
+    if not budget.anytime:
+        return (lambda i: decay(i / train_steps)), None
+    if budget.target_error <= 0:
+        clock = {"from": None}  # elapsed seconds when the first update had finished
+
+        def timed(i: int) -> float:
+            if i == 1:
+                clock["from"] = budget.elapsed()
+            share = budget.training_share * budget.total
+            progress = i / train_steps
+            if clock["from"] is not None and share > clock["from"]:
+                progress = max(progress,
+                               (budget.elapsed() - clock["from"]) / (share - clock["from"]))
+            return decay(progress)
+
+        return timed, lambda i, history: "time_budget" if out_of_time(i) else None
+    cuts = {"count": 0, "at": 0}  # plateaus seen, and the update of the last one
+
+    def rate(i: int) -> float:
+        return decay(i / train_steps) * PLATEAU_CUT ** cuts["count"]
+
+    def stop(i: int, history: dict[str, list[float]]) -> str | None:
+        if out_of_time(i):
+            return "time_budget"
+        if not plateau(np.asarray(history["energy"][cuts["at"]:])):
+            return None
+        cuts["count"] += 1
+        cuts["at"] = i
+        return "plateau" if cuts["count"] >= 2 else None
+
+    return rate, stop

@@ -123,6 +123,3 @@ class Checkpointer:
             **self.meta, "phase": phase, "updates": len(history.get("step", ())),
             "train_time": spent if train_time is None else train_time})
         self.last = time.perf_counter()
-
-    def remove(self) -> None:
-        self.path.unlink(missing_ok=True)

@@ -13,7 +13,7 @@ import numpy as np
 from jaxtyping import Array, PRNGKeyArray
 
 from ._version import __version__
-from .anytime import PLATEAU_CUT, VARIATIONAL_SHARE, Budget, plateau
+from .anytime import VARIATIONAL_SHARE, Budget, training_schedule
 from .checkpoint import Checkpoint, Checkpointer, read_checkpoint
 from .config import Config
 from .control_variates import boundary_basis
@@ -38,7 +38,6 @@ from .statistics import Extrapolation
 from .system import System
 from .training import (
     TrainState,
-    exponential_decay,
     init_walkers,
     make_optimizer,
     make_train_step,
@@ -269,7 +268,8 @@ def _train(system, config, model, step_scale, walkers, key_init, key_train, prog
     if progress is not None:
         def on_update(i, values):
             progress.training(i, config.train_steps, values)
-    rate, stop = _training_schedule(config, budget)
+    rate, stop = training_schedule(config.train_steps, config.learning_rate,
+                                   config.final_learning_rate, budget)
     t0 = time.perf_counter()
     try:
         state, out, reason = train(state, step, config.train_steps, on_update,
@@ -285,52 +285,6 @@ def _train(system, config, model, step_scale, walkers, key_init, key_train, prog
         keeper.meta["train_stop"] = reason
         keeper.write("trained", train_time=spent)
     return state, out, spent, reason
-
-
-def _training_schedule(config: Config, budget: Budget):
-    """(learning_rate, stop) for `train` (see `anytime`): the step-count decay of a plain
-    run; with a target error the same decay cut by `PLATEAU_CUT` at every plateau and a
-    stop at the second (or at the time share); with a budget alone the decay runs over
-    the time share, measured from the end of the first update (its compilation would
-    otherwise eat the decay), and training ends with the share."""
-    initial, final = config.learning_rate, config.final_learning_rate
-    decay = exponential_decay(initial, final, config.train_steps)
-    if not budget.anytime:
-        return decay, None
-    if budget.target_error <= 0:
-        clock = {"from": None}
-
-        def timed(i: int) -> float:
-            if i == 1:
-                clock["from"] = budget.elapsed()
-            share = budget.training_share * budget.total
-            if clock["from"] is None or share <= clock["from"]:
-                progress = i / config.train_steps
-            else:
-                progress = max(i / config.train_steps,
-                               (budget.elapsed() - clock["from"]) / (share - clock["from"]))
-            return initial * (final / initial) ** min(progress, 1.0)
-
-        def out_of_time(i: int, history: dict[str, list[float]]) -> str | None:
-            done = budget.training_progress(i, config.train_steps) >= 1
-            return "time_budget" if done and i < config.train_steps else None
-
-        return timed, out_of_time
-    cuts = {"count": 0, "at": 0}  # plateaus seen, and the update of the last one
-
-    def rate(i: int) -> float:
-        return decay(i) * PLATEAU_CUT ** cuts["count"]
-
-    def stop(i: int, history: dict[str, list[float]]) -> str | None:
-        if i < config.train_steps and budget.training_progress(i, config.train_steps) >= 1:
-            return "time_budget"
-        if not plateau(np.asarray(history["energy"][cuts["at"]:])):
-            return None
-        cuts["count"] += 1
-        cuts["at"] = i
-        return "plateau" if cuts["count"] >= 2 else None
-
-    return rate, stop
 
 
 def control_basis(system: System):
