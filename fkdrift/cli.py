@@ -302,7 +302,9 @@ def default_output(name: str, options: dict, dim: int | None, particles: int | N
 def time_spent(info: dict) -> str:
     """Where a run's time went, from its `info`."""
     parts = [f"training {info['train_time']:.1f} s ({info.get('updates', '?')} updates, "
-             f"stopped by {info.get('train_stop_reason', 'train_steps')})"]
+             f"stopped by {info.get('train_stop_reason', 'train_steps')}"
+             + (f", {info['rewinds']} rewinds after divergence" if info.get("rewinds") else "")
+             + ")"]
     for stage in ("variational", "reweighted"):
         if f"{stage}_wall_time" in info:
             parts.append(f"{stage} {info[f'{stage}_wall_time']:.1f} s")

@@ -154,6 +154,7 @@ def _run(system: System, seed: int, config: Config, progress, checkpoint, checkp
     result = _package(system, config, seed, state.params, history, ev, rw, train_time)
     result.info["train_stop_reason"] = train_stop
     result.info["updates"] = len(history.get("step", ()))
+    result.info["rewinds"] = int(history["rewinds"][-1]) if len(history.get("rewinds", ())) else 0
     if saved is not None:
         result.info["resumed_from"] = saved.meta["phase"]
     return result

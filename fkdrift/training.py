@@ -182,7 +182,12 @@ def make_train_step(
     return train_step
 
 
-MAX_SKIPPED_IN_A_ROW = 20
+SKIPPED_BEFORE_REWIND = 10
+"""Dropped (non-finite) windows in a row after which training rewinds (see `train`)."""
+MAX_REWINDS = 3
+"""Rewinds after which training gives up with an error."""
+REWIND_EVERY = 50
+"""Updates between the snapshots that a rewind returns to."""
 
 
 def init_walkers(key: PRNGKeyArray, batch: int, shape: tuple[int, int], width: float) -> Array:
@@ -217,38 +222,69 @@ def train(
     row per update) and why training ended ("train_steps", or the reason `stop` gave).
 
     learning_rate: sets the learning rate before each update (None keeps the
-    optimizer's). History keys: step, loss, energy, energy_spread, grad_norm, skipped
-    (1 where a non-finite window was dropped), learning_rate (where set), wall_time.
+    optimizer's, which must come from `make_optimizer`). History keys: step, loss, energy,
+    energy_spread, grad_norm, skipped (1 where a non-finite window was dropped), rewinds
+    (how many so far), learning_rate, wall_time.
     history: the rows of updates already done (a resumed run continues after them);
     on_state(state, rows) is called after every update (checkpoints).
-    Raises FkdriftError after `MAX_SKIPPED_IN_A_ROW` dropped windows in a row.
+
+    Divergence: after `SKIPPED_BEFORE_REWIND` dropped windows in a row, training returns
+    to its last snapshot (taken every `REWIND_EVERY` finite updates), halves the learning
+    rate from then on and draws new noise; the rows after the snapshot are discarded and
+    the `rewinds` column counts it. After `MAX_REWINDS` rewinds it raises FkdriftError.
     """
     rows: dict[str, list[float]] = {k: list(v) for k, v in (history or {}).items()}
     done = len(rows.get("step", ()))
+    rewinds = int(rows["rewinds"][-1]) if done and "rewinds" in rows else 0
     start = time.perf_counter() - (rows["wall_time"][-1] if done else 0.0)
-    in_a_row = 0
-    for i in range(done, n_updates):
-        if learning_rate is not None:
-            lr = learning_rate(i)
-            state = with_learning_rate(state, lr)
+    snapshot = (state, done)
+    in_a_row, i = 0, done
+    if learning_rate is None:  # the optimizer's own rate (as it was before any rewind)
+        base = float(optax.tree_utils.tree_get(state.opt_state, "learning_rate")) / 0.5**rewinds
+
+        def learning_rate(i: int) -> float:
+            return base
+
+    while i < n_updates:
+        lr = 0.5**rewinds * learning_rate(i)
+        state = with_learning_rate(state, lr)
         state, metrics = train_step(state)
         values = {k: float(v) for k, v in metrics.items()}
         in_a_row = in_a_row + 1 if values["skipped"] else 0
-        if in_a_row >= MAX_SKIPPED_IN_A_ROW:
-            raise FkdriftError(
-                f"training diverged at update {i + 1} (loss is {values['loss']} for "
-                f"{in_a_row} updates in a row); lower Config.dt or Config.learning_rate"
-            )
-        values["step"] = float(i + 1)
-        if learning_rate is not None:
-            values["learning_rate"] = lr
+        if in_a_row >= SKIPPED_BEFORE_REWIND:
+            state, i, in_a_row, rewinds = _rewind(snapshot, rows, rewinds, values["loss"])
+            continue
+        i += 1
+        values["step"] = float(i)
+        values["rewinds"] = float(rewinds)
+        values["learning_rate"] = lr
         values["wall_time"] = time.perf_counter() - start
         for k, v in values.items():
             rows.setdefault(k, []).append(v)
+        if in_a_row == 0 and i % REWIND_EVERY == 0:
+            snapshot = (state, i)
         if on_state is not None:  # before anything that may raise (an interrupt)
             on_state(state, rows)
         if on_update is not None:
-            on_update(i + 1, values)
-        if stop is not None and (reason := stop(i + 1, rows)):
+            on_update(i, values)
+        if stop is not None and (reason := stop(i, rows)):
             return state, {k: np.asarray(v) for k, v in rows.items()}, reason
     return state, {k: np.asarray(v) for k, v in rows.items()}, "train_steps"
+
+
+def _rewind(snapshot: tuple[TrainState, int], rows: dict[str, list[float]], rewinds: int,
+            loss: float) -> tuple[TrainState, int, int, int]:
+    """Return to `snapshot` (state, updates done) after a divergence: the rows after it
+    are dropped (in place), the key is changed so that the same noise is not replayed.
+    Returns (state, updates done, 0 skipped in a row, rewinds)."""
+    state, done = snapshot
+    if rewinds >= MAX_REWINDS:
+        raise FkdriftError(
+            f"training diverged at update {len(rows.get('step', ())) + 1} (loss is {loss} "
+            f"for {SKIPPED_BEFORE_REWIND} updates in a row, even after {rewinds} rewinds "
+            f"with the learning rate halved each time); lower Config.dt or "
+            f"Config.learning_rate")
+    for k in rows:
+        del rows[k][done:]
+    key = jax.random.fold_in(state.key, rewinds + 1)
+    return state._replace(key=key), done, 0, rewinds + 1

@@ -6,8 +6,10 @@ import jax
 import jax.flatten_util
 import jax.numpy as jnp
 import numpy as np
+import optax
 import pytest
 
+import fkdrift
 from fkdrift import Config, FkdriftError, System
 from fkdrift.drift import init_drift_params, make_drift_model
 from fkdrift.sde import integrate_window
@@ -222,3 +224,55 @@ def test_cusp_form_is_the_default_for_a_drift_with_cusps():
     with pytest.raises(FkdriftError, match="analytic cusps"):
         window_loss(harmonic_state.params, harmonic_model, harmonic_omega2,
                     harmonic_state.walkers, key, dt=0.01, n_steps=8, cusp_form=True)
+
+
+def _counting_state(learning_rate: float = 0.01) -> TrainState:
+    params = {"w": jnp.zeros(())}
+    optimizer = make_optimizer(learning_rate)
+    return TrainState(params, optimizer.init(params), jnp.zeros((1, 1, 1)),
+                      jax.random.key(0), jnp.zeros((), int))
+
+
+def _diverging_step(threshold: float, after: int, seen: list):
+    """A stand-in train step that overflows (skipped = 1) from update `after` on while the
+    learning rate is above `threshold`; records (update, lr, key) of every call."""
+    def step(state: TrainState):
+        lr = float(optax.tree_utils.tree_get(state.opt_state, "learning_rate"))
+        bad = lr > threshold and int(state.step) >= after
+        seen.append((int(state.step), lr, tuple(np.asarray(jax.random.key_data(state.key)))))
+        metrics = {"loss": np.inf if bad else 1.0, "energy": 1.0, "energy_spread": 0.0,
+                   "grad_norm": 0.0, "skipped": float(bad)}
+        return state._replace(step=state.step + 1), metrics
+    return step
+
+
+def test_divergence_rewinds_to_the_last_snapshot_with_half_the_learning_rate():
+    """Overflowing windows from update 60 on while lr > 0.003: training returns to update
+    50 twice (lr 0.005, then 0.0025, with fresh noise each time) and then finishes; the
+    history has one row per kept update and counts the rewinds."""
+    seen: list = []
+    state, history, reason = train(_counting_state(), _diverging_step(0.003, 60, seen), 100)
+    assert reason == "train_steps"
+    assert list(history["step"]) == list(range(1, 101))
+    assert int(state.step) == 100
+    assert history["rewinds"][-1] == 2 and history["rewinds"][49] == 0
+    np.testing.assert_allclose(history["learning_rate"][[0, 49, 50, 99]],
+                               [0.01, 0.01, 0.0025, 0.0025])
+    assert not np.any(history["skipped"][50:])
+    restarts = [key for update, _, key in seen if update == 50]
+    assert len(restarts) == 3 and len(set(restarts)) == 3  # new noise after each rewind
+
+
+def test_divergence_that_does_not_heal_ends_in_a_clear_error():
+    seen: list = []
+    with pytest.raises(FkdriftError, match=r"diverged .* after 3 rewinds"):
+        train(_counting_state(), _diverging_step(0.0, 60, seen), 200)
+    assert max(update for update, _, _ in seen) < 70
+
+
+def test_rewinds_are_counted_in_the_result():
+    result = fkdrift.solve(System(harmonic_omega2, name="h"), seed=0,
+                           config=SMALL.replace(train_steps=20, eval_time=2.0,
+                                                reweighted_time=2.0))
+    assert result.info["rewinds"] == 0
+    assert result.history["rewinds"].shape == (20,)
