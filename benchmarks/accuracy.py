@@ -18,6 +18,7 @@ import jax.numpy as jnp
 
 import fkdrift
 import potentials
+from fkdrift.observables import densities
 from fkdrift.plots import plot_result
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/ is not a package
@@ -39,8 +40,8 @@ SYSTEMS: dict[str, tuple] = {
     "harmonic3d": (lambda: potentials.harmonic(dim=3, omegas=[1.0, 1.5, 2.0]), {}),
     "quartic": (quartic, {}),
     "hydrogen": (potentials.hydrogen, {}),
-    "helium": (potentials.helium, {}),
-    "h2": (potentials.h2, {"train_steps": 8000}),
+    "helium": (potentials.helium, {"train_steps": 8000}),
+    "h2": (potentials.h2, {"train_steps": 12000}),
     "h2_R2.8": (lambda: potentials.h2(R=2.8), {"train_steps": 8000}),
     "bosons_N2_g3": (lambda: potentials.trapped_bosons(2, g=3.0), {}),
     "bosons_N2_g16": (lambda: potentials.trapped_bosons(2, g=16.0), {}),
@@ -121,6 +122,15 @@ def write_table(seed: int) -> None:
     result_tables.write_table(RESULTS / "README.md", header, rows, FOOTER)
 
 
+def replot(name: str) -> None:
+    """Densities of results/NAME.h5 recomputed from its stored samples, saved, and its
+    plots redrawn (for files written before a change to the histograms)."""
+    result = fkdrift.load(RESULTS / f"{name}.h5")
+    result.density = densities(result.samples, result.config.density_bins)
+    result.save(RESULTS / f"{name}.h5")
+    plot_result(result, RESULTS / name)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", choices=sorted(SYSTEMS), default=None)
@@ -130,6 +140,10 @@ def main() -> None:
     parser.add_argument("--reestimate", action="store_true",
                         help="keep each stored drift and run only the estimators again "
                              "(fkdrift.reestimate, seed + 1), e.g. after they changed")
+    parser.add_argument("--replot", action="store_true",
+                        help="recompute each stored file's densities from its samples "
+                             "(current binning rules) and redraw its plots; no estimate "
+                             "changes")
     parser.add_argument("--set", dest="settings", nargs="*", default=[], metavar="KEY=VALUE",
                         help="with --reestimate: Config fields changed for the new estimates")
     args = parser.parse_args()
@@ -137,6 +151,9 @@ def main() -> None:
                for k, _, v in (item.partition("=") for item in args.settings)}
     for name in [] if args.table_only else args.only or list(DEFAULT):
         factory, settings = SYSTEMS[name]
+        if args.replot:
+            replot(name)
+            continue
         if args.reestimate:
             stored = fkdrift.load(RESULTS / f"{name}.h5")
             stored.system = factory()  # the current reference values

@@ -2,25 +2,27 @@
 
 A checkpoint (`OUT.ckpt`, an .npz file written atomically) holds the training state
 (parameters, optimizer state, walkers, PRNG key, update counter) as the leaves of the
-`TrainState` pytree, the training history so far, and a JSON record of the run (seed,
-Config, System description, phase, seconds trained). It is written every `every`
-seconds during training, when training ends (phase "trained"), and on Ctrl-C or
-SIGTERM. The evaluation is a deterministic function of the trained state, the seed and
-the Config, so a run interrupted during evaluation resumes from the "trained"
-checkpoint and ends with the same numbers; a run interrupted during training continues
-from its last checkpoint, update for update, as if never stopped (for runs without a
-time budget, whose decisions depend on the clock).
+`TrainState` pytree, the training history so far, the state of the evaluation stage in
+progress (`evaluation.EvaluationState`, `reweighting.ReweightingState`: walkers and the
+partial estimator sums, as `stage_*` arrays) and a JSON record of the run (seed, Config,
+System description, phase, seconds trained). Phases: "training", "trained",
+"variational" (the variational stage running or done), "reweighting". It is written
+every `every` seconds, when training ends, and on Ctrl-C or SIGTERM. A resumed run
+continues training update for update, or the evaluation stage chunk for chunk (the key
+of each chunk is fixed by its index), and ends with the same numbers as if never
+stopped (for runs without a time budget, whose decisions depend on the clock).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import jax
 import numpy as np
@@ -39,11 +41,17 @@ def checkpoint_path(out: str | os.PathLike) -> Path:
 @dataclass
 class Checkpoint:
     """A loaded checkpoint: leaves: the TrainState leaves; history: rows so far;
-    meta: seed, config, system, phase ("training" or "trained"), train_time, updates."""
+    meta: seed, config, system, phase, train_time, updates; stages: the arrays of the
+    evaluation states (see `stage_state`)."""
 
     leaves: list[np.ndarray]
     history: dict[str, list[float]]
     meta: dict[str, Any]
+    stages: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
+
+    def stage_state(self, cls: type, name: str):
+        """The `cls` (a NamedTuple of arrays and scalars) saved as stage `name`, or None."""
+        return state_from_arrays(cls, name, self.stages)
 
     def state(self, template):
         """The TrainState with these leaves, structured like `template`."""
@@ -55,11 +63,26 @@ class Checkpoint:
                                                       for x in self.leaves])
 
 
+def state_arrays(name: str, state: NamedTuple) -> dict[str, np.ndarray]:
+    """The fields of a NamedTuple state as arrays keyed NAME.FIELD (scalars 0-d)."""
+    return {f"{name}.{field}": np.asarray(value) for field, value in state._asdict().items()}
+
+
+def state_from_arrays(cls: type, name: str, arrays: dict[str, np.ndarray]):
+    """Inverse of `state_arrays` (0-d arrays back to Python scalars), or None if absent."""
+    if f"{name}.{cls._fields[0]}" not in arrays:
+        return None
+    values = {f: arrays[f"{name}.{f}"] for f in cls._fields}
+    return cls(**{f: v.item() if v.ndim == 0 else v for f, v in values.items()})
+
+
 def write_checkpoint(path: Path, state, history: dict[str, list[float]],
-                     meta: dict[str, Any]) -> None:
+                     meta: dict[str, Any], stages: dict[str, np.ndarray] | None = None
+                     ) -> None:
     """Write atomically (temporary file in the same folder, then rename)."""
     arrays = {f"leaf_{i:04d}": np.asarray(x)
               for i, x in enumerate(jax.tree_util.tree_leaves(state))}
+    arrays.update({f"stage_{k}": v for k, v in (stages or {}).items()})
     arrays.update({f"history_{k}": np.asarray(v, float) for k, v in history.items()})
     arrays["meta"] = np.asarray(json.dumps({"format": FORMAT, **meta}))
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -86,17 +109,20 @@ def read_checkpoint(path: str | os.PathLike) -> Checkpoint:
             leaves = [f[k] for k in sorted(k for k in f.files if k.startswith("leaf_"))]
             history = {k.removeprefix("history_"): list(map(float, f[k]))
                        for k in f.files if k.startswith("history_")}
+            stages = {k.removeprefix("stage_"): f[k] for k in f.files
+                      if k.startswith("stage_")}
     except (OSError, KeyError, ValueError) as exc:
         raise FkdriftError(f"cannot read checkpoint {path}: {exc}") from exc
     if meta.get("format") != FORMAT:
         raise FkdriftError(f"{path} is not a fkdrift checkpoint")
-    return Checkpoint(leaves, history, meta)
+    return Checkpoint(leaves, history, meta, stages)
 
 
 class Checkpointer:
-    """Keeps the latest training state and writes it every `every` seconds, at the end of
-    training, and when asked (on an interrupt). meta: the run record (seed, config,
-    system); `train_time` already spent before this process (resumed runs)."""
+    """Keeps the latest training state (and evaluation-stage state) and writes it every
+    `every` seconds, at the end of training, and when asked (on an interrupt). meta: the
+    run record (seed, config, system); `train_time` already spent before this process
+    (resumed runs)."""
 
     def __init__(self, path: Path, every: float, meta: dict[str, Any],
                  train_time: float = 0.0) -> None:
@@ -105,6 +131,9 @@ class Checkpointer:
         self.started = time.perf_counter()
         self.last = self.started
         self.latest: tuple[Any, dict[str, list[float]], int] | None = None
+        self.phase = "training"
+        self.trained_time: float | None = None
+        self.stages: dict[str, np.ndarray] = {}
 
     def update(self, state, history: dict[str, list[float]]) -> None:
         """After each update: remember the state and how many history rows belong to it
@@ -113,13 +142,28 @@ class Checkpointer:
         if time.perf_counter() - self.last >= self.every:
             self.write("training")
 
-    def write(self, phase: str, train_time: float | None = None) -> None:
+    def stage(self, phase: str, name: str, state: NamedTuple) -> None:
+        """After each evaluation chunk: remember the stage state; write when `every`
+        seconds passed."""
+        self.phase = phase
+        self.stages.update(state_arrays(name, state))
+        if time.perf_counter() - self.last >= self.every:
+            self.write(phase)
+
+    def write(self, phase: str | None = None, train_time: float | None = None) -> None:
+        """Write the latest state as `phase` (default: the current one)."""
         if self.latest is None:
             return
+        phase = phase or self.phase
+        if train_time is not None:
+            self.trained_time = train_time
+        elif phase != "training":
+            train_time = self.trained_time
         state, rows, n = self.latest
         history = {k: v[:n] for k, v in rows.items()}
         spent = self.before + time.perf_counter() - self.started
         write_checkpoint(self.path, state, history, {
             **self.meta, "phase": phase, "updates": len(history.get("step", ())),
-            "train_time": spent if train_time is None else train_time})
+            "train_time": spent if train_time is None else train_time},
+            self.stages if phase in ("variational", "reweighting") else None)
         self.last = time.perf_counter()

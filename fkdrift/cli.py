@@ -175,7 +175,7 @@ SOLVE_HELP = ("Train a drift for POTENTIAL, evaluate E0 with an error bar, write
               help="Wall-clock seconds for the whole run, spread over training and both "
                    "estimators.")
 @click.option("--checkpoint-every", type=float, default=300.0, show_default=True,
-              help="Seconds between checkpoints of the training (OUT.ckpt; also written "
+              help="Seconds between checkpoints of the run (OUT.ckpt; also written "
                    "when training ends and on Ctrl-C or SIGTERM; `fkdrift resume OUT`).")
 def solve(config_file, potential, dim, particles, seed, out, force, as_json, options,
           settings, target_error, time_budget, checkpoint_every) -> None:
@@ -215,7 +215,7 @@ def solve(config_file, potential, dim, particles, seed, out, force, as_json, opt
 @cli.command()
 @click.argument("out", type=click.Path())
 @click.option("--checkpoint-every", type=float, default=300.0, show_default=True,
-              help="Seconds between checkpoints of the training.")
+              help="Seconds between checkpoints of the run.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 def resume(out: str, checkpoint_every: float, as_json: bool) -> None:
     """Continue the interrupted run that was writing OUT (from OUT.ckpt) and write OUT."""

@@ -12,6 +12,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import flax.linen as nn
 import jax
@@ -200,6 +201,64 @@ def _resample(samples: np.ndarray, weights: np.ndarray, seed: int) -> np.ndarray
     return samples[systematic_resample(weights, np.random.default_rng(int(seed)).random())]
 
 
+class EvaluationState(NamedTuple):
+    """Where a variational evaluation stands (host arrays; checkpointed between chunks).
+
+    walkers: (K, W, particles, dim) now; start: (K, W, particles, dim) after the burn-in;
+    sums, times: (K, W) accumulated ℓ and physical time; noise: (K, W, particles, dim)
+    accumulated noise moments; chunks: measured chunks done; snapshots: (S, particles,
+    dim) and snapshot_weights: (S,) the density snapshots so far; error: the last checked
+    dt → 0 error bar (NaN before the first check); stop_reason: "" while measuring;
+    seconds: wall time spent measuring.
+    """
+
+    walkers: np.ndarray
+    start: np.ndarray
+    sums: np.ndarray
+    times: np.ndarray
+    noise: np.ndarray
+    chunks: int
+    snapshots: np.ndarray
+    snapshot_weights: np.ndarray
+    error: float = float("nan")
+    stop_reason: str = ""
+    seconds: float = 0.0
+
+
+def burn_in(chunk: ChunkFn, params: dict, start: Array, key: PRNGKeyArray,
+            config: Config) -> EvaluationState:
+    """Run every chain `config.burn_in_time` from start: (W, particles, dim) and return
+    the state before the first measured chunk."""
+    K = len(config.eval_dts)
+    burn_key, _ = jax.random.split(key)
+    walkers = jnp.broadcast_to(start, (K, *start.shape))
+    for i in range(_chunks(config.burn_in_time, config.chunk_time) if config.burn_in_time else 0):
+        walkers, *_ = chunk(params, walkers, jax.random.fold_in(burn_key, i))
+    walkers = np.asarray(walkers)
+    P, D = start.shape[1:]
+    return EvaluationState(walkers, walkers, np.zeros((K, start.shape[0])),
+                           np.zeros((K, start.shape[0])), np.zeros(walkers.shape), 0,
+                           np.zeros((0, P, D)), np.zeros(0))
+
+
+def measure_chunk(state: EvaluationState, chunk: ChunkFn, params: dict, key: PRNGKeyArray,
+                  config: Config, step_scale: StepScaleFn = uniform_steps) -> EvaluationState:
+    """One measured chunk on every chain, accumulated (and a density snapshot of the
+    finest chain every `config.sample_every`)."""
+    _, key = jax.random.split(key)
+    walkers, ell, t, q = chunk(params, jnp.asarray(state.walkers),
+                               jax.random.fold_in(key, state.chunks))
+    walkers = np.asarray(walkers)
+    done = state.chunks + 1
+    snapshots, weights = state.snapshots, state.snapshot_weights
+    if done % max(1, round(config.sample_every / config.chunk_time)) == 0:
+        snapshots = np.concatenate([snapshots, walkers[-1]])
+        weights = np.concatenate([weights, np.asarray(step_scale(jnp.asarray(walkers[-1])))])
+    return state._replace(walkers=walkers, sums=state.sums + np.asarray(ell),
+                          times=state.times + np.asarray(t), noise=state.noise + np.asarray(q),
+                          chunks=done, snapshots=snapshots, snapshot_weights=weights)
+
+
 def evaluate(
     chunk: ChunkFn,
     params: dict,
@@ -211,6 +270,8 @@ def evaluate(
     on_chunk: Callable[[float, float, float], None] | None = None,
     replicas: np.ndarray | None = None,
     deadline: float = math.inf,
+    state: EvaluationState | None = None,
+    on_state: Callable[[EvaluationState], None] | None = None,
 ) -> Evaluation:
     """Burn in, then measure ℓ/T on every chain until the configured stop.
 
@@ -225,58 +286,61 @@ def evaluate(
     deadline: perf_counter time by which the stage stops (see `anytime`). With a deadline
     or Config.target_error the stage measures until the error bar is below the target,
     the deadline passes or Config.max_eval_time is measured; otherwise Config.eval_time.
+    state: an `EvaluationState` to continue from (a checkpoint; same key and config), in
+    place of the burn-in; on_state(state) is called after the burn-in, after every chunk
+    and when the stage ends (before `on_chunk`, which may raise an interrupt).
     """
-    K = len(config.eval_dts)
     replicas = np.arange(start.shape[0]) if replicas is None else np.asarray(replicas)
     finest = int(np.argmin(config.eval_dts))
-    burn_key, key = jax.random.split(key)
-    walkers = jnp.broadcast_to(start, (K, *start.shape))
-    for i in range(_chunks(config.burn_in_time, config.chunk_time) if config.burn_in_time else 0):
-        walkers, *_ = chunk(params, walkers, jax.random.fold_in(burn_key, i))
+    if state is None:
+        state = burn_in(chunk, params, start, key, config)
+        if on_state is not None:
+            on_state(state)
     adaptive = config.target_error > 0 or math.isfinite(deadline)
     planned = config.max_eval_time if adaptive else config.eval_time
     n_planned = _chunks(planned, config.chunk_time)
-    snapshot_every = max(1, round(config.sample_every / config.chunk_time))
-    walkers0 = np.asarray(walkers)
-    sums = np.zeros((K, start.shape[0]))
-    times = np.zeros((K, start.shape[0]))
-    noise = np.zeros(walkers.shape)
-    snapshots: list[np.ndarray] = []
-    snapshot_weights: list[np.ndarray] = []
-    t_start = time.perf_counter()
-    reason, error, i = "eval_time", float("nan"), 0
-    while i < n_planned:
-        walkers, ell, t, q = chunk(params, walkers, jax.random.fold_in(key, i))
-        sums += np.asarray(ell)
-        times += np.asarray(t)
-        noise += np.asarray(q)
-        i += 1
-        if i % snapshot_every == 0:
-            snapshots.append(np.asarray(walkers[-1]))
-            snapshot_weights.append(np.asarray(step_scale(walkers[-1])))
+    t_start = time.perf_counter() - state.seconds
+    while not state.stop_reason and state.chunks < n_planned:
+        state = measure_chunk(state, chunk, params, key, config, step_scale)
+        i = state.chunks
         if adaptive and (i % 4 == 0 or i == n_planned):
-            current = _per_walker(sums, noise, times, walkers0, np.asarray(walkers), basis,
-                                  replicas, finest)
+            current = _per_walker(state.sums, state.noise, state.times, state.start,
+                                  state.walkers, basis, replicas, finest)
             error = extrapolate_dt(config.eval_dts, cluster_means(current, replicas)).error
-            if stop := early_stop(error, config.target_error, deadline):
-                reason = stop
-                break
+            state = state._replace(error=error,
+                                   stop_reason=early_stop(error, config.target_error,
+                                                          deadline) or "")
+        state = state._replace(seconds=time.perf_counter() - t_start)
+        if on_state is not None:
+            on_state(state)
         if on_chunk is not None:
-            on_chunk(i * config.chunk_time, n_planned * config.chunk_time, error)
-    if adaptive and reason == "eval_time":
-        reason = "max_eval_time"
-    measured = float(times[-1].mean())
-    raw = sums / times
-    per_walker = _per_walker(sums, noise, times, walkers0, np.asarray(walkers), basis,
-                             replicas, finest)
+            on_chunk(i * config.chunk_time, n_planned * config.chunk_time, state.error)
+    if not state.stop_reason:
+        state = state._replace(stop_reason="max_eval_time" if adaptive else "eval_time")
+        if on_state is not None:
+            on_state(state)
+    return summarize(state, config, basis, replicas, key, step_scale)
+
+
+def summarize(state: EvaluationState, config: Config, basis: BasisFn | None,
+              replicas: np.ndarray, key: PRNGKeyArray,
+              step_scale: StepScaleFn = uniform_steps) -> Evaluation:
+    """The `Evaluation` of a finished (or stopped) stage: control variates, replica
+    means, the dt → 0 fit, the resampled snapshots and the fitted boundary function."""
+    finest = int(np.argmin(config.eval_dts))
+    measured = float(state.times[-1].mean())
+    raw = state.sums / state.times
+    per_walker = _per_walker(state.sums, state.noise, state.times, state.start,
+                             state.walkers, basis, replicas, finest)
     per_replica = cluster_means(per_walker, replicas)
     raw_per_replica = cluster_means(raw, replicas)
     n = per_replica.shape[1]
-    if not snapshots:
-        snapshots.append(np.asarray(walkers[-1]))
-        snapshot_weights.append(np.asarray(step_scale(walkers[-1])))
-    samples = _resample(np.concatenate(snapshots), np.concatenate(snapshot_weights),
-                        np.asarray(jax.random.key_data(key)).ravel()[-1])
+    snapshots, weights = state.snapshots, state.snapshot_weights
+    if not len(snapshots):
+        snapshots = state.walkers[-1]
+        weights = np.asarray(step_scale(jnp.asarray(snapshots)))
+    _, key = jax.random.split(key)  # the measuring key (see `measure_chunk`)
+    samples = _resample(snapshots, weights, np.asarray(jax.random.key_data(key)).ravel()[-1])
     return Evaluation(
         dts=np.asarray(config.eval_dts, float),
         energies=per_replica.mean(axis=1),
@@ -288,9 +352,9 @@ def evaluate(
         per_replica=per_replica,
         measured_time=measured,
         samples=samples,
-        walkers=np.asarray(walkers),
-        stop_reason=reason,
-        wall_time=time.perf_counter() - t_start,
-        log_trial=fit_log_trial(raw[-1], noise[-1], times[-1], walkers0[-1],
-                                np.asarray(walkers[-1]), basis),
+        walkers=state.walkers,
+        stop_reason=state.stop_reason,
+        wall_time=state.seconds,
+        log_trial=fit_log_trial(raw[-1], state.noise[-1], state.times[-1], state.start[-1],
+                                state.walkers[-1], basis),
     )

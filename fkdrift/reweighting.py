@@ -25,6 +25,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import jax
 import numpy as np
@@ -127,6 +128,41 @@ def interval_growth(log_w: np.ndarray, interval: float) -> np.ndarray:
     return -(top[:, 0] + np.log(np.mean(np.exp(log_w - top), axis=1))) / interval
 
 
+class ReweightingState(NamedTuple):
+    """Where a reweighted run stands (host arrays; checkpointed between intervals).
+
+    walkers: (K, W, particles, dim) the populations; f_old: (K, W) their boundary
+    function; intervals: intervals run (burn-in included); series, spreads: (M, K) the
+    measured interval growths and log-weight spreads; error: the last checked dt → 0 error
+    bar; stop_reason: "" while running; seconds: wall time spent.
+    """
+
+    walkers: np.ndarray
+    f_old: np.ndarray
+    intervals: int
+    series: np.ndarray
+    spreads: np.ndarray
+    error: float = float("nan")
+    stop_reason: str = ""
+    seconds: float = 0.0
+
+
+def start_reweighting(walkers: Array, log_trial: BasisFn) -> ReweightingState:
+    """The state before the first interval, from walkers: (K, W, particles, dim)."""
+    current = np.asarray(walkers)
+    K = len(current)
+    return ReweightingState(current, np.stack([log_trial(w) for w in current]), 0,
+                            np.zeros((0, K)), np.zeros((0, K)))
+
+
+def _offsets(key: PRNGKeyArray, skip: int) -> np.random.Generator:
+    """The generator of the resampling offsets (one per interval), after `skip` draws."""
+    rng = np.random.default_rng(np.asarray(jax.random.key_data(key)).ravel())
+    if skip:
+        rng.random(skip)
+    return rng
+
+
 def reweighted_energy(
     chunk: ChunkFn,
     params: dict,
@@ -136,6 +172,8 @@ def reweighted_energy(
     log_trial: BasisFn,
     on_chunk: Callable[[float, float, float], None] | None = None,
     deadline: float = math.inf,
+    state: ReweightingState | None = None,
+    on_state: Callable[[ReweightingState], None] | None = None,
 ) -> Reweighted:
     """Run one guided, resampled population per dt and estimate E0 from its growth.
 
@@ -146,39 +184,46 @@ def reweighted_energy(
     `deadline` (perf_counter seconds) it measures until the dt → 0 error bar is below the
     target, the measured time reaches config.max_eval_time or the deadline passes (checked
     once 64 intervals are measured, the fewest that give the error bar), and says which in
-    `stop_reason`.
+    `stop_reason`. state: a `ReweightingState` to continue from (a checkpoint; same key and
+    config); on_state(state) is called at the start, after every interval and at the end
+    (before `on_chunk`, which may raise an interrupt).
     """
     interval = config.resample_interval
     n_burn = int(round(config.burn_in_time / interval))
-    rng = np.random.default_rng(np.asarray(jax.random.key_data(key)).ravel())
-    current = np.asarray(walkers)
-    f_old = np.stack([log_trial(w) for w in current])
-    series, spreads = [], []
+    if state is None:
+        state = start_reweighting(walkers, log_trial)
+        if on_state is not None:
+            on_state(state)
+    rng = _offsets(key, state.intervals)
     adaptive = config.target_error > 0 or math.isfinite(deadline)
     n_planned = max(1, round((config.max_eval_time if adaptive else config.reweighted_time)
                              / interval))
     check_every = max(1, round(1.0 / interval))
-    start = time.perf_counter()
-    reason, error, i = "reweighted_time", float("nan"), 0
-    while len(series) < n_planned:
-        current, f_old, growth, spread = _advance(
-            chunk, params, current, f_old, jax.random.fold_in(key, i), log_trial, interval,
-            rng.random())
-        i += 1
-        if i > n_burn:
-            series.append(growth)
-            spreads.append(spread)
-            n = len(series)
-            if adaptive and n % check_every == 0 and n >= max(64, 4 * check_every):
-                error = growth_estimate(config.eval_dts, series, interval).extrapolation.error
-                if stop := early_stop(error, config.target_error, deadline):
-                    reason = stop
-                    break
+    start = time.perf_counter() - state.seconds
+    while not state.stop_reason and len(state.series) < n_planned:
+        state = _interval(state, chunk, params, key, log_trial, interval, rng.random(),
+                          measured=state.intervals >= n_burn)
+        n = len(state.series)
+        if (adaptive and state.intervals > n_burn and n % check_every == 0
+                and n >= max(64, 4 * check_every)):
+            error = growth_estimate(config.eval_dts, state.series, interval).extrapolation.error
+            state = state._replace(error=error, stop_reason=early_stop(
+                error, config.target_error, deadline) or "")
+        state = state._replace(seconds=time.perf_counter() - start)
+        if on_state is not None:
+            on_state(state)
         if on_chunk is not None:
-            on_chunk(i * interval, (n_burn + n_planned) * interval, error)
-    if adaptive and reason == "reweighted_time":
-        reason = "max_eval_time"
-    est = growth_estimate(config.eval_dts, series, interval)
+            on_chunk(state.intervals * interval, (n_burn + n_planned) * interval, state.error)
+    if not state.stop_reason:
+        state = state._replace(stop_reason="max_eval_time" if adaptive else "reweighted_time")
+        if on_state is not None:
+            on_state(state)
+    return summarize_reweighting(state, config)
+
+
+def summarize_reweighting(state: ReweightingState, config: Config) -> Reweighted:
+    """The `Reweighted` estimate of a finished (or stopped) run."""
+    est = growth_estimate(config.eval_dts, state.series, config.resample_interval)
     return Reweighted(
         dts=np.asarray(config.eval_dts, float),
         energies=est.energies,
@@ -186,13 +231,28 @@ def reweighted_energy(
         extrapolation=est.extrapolation,
         population_bias=est.population_bias,
         independent_samples=est.samples,
-        intervals=len(series),
-        log_weight_std=np.mean(spreads, axis=0),
+        intervals=len(state.series),
+        log_weight_std=np.mean(state.spreads, axis=0),
         drift_sigmas=est.drift_sigmas,
-        stop_reason=reason,
-        wall_time=time.perf_counter() - start,
-        walkers=current,
+        stop_reason=state.stop_reason,
+        wall_time=state.seconds,
+        walkers=state.walkers,
     )
+
+
+def _interval(state: ReweightingState, chunk, params, key, log_trial, interval, u,
+              measured: bool) -> ReweightingState:
+    """`_advance` one interval from `state`; its growth and spread are recorded when
+    `measured` (after the burn-in)."""
+    walkers, f_old, growth, spread = _advance(
+        chunk, params, state.walkers, state.f_old, jax.random.fold_in(key, state.intervals),
+        log_trial, interval, u)
+    series, spreads = state.series, state.spreads
+    if measured:
+        series = np.concatenate([series, growth[None]])
+        spreads = np.concatenate([spreads, spread[None]])
+    return state._replace(walkers=walkers, f_old=f_old, intervals=state.intervals + 1,
+                          series=series, spreads=spreads)
 
 
 def _advance(chunk, params, walkers, f_old, key, log_trial, interval, u):

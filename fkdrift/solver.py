@@ -26,13 +26,13 @@ from .diagnostics import (
 )
 from .drift import count_parameters, init_drift_params, make_drift_model
 from .errors import FkdriftError
-from .evaluation import Evaluation, evaluate, make_evaluation_chunk
+from .evaluation import Evaluation, EvaluationState, evaluate, make_evaluation_chunk
 from .hdf5 import rebuild_system
 from .observables import densities
 from .progress import LineProgress
 from .refinement import coulomb_step_scale
 from .result import Result
-from .reweighting import Reweighted, reweighted_energy
+from .reweighting import Reweighted, ReweightingState, reweighted_energy
 from .sde import StepScaleFn, uniform_steps
 from .statistics import Extrapolation
 from .system import System
@@ -95,8 +95,8 @@ def solve(
         progress: a receiver of progress reports (see `Progress`), or True to print
             progress lines to stderr (`progress.LineProgress`).
         checkpoint: a file to keep the run's checkpoint in (see `checkpoint`): written
-            every `checkpoint_every` seconds of training, when training ends, and on
-            Ctrl-C; `fkdrift.resume(checkpoint)` continues from it. It is left in place
+            every `checkpoint_every` seconds (training and evaluation stages), when
+            training ends, and on Ctrl-C; `fkdrift.resume(checkpoint)` continues from it. It is left in place
             (delete it once the result is saved). None: no checkpoints.
     """
     if progress is True:
@@ -117,7 +117,7 @@ def solve(
 def resume(checkpoint: str | Path, progress: Progress | bool | None = None,
            checkpoint_every: float = 300.0, system: System | None = None) -> Result:
     """Continue the run whose checkpoint is `checkpoint` (see `solve`): training from its
-    last checkpoint, or, if training had finished, the evaluation from the start. A run
+    last checkpoint, or the evaluation stage it was in, chunk for chunk. A run
     without a time budget ends with the same numbers as if it had never stopped.
     system: the System again, for a potential defined in Python (built-ins and
     file:function potentials are rebuilt from the checkpoint)."""
@@ -149,8 +149,13 @@ def _run(system: System, seed: int, config: Config, progress, checkpoint, checkp
                                                     walkers, key_init, key_train, progress,
                                                     budget, keeper, saved)
     check_walkers("training", walkers, state.walkers)
-    ev, rw = estimate(system, config, model, state.params, state.walkers, key_eval,
-                      step_scale, progress, budget)
+    try:
+        ev, rw = estimate(system, config, model, state.params, state.walkers, key_eval,
+                          step_scale, progress, budget, keeper, saved)
+    except KeyboardInterrupt:
+        if keeper is not None:
+            keeper.write()
+        raise
     result = _package(system, config, seed, state.params, history, ev, rw, train_time)
     result.info["train_stop_reason"] = train_stop
     result.info["updates"] = len(history.get("step", ()))
@@ -162,12 +167,14 @@ def _run(system: System, seed: int, config: Config, progress, checkpoint, checkp
 
 def estimate(system: System, config: Config, model, params, walkers: Array,
              key: PRNGKeyArray, step_scale: StepScaleFn = uniform_steps,
-             progress: Progress | None = None, budget: Budget | None = None
+             progress: Progress | None = None, budget: Budget | None = None,
+             keeper: Checkpointer | None = None, saved: Checkpoint | None = None
              ) -> tuple[Evaluation, Reweighted | None]:
     """Both estimators for a drift: the variational evaluation from walkers:
     (B, particles, dim) (each a replica, tiled to config.eval_walkers), then the
     reweighted population (where the boundary fit exists and steps are uniform).
-    budget: the run's deadlines (see `anytime`); None = no deadline."""
+    budget: the run's deadlines (see `anytime`); None = no deadline. keeper: checkpoints
+    the stage states as they go; saved: a checkpoint whose stage states to continue."""
     if budget is None:
         budget = Budget(time.perf_counter(), math.inf, 1.0, config.target_error)
     reweighting = config.estimator == "reweighted" and step_scale is uniform_steps
@@ -178,22 +185,33 @@ def estimate(system: System, config: Config, model, params, walkers: Array,
     ev = evaluate(chunk, params, start, key_var, config, control_basis(system),
                   step_scale, progress.evaluating if progress is not None else None,
                   replicas=replicas,
-                  deadline=budget.stage_deadline(VARIATIONAL_SHARE if reweighting else 1.0))
+                  deadline=budget.stage_deadline(VARIATIONAL_SHARE if reweighting else 1.0),
+                  state=saved.stage_state(EvaluationState, "variational") if saved else None,
+                  on_state=_stage_keeper(keeper, "variational"))
     check_walkers("evaluation", start, ev.walkers[finest], ev.per_walker)
     rw = None
     if reweighting and ev.log_trial:
         rw_chunk = make_evaluation_chunk(
             model, system.potential, config.replace(chunk_time=config.resample_interval))
-        rw = reweighted_energy(rw_chunk, params, jnp.asarray(ev.walkers), key_rw, config,
-                               ev.log_trial,
-                               progress.reweighting if progress is not None else None,
-                               deadline=budget.stage_deadline(1.0))
+        rw = reweighted_energy(
+            rw_chunk, params, jnp.asarray(ev.walkers), key_rw, config, ev.log_trial,
+            progress.reweighting if progress is not None else None,
+            deadline=budget.stage_deadline(1.0),
+            state=saved.stage_state(ReweightingState, "reweighting") if saved else None,
+            on_state=_stage_keeper(keeper, "reweighting"))
         check_walkers("reweighting", ev.walkers[finest], rw.walkers[finest], rw.energies)
     check_estimates(ev.per_replica[finest],
                     None if rw is None else rw.log_weight_std,
                     0.0 if rw is None else rw.drift_sigmas,
                     1 if rw is None else rw.walkers.shape[1])
     return ev, rw
+
+
+def _stage_keeper(keeper: Checkpointer | None, stage: str):
+    """on_state for an evaluation stage: remember (and periodically write) its state."""
+    if keeper is None:
+        return None
+    return lambda state: keeper.stage(stage, stage, state)
 
 
 def reestimate(result: Result, seed: int = 1, config: Config | None = None,
@@ -260,9 +278,12 @@ def _train(system, config, model, step_scale, walkers, key_init, key_train, prog
     history: dict[str, list[float]] = {}
     if saved is not None:
         state, history = saved.state(state), saved.history
-        if saved.meta["phase"] == "trained":
-            if keeper is not None:
+        if saved.meta["phase"] != "training":
+            if keeper is not None:  # go on keeping what the checkpoint had
                 keeper.latest = (state, history, len(history.get("step", ())))
+                keeper.trained_time = saved.meta["train_time"]
+                keeper.meta["train_stop"] = saved.meta.get("train_stop", "train_steps")
+                keeper.phase, keeper.stages = saved.meta["phase"], dict(saved.stages)
             return (state, {k: np.asarray(v) for k, v in history.items()},
                     saved.meta["train_time"], saved.meta.get("train_stop", "train_steps"))
     on_update = None

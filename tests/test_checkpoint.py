@@ -20,21 +20,28 @@ FAST = fkdrift.Config(train_steps=40, batch=64, window=10, width=8, eval_walkers
 
 
 class InterruptAt:
-    """A progress receiver that presses Ctrl-C at one training update or evaluation."""
+    """A progress receiver that presses Ctrl-C at one training update or at the n-th
+    report of an evaluation stage; it records the reports it receives."""
 
-    def __init__(self, update: int | None = None, evaluation: bool = False) -> None:
-        self.update, self.evaluation = update, evaluation
+    def __init__(self, update: int | None = None, stage: str | None = None,
+                 at: int = 3) -> None:
+        self.update, self.stage, self.at = update, stage, at
+        self.seen: dict[str, list[float]] = {"variational": [], "reweighting": []}
 
     def training(self, step, total, values):
         if step == self.update:
             raise KeyboardInterrupt
 
-    def evaluating(self, measured, planned, error):
-        if self.evaluation:
+    def _report(self, stage, measured):
+        self.seen[stage].append(measured)
+        if stage == self.stage and len(self.seen[stage]) == self.at:
             raise KeyboardInterrupt
 
+    def evaluating(self, measured, planned, error):
+        self._report("variational", measured)
+
     def reweighting(self, measured, planned, error):
-        pass
+        self._report("reweighting", measured)
 
 
 @pytest.fixture(scope="module")
@@ -42,21 +49,35 @@ def uninterrupted() -> fkdrift.Result:
     return fkdrift.solve("harmonic", seed=3, config=FAST)
 
 
-@pytest.mark.parametrize("where", ["training", "evaluation"])
+@pytest.mark.parametrize("where", ["training", "variational", "reweighting"])
 def test_resumed_run_ends_with_the_same_numbers(uninterrupted, tmp_path, where):
+    """Interrupted in training, or in either evaluation stage after its third chunk, the
+    run continues from where it was (an evaluation stage does not start again) and ends
+    bit-identical to the uninterrupted run."""
     ckpt = tmp_path / "run.ckpt"
-    stop = InterruptAt(update=17) if where == "training" else InterruptAt(evaluation=True)
+    stop = InterruptAt(update=17) if where == "training" else InterruptAt(stage=where)
     with pytest.raises(KeyboardInterrupt):
         fkdrift.solve("harmonic", seed=3, config=FAST, progress=stop, checkpoint=ckpt,
                       checkpoint_every=1e9)  # only the interrupt (and training's end) write
     saved = read_checkpoint(ckpt)
-    assert saved.meta["phase"] == ("training" if where == "training" else "trained")
+    assert saved.meta["phase"] == where
     assert saved.meta["updates"] == (17 if where == "training" else 40)
-    again = fkdrift.resume(ckpt)
+    watch = InterruptAt()
+    again = fkdrift.resume(ckpt, progress=watch)
     assert again.energy == uninterrupted.energy
     assert again.energy_error == uninterrupted.energy_error
+    for key in ("energies", "errors", "extrapolated"):
+        np.testing.assert_array_equal(again.estimates["variational"][key],
+                                      uninterrupted.estimates["variational"][key])
+    np.testing.assert_array_equal(again.samples, uninterrupted.samples)
     np.testing.assert_array_equal(again.history["loss"], uninterrupted.history["loss"])
-    assert again.info["updates"] == 40 and again.info["resumed_from"] == saved.meta["phase"]
+    assert again.info["updates"] == 40 and again.info["resumed_from"] == where
+    if where != "training":  # the stage went on from its fourth report
+        first = watch.seen[where][0]
+        assert first == pytest.approx(stop.seen[where][2] + (stop.seen[where][1]
+                                                             - stop.seen[where][0]))
+    if where == "reweighting":  # the variational stage was not run again
+        assert watch.seen["variational"] == []
 
 
 def test_resume_without_a_checkpoint_is_a_one_line_error(tmp_path):
@@ -83,7 +104,17 @@ def wait_for_lines(path, n, proc, timeout=240):
     raise AssertionError(f"{path} did not reach {n} lines")
 
 
-def test_sigkill_during_training_then_resume_matches_an_uninterrupted_run(tmp_path):
+def wait_for_phase(ckpt, phase, proc, timeout=240):
+    start = time.time()
+    while time.time() - start < timeout and proc.poll() is None:
+        if ckpt.is_file() and read_checkpoint(ckpt).meta["phase"] == phase:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"{ckpt} never reached phase {phase}")
+
+
+def test_sigkill_in_training_and_in_evaluation_then_resume_matches_an_uninterrupted_run(
+        tmp_path):
     reference = cli("solve", "--potential", "harmonic", "--seed", "5", "--out", "ref.h5",
                     *SET, cwd=tmp_path)
     assert reference.wait(300) == 0, reference.stderr.read()
@@ -95,10 +126,19 @@ def test_sigkill_during_training_then_resume_matches_an_uninterrupted_run(tmp_pa
     assert (tmp_path / "run.ckpt").is_file() and not (tmp_path / "run.h5").exists()
     done = read_checkpoint(tmp_path / "run.ckpt").meta["updates"]
     assert 0 < done < 2000
+    # resumed, then killed again while the reweighted population runs
+    resumed = cli("resume", "run.h5", "--checkpoint-every", "0.05", cwd=tmp_path)
+    wait_for_phase(tmp_path / "run.ckpt", "reweighting", resumed)
+    os.kill(resumed.pid, signal.SIGKILL)
+    resumed.wait()
+    saved = read_checkpoint(tmp_path / "run.ckpt")
+    assert saved.meta["updates"] == 2000 and "variational.sums" in saved.stages
+    assert not (tmp_path / "run.h5").exists()
     resumed = cli("resume", "run.h5", cwd=tmp_path)
     assert resumed.wait(300) == 0, resumed.stderr.read()
     a, b = fkdrift.load(tmp_path / "run.h5"), fkdrift.load(tmp_path / "ref.h5")
     assert a.energy == b.energy and a.energy_error == b.energy_error
+    assert a.info["resumed_from"] == "reweighting"
     log = (tmp_path / "run.train.jsonl").read_text().splitlines()
     assert len(log) == 2000  # the updates after the checkpoint are logged once
     assert sorted(p.name for p in tmp_path.iterdir()) == [

@@ -54,11 +54,8 @@ def test_committed_rows_scatter_like_their_error_bars():
     assert np.sum(z > 0) < len(z), z
 
 
-# how far above exact the drift's own variational (dt → 0) energy may lie: 1 mHa is the
-# bar; H2's committed drift (8000 updates) is +1.3 ± 0.25 mHa once the dt fit is the fixed
-# quadratic (the old data-chosen linear fit put it at +0.8), so it is held to 2 mHa until
-# it is retrained
-VARIATIONAL_BAR = {"helium": 1e-3, "h2": 2e-3}
+# how far above exact the drift's own variational (dt → 0) energy may lie (the issue's bar)
+VARIATIONAL_BAR = {"helium": 1e-3, "h2": 1e-3}
 
 
 @pytest.mark.parametrize("name", sorted(VARIATIONAL_BAR))

@@ -37,13 +37,11 @@ def test_committed_hydrogen_drift_holds_up_under_reevaluation():
 @pytest.mark.parametrize("name", ["helium", "h2"])
 def test_committed_molecule_drift_holds_up_under_reevaluation(name):
     """The variational energy of the committed drift, recomputed by fresh chains from its
-    own samples, lies within 1 mHa of exact for helium, 2 mHa for H2 (and not below it
-    beyond 3σ)."""
+    own samples, lies within 1 mHa of exact (and not below it beyond 3σ)."""
     result = fkdrift.load(RESULTS / f"{name}.h5")
     again = fkdrift.reevaluate(result, seed=7)
     dev = again["extrapolated"] - result.exact_energy
-    bar = {"helium": 1e-3, "h2": 2e-3}[name]  # see tests/test_committed_results.py
-    assert -3 * again["extrapolated_error"] < dev < bar, again
+    assert -3 * again["extrapolated_error"] < dev < 1e-3, again
     stored = result.estimates["variational"]
     diff = again["extrapolated"] - stored["extrapolated"]
     assert abs(diff) < 4 * np.hypot(again["extrapolated_error"], stored["extrapolated_error"])
