@@ -414,12 +414,12 @@ def show_table(records: list[dict]) -> str:
 @click.argument("result_file", type=click.Path())
 @click.option("--out", "stem", default=None, help="Path stem of the PNGs [default: beside FILE].")
 def plot(result_file: str, stem: str | None) -> None:
-    """Write PNG plots: training curve, dt extrapolation, densities."""
+    """Write PNG plots: a one-page report, training curve, dt extrapolation, densities."""
     from .hdf5 import check_writable, load_result
     from .plots import plot_result
 
     stem = Path(stem) if stem else Path(result_file).with_suffix("")
-    check_writable(stem.with_name(f"{stem.name}_training.png"))
+    check_writable(stem.with_name(f"{stem.name}_report.png"))
     result = load_result(result_file)
     stem.parent.mkdir(parents=True, exist_ok=True)
     for path in plot_result(result, stem):

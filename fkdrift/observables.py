@@ -67,8 +67,10 @@ def pair_correlation(samples: np.ndarray, bins: int, seed: int = 0) -> dict[str,
     samples), i.e. of independent particles with the same one-body densities. So g ≡ 1
     without correlations, g(0) < 1 for repulsion; in a trap this normalisation is the
     meaningful one (there is no uniform bulk density).
-    Returns {"pair_correlation_edges": (bins+1,), "pair_correlation": (bins,)} (NaN in
-    bins with fewer than MIN_PAIRS uncorrelated pairs); empty for one particle.
+    Returns {"pair_correlation_edges": (bins+1,), "pair_correlation": (bins,),
+    "pair_correlation_error": (bins,)} (NaN in bins with fewer than MIN_PAIRS uncorrelated
+    pairs); empty for one particle. The error is a jackknife over `G_BLOCKS` consecutive
+    blocks of samples (snapshots close in time are correlated; blocks of them much less).
     """
     samples = np.asarray(samples)
     n, P = samples.shape[:2]
@@ -84,7 +86,27 @@ def pair_correlation(samples: np.ndarray, bins: int, seed: int = 0) -> dict[str,
     independent, _ = np.histogram(apart, bins=edges)
     with np.errstate(invalid="ignore", divide="ignore"):  # too few pairs: no estimate
         g = np.where(independent >= MIN_PAIRS, joint / independent, np.nan)
-    return {"pair_correlation_edges": edges, "pair_correlation": g}
+    return {"pair_correlation_edges": edges, "pair_correlation": g,
+            "pair_correlation_error": _jackknife_error(close, apart, edges, n, g)}
+
+
+G_BLOCKS = 20
+"""Blocks of consecutive samples in the jackknife error of g(r)."""
+
+
+def _jackknife_error(close: np.ndarray, apart: np.ndarray, edges: np.ndarray, n: int,
+                     g: np.ndarray) -> np.ndarray:
+    """Jackknife standard error of g = joint/independent over blocks of samples;
+    close, apart: (n · pairs,) distances in sample order. NaN where g is."""
+    if n < G_BLOCKS:
+        return np.full(len(g), np.nan)
+    block = np.repeat(np.arange(n) * G_BLOCKS // n, len(close) // n)
+    joint = np.stack([np.histogram(close[block == b], bins=edges)[0] for b in range(G_BLOCKS)])
+    indep = np.stack([np.histogram(apart[block == b], bins=edges)[0] for b in range(G_BLOCKS)])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        left_out = (joint.sum(0) - joint) / (indep.sum(0) - indep)  # (G_BLOCKS, bins)
+        spread = np.sum((left_out - left_out.mean(0)) ** 2, axis=0)
+    return np.where(np.isfinite(g), np.sqrt((G_BLOCKS - 1) / G_BLOCKS * spread), np.nan)
 
 
 def densities(samples: np.ndarray, bins: int) -> dict[str, np.ndarray]:

@@ -25,13 +25,18 @@ def _blocks(x: np.ndarray, span: int) -> tuple[np.ndarray, np.ndarray]:
     return means, scatter
 
 
-def training_figure(result: Result) -> plt.Figure:
+def _figure(fig, figsize: tuple[float, float]):
+    """`fig` (a Figure or SubFigure to draw into), or a new constrained-layout Figure."""
+    return fig if fig is not None else plt.figure(figsize=figsize, layout="constrained")
+
+
+def training_figure(result: Result, fig=None) -> plt.Figure:
     """Training: block means of the training energy with their standard errors (and the
     exact E0), and below them the learning rate and the gradient norm (block means, log
-    scale)."""
+    scale). fig: a (sub)figure to draw into, default a new one."""
     h = result.history
-    fig, (ax, low) = plt.subplots(2, 1, figsize=(6.5, 6), sharex=True,
-                                  gridspec_kw={"height_ratios": [2, 1]})
+    fig = _figure(fig, (6.5, 6))
+    ax, low = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [2, 1]})
     steps = np.asarray(h["step"])
     span = max(1, len(steps) // 50)
     mean, sem = _blocks(np.asarray(h["energy"]), span)
@@ -63,15 +68,15 @@ def training_figure(result: Result) -> plt.Figure:
     low.set_yscale("log")
     low.set(xlabel="update")
     low.legend(fontsize=8)
-    fig.tight_layout()
     return fig
 
 
-def extrapolation_figure(result: Result) -> plt.Figure:
+def extrapolation_figure(result: Result, fig=None) -> plt.Figure:
     """Per-dt energies of both estimators with their error bars, a quadratic through each
     (weighted by the per-dt errors, for the eye; the reported dt → 0 value comes from the
-    correlated fit) and the reported E0 with its error band."""
-    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    correlated fit) and the reported E0 with its error band. fig: see `training_figure`."""
+    fig = _figure(fig, (6.5, 4.5))
+    ax = fig.subplots()
     for i, (name, est) in enumerate(sorted(result.estimates.items())):
         dts, e, s = (np.asarray(est[k], float) for k in ("dts", "energies", "errors"))
         color = f"C{i}"
@@ -90,7 +95,6 @@ def extrapolation_figure(result: Result) -> plt.Figure:
     ax.set(xlabel="time step dt", ylabel=f"energy ({unit})",
            title=f"{result.system.name}: dt → 0")
     ax.legend(fontsize=7)
-    fig.tight_layout()
     return fig
 
 
@@ -101,14 +105,15 @@ DENSITY_LABELS = {
 }
 
 
-def densities_figure(result: Result) -> plt.Figure:
-    """Histograms of the samples (axes, radial, pair distance, g(r)) with axis labels and
-    units, the exact densities where known, the nuclei marked on the axis densities; a
-    2D map of the one-body density for two-dimensional systems."""
+def densities_figure(result: Result, fig=None) -> plt.Figure:
+    """Histograms of the samples (axes, radial, pair distance, g(r) with its error band)
+    with axis labels and units, the exact densities where known, the nuclei marked on the
+    axis densities; a 2D map of the one-body density for two-dimensional systems.
+    fig: see `training_figure`."""
     kinds = sorted(k.removesuffix("_edges") for k in result.density if k.endswith("_edges"))
     two_d = result.system.dim == 2
-    fig, axes = plt.subplots(1, len(kinds) + two_d, figsize=(4 * (len(kinds) + two_d), 3.6),
-                             squeeze=False)
+    fig = _figure(fig, (4 * (len(kinds) + two_d), 3.6))
+    axes = fig.subplots(1, len(kinds) + two_d, squeeze=False)
     exact = result.system.exact_density or {}
     unit = "bohr" if result.system.coulomb else "length units"
     nuclei = np.asarray(result.system.nuclei) if result.system.coulomb else np.zeros((0, 1))
@@ -119,6 +124,10 @@ def densities_figure(result: Result) -> plt.Figure:
         ax.stairs(shown, edges, label="samples")  # g(r): no bar where it has no estimate
         if kind == "pair_correlation":
             ax.axhline(1.0, color="k", ls=":", label="uncorrelated")
+            if "pair_correlation_error" in result.density:
+                err = np.asarray(result.density["pair_correlation_error"])
+                ax.stairs(shown + err, edges, baseline=shown - err, fill=True, alpha=0.3,
+                          color="C0", label="± standard error")
         if kind in exact:
             x = np.linspace(edges[0], edges[-1], 400)
             ax.plot(x, exact[kind](x), "k--", label="exact")
@@ -139,16 +148,35 @@ def densities_figure(result: Result) -> plt.Figure:
         ax.hist2d(xy[:, 0], xy[:, 1], bins=60, range=[[-lim, lim], [-lim, lim]], cmap="viridis")
         ax.set(xlabel=f"x ({unit})", ylabel=f"y ({unit})", title="one-body density",
                aspect="equal")
-    fig.tight_layout()
     return fig
 
 
+def report_figure(result: Result) -> plt.Figure:
+    """One page per result: the summary line as title, training and the dt → 0
+    extrapolation side by side, the densities below."""
+    kinds = sum(k.endswith("_edges") for k in result.density) + (result.system.dim == 2)
+    width = max(13.0, 3.6 * kinds)
+    fig = plt.figure(figsize=(width, 10.5), layout="constrained")
+    top, bottom = fig.subfigures(2, 1, height_ratios=[1.7, 1])
+    left, right = top.subfigures(1, 2)
+    training_figure(result, left)
+    extrapolation_figure(result, right)
+    densities_figure(result, bottom)
+    fig.suptitle(result.summary().splitlines()[0], fontsize=11)
+    return fig
+
+
+FIGURES = {"report": report_figure, "training": training_figure,
+           "extrapolation": extrapolation_figure, "density": densities_figure}
+"""suffix of the PNG file -> figure function (see `plot_result`)."""
+
+
 def plot_result(result: Result, stem: str | Path) -> list[Path]:
-    """Write STEM_training.png, STEM_extrapolation.png and STEM_density.png."""
+    """Write STEM_report.png (everything on one page), STEM_training.png,
+    STEM_extrapolation.png and STEM_density.png."""
     stem = Path(stem)
     out = []
-    for suffix, make in (("training", training_figure), ("extrapolation", extrapolation_figure),
-                         ("density", densities_figure)):
+    for suffix, make in FIGURES.items():
         path = stem.with_name(f"{stem.name}_{suffix}.png")
         fig = make(result)
         fig.savefig(path, dpi=120)

@@ -96,8 +96,9 @@ def solve(
             progress lines to stderr (`progress.LineProgress`).
         checkpoint: a file to keep the run's checkpoint in (see `checkpoint`): written
             every `checkpoint_every` seconds (training and evaluation stages), when
-            training ends, and on Ctrl-C; `fkdrift.resume(checkpoint)` continues from it. It is left in place
-            (delete it once the result is saved). None: no checkpoints.
+            training ends, and on Ctrl-C; `fkdrift.resume(checkpoint)` continues from
+            it. It is left in place (delete it once the result is saved). None: no
+            checkpoints.
     """
     if progress is True:
         progress = LineProgress()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fkdrift.observables import densities, pair_correlation
+from fkdrift.observables import G_BLOCKS, densities, pair_correlation
 
 
 def gaussian_pairs(n: int, dim: int, seed: int = 0) -> np.ndarray:
@@ -45,3 +45,18 @@ def test_densities_include_g_only_for_several_particles():
     two = densities(gaussian_pairs(500, 2), bins=10)
     assert two["pair_correlation"].shape == (10,)
     assert two["pair_density"].shape == (10,)
+
+
+def test_g_of_r_error_bars_match_the_scatter_over_independent_sample_sets():
+    """Pulls (g − 1)/error of independent particles over 30 sample sets and the bulk bins
+    have the width of Student's t with G_BLOCKS − 1 degrees of freedom (a jackknife
+    error): error bars 25% too small or too large fail."""
+    pulls = []
+    for seed in range(30):
+        g = pair_correlation(gaussian_pairs(20_000, 2, seed=seed + 10), bins=12, seed=seed)
+        value, error = g["pair_correlation"], g["pair_correlation_error"]
+        bulk = np.isfinite(value) & (g["pair_correlation_edges"][:-1] < 2.5)
+        pulls.extend(((value - 1.0) / error)[bulk][1:])
+    expected = np.sqrt((G_BLOCKS - 1) / (G_BLOCKS - 3))
+    width = np.std(pulls) / expected
+    assert 0.85 < width < 1.15, width

@@ -7,7 +7,13 @@ import pytest
 
 import fkdrift
 import potentials
-from fkdrift.plots import densities_figure, extrapolation_figure, plot_result, training_figure
+from fkdrift.plots import (
+    densities_figure,
+    extrapolation_figure,
+    plot_result,
+    report_figure,
+    training_figure,
+)
 
 FAST = fkdrift.Config(train_steps=20, batch=64, window=10, width=8, eval_walkers=128,
                       eval_time=2.0, burn_in_time=0.4, reweighted_time=2.0)
@@ -56,7 +62,24 @@ def test_nuclei_are_marked_on_the_axis_densities():
     plt.close(fig)
 
 
-def test_plot_result_writes_three_pngs(bosons_2d, tmp_path):
+def test_g_of_r_has_an_error_band(bosons_2d):
+    fig = densities_figure(bosons_2d)
+    pair = next(ax for ax in fig.axes if ax.get_title() == "pair correlation")
+    assert "± standard error" in pair.get_legend_handles_labels()[1]
+    plt.close(fig)
+
+
+def test_report_has_every_panel_and_the_summary(bosons_2d):
+    fig = report_figure(bosons_2d)
+    titles = {ax.get_title() for ax in fig.axes}
+    assert {"one-body density", "pair correlation"} <= titles
+    assert any("training" in t for t in titles) and any("dt → 0" in t for t in titles)
+    assert bosons_2d.system.name in fig._suptitle.get_text()
+    plt.close(fig)
+
+
+def test_plot_result_writes_the_report_and_three_pngs(bosons_2d, tmp_path):
     paths = plot_result(bosons_2d, tmp_path / "b")
-    assert [p.name for p in paths] == ["b_training.png", "b_extrapolation.png", "b_density.png"]
+    assert [p.name for p in paths] == ["b_report.png", "b_training.png", "b_extrapolation.png",
+                                       "b_density.png"]
     assert all(p.stat().st_size > 10_000 for p in paths)
