@@ -55,18 +55,16 @@ import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 from scipy.optimize import minimize  # noqa: E402
 
+from potentials.bosons import MUJAL_E0  # noqa: E402
+
 DIM = 2
 WIDTH = 0.5
 CHUNK = 250  # DMC steps per jitted call (one compilation per system and dt)
 OUT = Path(__file__).resolve().parent.parent / "results" / "bosons_dmc"
 
-# Mujal et al., PRA 96, 043614 (2017), s = 0.5, as in shared/data/Mujal_N*_s05.txt (whose
-# first column is g/2): MUJAL[N][g].
-MUJAL = {
-    2: {3.0: 2.3122308852333173, 16.0: 2.7303762752475946},
-    3: {3.0: 3.8864402258679820, 16.0: 4.9866087379054633},
-    4: {3.0: 5.6945972477065991, 16.0: 7.7257928079691185},
-}
+# the exact-diagonalisation table of Mujal et al. (PRA 96, 043614 (2017), s = 0.5), kept
+# with the built-in potential: MUJAL[N][g]
+MUJAL = MUJAL_E0
 # N = 2 exact (relative motion on a grid, tests/test_bosons_exact.py): 2.3119825 at g = 3;
 # at g = 16 the table minus its measured truncation error 2.3e-4.
 EXACT_N2 = {3.0: 2.3119825, 16.0: 2.7303763 - 2.3e-4}

@@ -31,6 +31,7 @@ import argparse
 import json
 import platform
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -44,6 +45,9 @@ from fkdrift import Config
 from fkdrift.drift import count_parameters, init_drift_params, make_drift_model
 from fkdrift.training import TrainState, init_walkers, make_optimizer, make_train_step
 from potentials import harmonic, trapped_bosons
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/ is not a package
+from throughput import time_updates  # noqa: E402
 
 StepFn = Callable[[TrainState], tuple[TrainState, dict[str, Array]]]
 KINDS = ("bosons", "distinguishable")
@@ -78,16 +82,6 @@ def memory_stats(step: StepFn, state: TrainState) -> dict[str, int] | None:
              "alias_size_in_bytes", "peak_memory_in_bytes")
     stats = {name: int(getattr(analysis, name)) for name in names if hasattr(analysis, name)}
     return stats or None
-
-
-def time_updates(step: StepFn, state: TrainState, repeats: int) -> tuple[float, TrainState]:
-    """Wall seconds for `repeats` consecutive updates (dispatch to completion)."""
-    jax.block_until_ready(state)
-    start = time.perf_counter()
-    for _ in range(repeats):
-        state, metrics = step(state)
-    jax.block_until_ready((state, metrics))
-    return time.perf_counter() - start, state
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
