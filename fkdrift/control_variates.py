@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .geometry import centre_distances, pair_distances
+
 
 def boundary_basis(r: np.ndarray, nuclei: np.ndarray | None = None, pairs: bool = False,
                    powers: bool = True) -> np.ndarray:
@@ -29,11 +31,9 @@ def boundary_basis(r: np.ndarray, nuclei: np.ndarray | None = None, pairs: bool 
     i, j = np.triu_indices(x.shape[1])
     columns = [x, x[:, i] * x[:, j]] + ([x**3, x**4] if powers else [])
     if nuclei is not None and len(nuclei):
-        dist = np.linalg.norm(r[:, :, None, :] - nuclei[None, None], axis=-1)
-        columns.append(dist.reshape(W, -1))
+        columns.append(centre_distances(r, nuclei).reshape(W, -1))
     if pairs and r.shape[1] > 1:
-        a, b = np.triu_indices(r.shape[1], 1)
-        columns.append(np.linalg.norm(r[:, a] - r[:, b], axis=-1))
+        columns.append(pair_distances(r))
     return np.concatenate(columns, axis=1)
 
 

@@ -19,6 +19,8 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array
 
+from .geometry import centre_squared_distances, pair_squared_distances
+
 
 def _softplus_inverse(x: float) -> float:
     return float(np.log(np.expm1(x)))
@@ -66,10 +68,9 @@ def invariant_features(r: Array, centres: Array | None) -> Array:
     columns = []
     P = r.shape[-2]
     if P > 1:
-        i, j = np.triu_indices(P, 1)
-        columns.append(jnp.sum((r[..., i, :] - r[..., j, :]) ** 2, -1))
+        columns.append(pair_squared_distances(r))
     if centres is not None and len(centres):
-        d2 = jnp.sum((r[..., :, None, :] - centres) ** 2, -1)  # (..., P, K)
+        d2 = centre_squared_distances(r, centres)  # (..., P, K)
         columns.append(d2.reshape(*r.shape[:-2], -1))
     if not columns:
         return jnp.zeros((*r.shape[:-2], 0), r.dtype)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .geometry import pair_distances, pair_index
+
 
 def axis_density(samples: np.ndarray, bins: int) -> dict[str, np.ndarray]:
     """One-body density along each Cartesian axis, all particles pooled.
@@ -47,8 +49,7 @@ def pair_distance_density(samples: np.ndarray, bins: int) -> dict[str, np.ndarra
     P = samples.shape[1]
     if P < 2:
         return {}
-    i, j = np.triu_indices(P, 1)
-    dist = np.linalg.norm(samples[:, i] - samples[:, j], axis=-1).ravel()
+    dist = pair_distances(samples).ravel()
     hi = np.quantile(dist, 0.9995) * 1.05 + 1e-12
     density, edges = np.histogram(dist, bins=bins, range=(0.0, hi), density=True)
     return {"pair_edges": edges, "pair_density": density}
@@ -76,9 +77,9 @@ def pair_correlation(samples: np.ndarray, bins: int, seed: int = 0) -> dict[str,
     n, P = samples.shape[:2]
     if P < 2 or n < 2:
         return {}
-    i, j = np.triu_indices(P, 1)
+    i, j = pair_index(P)
     partner = samples[np.random.default_rng(seed).permutation(n)]
-    close = np.linalg.norm(samples[:, i] - samples[:, j], axis=-1).ravel()
+    close = pair_distances(samples).ravel()
     apart = np.linalg.norm(samples[:, i] - partner[:, j], axis=-1).ravel()
     hi = np.quantile(close, 0.999) * 1.05 + 1e-12
     # counts over equally many pairs: both normalised by all pairs, in range or not

@@ -13,6 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array
 
+from .geometry import centre_squared_distances, pair_index, pair_squared_distances
 from .sde import StepScaleFn, uniform_steps
 from .system import System
 
@@ -28,16 +29,16 @@ def coulomb_step_scale(system: System, refinement: float) -> StepScaleFn:
     Z = np.asarray(system.nuclear_charges, float)
     radius_n = refinement / (2.0 * np.abs(q[:, None] * Z[None, :]) + 1e-300)  # (P, K), μ = 1
     P = system.particles
-    i, j = np.triu_indices(P, 1)
+    i, j = pair_index(P)
     radius_p = refinement / (np.abs(q[i] * q[j]) + 1e-300)  # μ = 1/2
 
     def step_scale(r: Array) -> Array:
         scale = jnp.ones(r.shape[0], dtype=r.dtype)
         if len(Z):
-            d2 = jnp.sum((r[:, :, None, :] - nuclei) ** 2, axis=-1)  # (W, P, K)
+            d2 = centre_squared_distances(r, nuclei)  # (W, P, K)
             scale = jnp.minimum(scale, jnp.min(d2 / jnp.asarray(radius_n) ** 2, axis=(1, 2)))
         if P > 1:
-            d2 = jnp.sum((r[:, i] - r[:, j]) ** 2, axis=-1)  # (W, pairs)
+            d2 = pair_squared_distances(r)  # (W, pairs)
             scale = jnp.minimum(scale, jnp.min(d2 / jnp.asarray(radius_p) ** 2, axis=1))
         return jnp.clip(scale, SMALLEST_SCALE, 1.0)
 
