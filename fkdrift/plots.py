@@ -32,7 +32,7 @@ def _figure(fig, figsize: tuple[float, float]):
 
 def training_figure(result: Result, fig=None) -> plt.Figure:
     """Training: block means of the training energy with their standard errors (and the
-    exact E0), and below them the learning rate and the gradient norm (block means, log
+    reference E0), and below them the learning rate and the gradient norm (block means, log
     scale). fig: a (sub)figure to draw into, default a new one."""
     h = result.history
     fig = _figure(fig, (6.5, 6))
@@ -46,7 +46,7 @@ def training_figure(result: Result, fig=None) -> plt.Figure:
                     label="± scatter of those means")
     marks = [np.min(mean), np.quantile(mean, 0.9)] if len(mean) else []
     if result.exact_energy is not None:
-        ax.axhline(result.exact_energy, color="k", ls="--", label="exact E0")
+        ax.axhline(result.exact_energy, color="k", ls="--", label="reference E0")
         marks.append(result.exact_energy)
     if marks:  # the trend, not the first updates, sets the scale
         lo, hi = min(marks), max(marks)
@@ -73,8 +73,9 @@ def training_figure(result: Result, fig=None) -> plt.Figure:
 
 def extrapolation_figure(result: Result, fig=None) -> plt.Figure:
     """Per-dt energies of both estimators with their error bars, a quadratic through each
-    (weighted by the per-dt errors, for the eye; the reported dt → 0 value comes from the
-    correlated fit) and the reported E0 with its error band. fig: see `training_figure`."""
+    with its ±1σ band (weighted by the per-dt errors as if independent, for the eye; the
+    reported dt → 0 value and its error come from the correlated fit, the square markers)
+    and the reported E0 with its error band. fig: see `training_figure`."""
     fig = _figure(fig, (6.5, 4.5))
     ax = fig.subplots()
     for i, (name, est) in enumerate(sorted(result.estimates.items())):
@@ -84,9 +85,14 @@ def extrapolation_figure(result: Result, fig=None) -> plt.Figure:
         ax.errorbar([0.0], [est["extrapolated"]], yerr=[est["extrapolated_error"]], fmt="s",
                     color=color, capsize=3, label=f"{name}, dt → 0")
         if len(dts) > int(est["order"]):
-            poly = np.polyfit(dts, e, int(est["order"]), w=1 / np.maximum(s, 1e-300))
+            order = int(est["order"])
+            poly, cov = np.polyfit(dts, e, order, w=1 / np.maximum(s, 1e-300), cov="unscaled")
             grid = np.linspace(0.0, dts.max() * 1.05, 100)
-            ax.plot(grid, np.polyval(poly, grid), color=color, lw=0.8, alpha=0.7)
+            powers = np.vander(grid, order + 1)
+            band = np.sqrt(np.einsum("gi,ij,gj->g", powers, cov, powers))
+            ax.plot(grid, powers @ poly, color=color, lw=0.8, alpha=0.7)
+            ax.fill_between(grid, powers @ poly - band, powers @ poly + band, color=color,
+                            alpha=0.12, lw=0)
     ax.axhspan(result.energy - result.energy_error, result.energy + result.energy_error,
                color="C3", alpha=0.15, label="reported E0 ± error")
     if result.exact_energy is not None:

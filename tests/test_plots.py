@@ -37,7 +37,7 @@ def test_extrapolation_shows_both_estimators_their_fits_and_the_reported_e0(boso
 def test_training_shows_trend_learning_rate_and_gradient_norm(bosons_2d):
     fig = training_figure(bosons_2d)
     top, low = fig.axes
-    assert "exact E0" in top.get_legend_handles_labels()[1]
+    assert "reference E0" in top.get_legend_handles_labels()[1]
     assert {"learning rate", "gradient norm (block mean)"} <= set(
         low.get_legend_handles_labels()[1])
     plt.close(fig)
