@@ -48,14 +48,6 @@ class Config:
         final_learning_rate: learning rate reached at the last update (exponential decay).
             Default 1e-5.
         grad_clip: global-norm gradient clip (0 disables). Default 1.0.
-        train_richardson: train on 2·L(dt/2) − L(dt) (shared noise), which cancels the
-            first-order Euler bias of the objective (a drift trained at finite dt near a
-            nucleus learns to exploit the bias: hydrogen's variational energy improved
-            from +3.3e-3 to +9e-4 Ha with it). The combination is not bounded below, and
-            on helium the drift learned to blow up the coarse chain and diverged, so it
-            is opt-in; the reweighted estimator removes the variational bias anyway.
-            "auto" (= on for systems with a Coulomb declaration), "on" or "off".
-            Default "off".
         init_width: standard deviation of the initial Gaussian walkers. Default 1.0.
     Network:
         width, depth: hidden layer width and count of the drift MLP. Defaults 64, 2.
@@ -83,10 +75,6 @@ class Config:
         reweighted_time: measured time of the reweighted population. Default 240.0.
         resample_interval: time between resamplings of the reweighted population; must
             be a whole number of every evaluation step. Default 0.08.
-        coulomb_refinement: for systems with a Coulomb declaration, evaluation steps shrink
-            as (distance / (refinement · Bohr radius))² near each singular pair (see
-            `refinement`); eval_time and chunk_time then count unrefined steps. 0 disables.
-            Default 0 (on hydrogen it did not reduce the bias of the extrapolated energy).
     Anytime runs (docs/anytime.md; either field makes the run adapt its stages):
         target_error: the error bar wanted. Each evaluation stage stops once its dt → 0
             error bar is below it, and training stops at a plateau of the training
@@ -109,7 +97,6 @@ class Config:
     learning_rate: float = 1e-2
     final_learning_rate: float = 1e-5
     grad_clip: float = 1.0
-    train_richardson: str = "off"
     init_width: float = 1.0
     width: int = 64
     depth: int = 2
@@ -119,7 +106,6 @@ class Config:
     eval_time: float = 80.0
     burn_in_time: float = 3.0
     chunk_time: float = 0.4
-    coulomb_refinement: float = 0.0
     estimator: str = "reweighted"
     resample_interval: float = 0.08
     reweighted_time: float = 240.0
@@ -206,8 +192,7 @@ class Config:
                 continue
             if not isinstance(value, (int, float)) or not 0 < value < float("inf"):
                 raise FkdriftError(f"Config.{name} must be a positive number, got {value!r}")
-        for name in ("burn_in_time", "target_error", "grad_clip", "coulomb_refinement",
-                     "time_budget"):
+        for name in ("burn_in_time", "target_error", "grad_clip", "time_budget"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not value >= 0:
                 raise FkdriftError(f"Config.{name} must be >= 0, got {value!r}")
@@ -223,19 +208,8 @@ class Config:
             raise FkdriftError(
                 f"Config.estimator must be 'reweighted' or 'variational', got {self.estimator!r}"
             )
-        if self.train_richardson not in ("auto", "on", "off"):
-            raise FkdriftError(
-                f"Config.train_richardson must be 'auto', 'on' or 'off', got "
-                f"{self.train_richardson!r}"
-            )
         self._validate_eval_dts()
         return self
-
-    def richardson_training(self, system) -> bool:
-        """Whether training uses the Richardson objective for `system`."""
-        if self.train_richardson == "auto":
-            return bool(system.coulomb)
-        return self.train_richardson == "on"
 
     def _validate_eval_dts(self) -> None:
         dts = self.eval_dts

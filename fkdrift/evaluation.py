@@ -23,8 +23,8 @@ from jaxtyping import Array, PRNGKeyArray
 from .config import Config
 from .control_variates import cross_fitted_correction, fit_coefficients
 from .drift import analytic_cusps
-from .sde import PotentialFn, StepScaleFn, integrate_window, uniform_steps
-from .statistics import Extrapolation, cluster_means, extrapolate_dt, systematic_resample
+from .sde import PotentialFn, integrate_window
+from .statistics import Extrapolation, cluster_means, extrapolate_dt
 
 ChunkFn = Callable[[dict, Array, PRNGKeyArray], tuple[Array, Array, Array, Array]]
 BasisFn = Callable[..., np.ndarray]
@@ -35,14 +35,12 @@ of the fitted log-trial function r -> (W,)."""
 
 def make_evaluation_chunk(
     model: nn.Module, potential: PotentialFn, config: Config,
-    step_scale: StepScaleFn = uniform_steps,
     cusp: Callable[[dict, Array], tuple[Array, Array, Array]] | None = None,
 ) -> ChunkFn:
     """Build the jitted chunk: every chain advances `config.chunk_time` on one shared path.
 
     chunk(params, walkers: (K, W, particles, dim), key) -> (walkers, ell: (K, W),
-        t: (K, W) physical time, q: (K, W, particles, dim) noise moments).
-    With a non-uniform `step_scale` the chunk time is fictitious time (see `sde`).
+        t: (K, W) elapsed time, q: (K, W, particles, dim) noise moments).
     cusp(params, r) -> (f_c, ∇f_c, Δf_c) (see `sde.CuspFn`) has its Itô sum taken through
     Itô's formula, which keeps ℓ free of the Coulomb spikes of V; it defaults to the
     analytic cusps of a `CuspDrift` model. Any f_c gives the same ℓ as dt → 0.
@@ -63,7 +61,7 @@ def make_evaluation_chunk(
             integrate_window(
                 drift, potential, walkers[k], key,
                 dt=dt, n_steps=round(config.chunk_time / dt), substeps=config.substeps(dt),
-                checkpoint_every_step=False, step_scale=step_scale,
+                checkpoint_every_step=False, moments=True,
                 cusp=None if cusp is None else cusp_terms,
             )
             for k, dt in enumerate(dts)
@@ -190,24 +188,13 @@ def decays_far_out(log_trial: BasisFn, walkers: np.ndarray, scale: float = 4.0) 
     return bool(np.all(log_trial(scale * outer) < log_trial(outer)))
 
 
-def _resample(samples: np.ndarray, weights: np.ndarray, seed: int) -> np.ndarray:
-    """Systematic resampling of samples: (n, ...) with weights: (n,) (same count out).
-
-    Fictitious-time snapshots follow p(r)/g(r); resampling with weights g restores p(r).
-    Uniform weights return the samples unchanged.
-    """
-    if np.all(weights == weights[0]):
-        return samples
-    return samples[systematic_resample(weights, np.random.default_rng(int(seed)).random())]
-
-
 class EvaluationState(NamedTuple):
     """Where a variational evaluation stands (host arrays; checkpointed between chunks).
 
     walkers: (K, W, particles, dim) now; start: (K, W, particles, dim) after the burn-in;
     sums, times: (K, W) accumulated ℓ and physical time; noise: (K, W, particles, dim)
     accumulated noise moments; chunks: measured chunks done; snapshots: (S, particles,
-    dim) and snapshot_weights: (S,) the density snapshots so far; error: the last checked
+    dim) the density snapshots so far; error: the last checked
     dt → 0 error bar (NaN before the first check); stop_reason: "" while measuring;
     seconds: wall time spent measuring.
     """
@@ -219,7 +206,6 @@ class EvaluationState(NamedTuple):
     noise: np.ndarray
     chunks: int
     snapshots: np.ndarray
-    snapshot_weights: np.ndarray
     error: float = float("nan")
     stop_reason: str = ""
     seconds: float = 0.0
@@ -238,11 +224,11 @@ def burn_in(chunk: ChunkFn, params: dict, start: Array, key: PRNGKeyArray,
     P, D = start.shape[1:]
     return EvaluationState(walkers, walkers, np.zeros((K, start.shape[0])),
                            np.zeros((K, start.shape[0])), np.zeros(walkers.shape), 0,
-                           np.zeros((0, P, D)), np.zeros(0))
+                           np.zeros((0, P, D)))
 
 
 def measure_chunk(state: EvaluationState, chunk: ChunkFn, params: dict, key: PRNGKeyArray,
-                  config: Config, step_scale: StepScaleFn = uniform_steps) -> EvaluationState:
+                  config: Config) -> EvaluationState:
     """One measured chunk on every chain, accumulated (and a density snapshot of the
     finest chain every `config.sample_every`)."""
     _, key = jax.random.split(key)
@@ -250,13 +236,12 @@ def measure_chunk(state: EvaluationState, chunk: ChunkFn, params: dict, key: PRN
                                jax.random.fold_in(key, state.chunks))
     walkers = np.asarray(walkers)
     done = state.chunks + 1
-    snapshots, weights = state.snapshots, state.snapshot_weights
+    snapshots = state.snapshots
     if done % max(1, round(config.sample_every / config.chunk_time)) == 0:
         snapshots = np.concatenate([snapshots, walkers[-1]])
-        weights = np.concatenate([weights, np.asarray(step_scale(jnp.asarray(walkers[-1])))])
     return state._replace(walkers=walkers, sums=state.sums + np.asarray(ell),
                           times=state.times + np.asarray(t), noise=state.noise + np.asarray(q),
-                          chunks=done, snapshots=snapshots, snapshot_weights=weights)
+                          chunks=done, snapshots=snapshots)
 
 
 def evaluate(
@@ -266,7 +251,6 @@ def evaluate(
     key: PRNGKeyArray,
     config: Config,
     basis: BasisFn | None = None,
-    step_scale: StepScaleFn = uniform_steps,
     on_chunk: Callable[[float, float, float], None] | None = None,
     replicas: np.ndarray | None = None,
     deadline: float = math.inf,
@@ -280,8 +264,6 @@ def evaluate(
         the error bars and the dt → 0 fit use the means over each label, which are
         independent whatever the mixing time; None = every walker its own replica.
     basis: boundary control-variate basis (see `control_variates`), or None.
-    step_scale: the g(r) the chunk was built with; snapshots are resampled with weights g
-        so that the samples follow the physical stationary density.
     on_chunk(measured_time, planned_time, current_error) is called after each chunk.
     deadline: perf_counter time by which the stage stops (see `anytime`). With a deadline
     or Config.target_error the stage measures until the error bar is below the target,
@@ -301,7 +283,7 @@ def evaluate(
     n_planned = _chunks(planned, config.chunk_time)
     t_start = time.perf_counter() - state.seconds
     while not state.stop_reason and state.chunks < n_planned:
-        state = measure_chunk(state, chunk, params, key, config, step_scale)
+        state = measure_chunk(state, chunk, params, key, config)
         i = state.chunks
         if adaptive and (i % 4 == 0 or i == n_planned):
             current = _per_walker(state.sums, state.noise, state.times, state.start,
@@ -319,14 +301,13 @@ def evaluate(
         state = state._replace(stop_reason="max_eval_time" if adaptive else "eval_time")
         if on_state is not None:
             on_state(state)
-    return summarize(state, config, basis, replicas, key, step_scale)
+    return summarize(state, config, basis, replicas)
 
 
 def summarize(state: EvaluationState, config: Config, basis: BasisFn | None,
-              replicas: np.ndarray, key: PRNGKeyArray,
-              step_scale: StepScaleFn = uniform_steps) -> Evaluation:
+              replicas: np.ndarray) -> Evaluation:
     """The `Evaluation` of a finished (or stopped) stage: control variates, replica
-    means, the dt → 0 fit, the resampled snapshots and the fitted boundary function."""
+    means, the dt → 0 fit, the snapshots and the fitted boundary function."""
     finest = int(np.argmin(config.eval_dts))
     measured = float(state.times[-1].mean())
     raw = state.sums / state.times
@@ -335,12 +316,7 @@ def summarize(state: EvaluationState, config: Config, basis: BasisFn | None,
     per_replica = cluster_means(per_walker, replicas)
     raw_per_replica = cluster_means(raw, replicas)
     n = per_replica.shape[1]
-    snapshots, weights = state.snapshots, state.snapshot_weights
-    if not len(snapshots):
-        snapshots = state.walkers[-1]
-        weights = np.asarray(step_scale(jnp.asarray(snapshots)))
-    _, key = jax.random.split(key)  # the measuring key (see `measure_chunk`)
-    samples = _resample(snapshots, weights, np.asarray(jax.random.key_data(key)).ravel()[-1])
+    samples = state.snapshots if len(state.snapshots) else state.walkers[-1]
     return Evaluation(
         dts=np.asarray(config.eval_dts, float),
         energies=per_replica.mean(axis=1),

@@ -23,8 +23,6 @@ DriftFn = Callable[[Array], Array]
 """v(r): (walkers, particles, dim) -> (walkers, particles, dim)."""
 PotentialFn = Callable[[Array], Array]
 """V(r): (particles, dim) -> scalar, for one configuration."""
-StepScaleFn = Callable[[Array], Array]
-"""g(r): (walkers, particles, dim) -> (walkers,) in (0, 1], physical time per unit step."""
 CuspFn = Callable[[Array], tuple[Array, Array, Array]]
 """r: (walkers, particles, dim) -> (f_c: (walkers,), ∇f_c: (walkers, particles, dim),
 Δf_c: (walkers,)), an analytic gradient part of the drift (the Coulomb cusps)."""
@@ -35,12 +33,10 @@ class FeynmanKacTerm(diffrax.AbstractTerm):
 
     The control over a step [t0, t1] is (dt, ΔB); the vector field is (v, ½|v|² + V).
 
-    With `step_scale` g(r) (evaluation mode) the walkers run in a fictitious time s with
-    physical time dt = g(r) ds: each walker's physical step shrinks where g < 1 (near
-    Coulomb centres), dr = v g ds + √g dB_s, dℓ = (½|v|² + V) g ds + √g v·dB_s. The state
-    then also carries the physical time t: (walkers,) and q: (walkers, particles, dim),
-    the sums of (√g ΔB)² − g ds per coordinate: exactly zero-mean control variates that
-    absorb the ½ ΔB·∇v·ΔB fluctuation of the discrete Itô sum.
+    With `moments` (evaluation mode) the state also carries the elapsed time t: (walkers,)
+    and q: (walkers, particles, dim), the sums of ΔB² − dt per coordinate: exactly
+    zero-mean control variates that absorb the ½ ΔB·∇v·ΔB fluctuation of the discrete Itô
+    sum.
 
     With `cusp` (Coulomb systems, in training and evaluation), the Itô sum of the
     gradient part v_c = ∇f_c of the drift is replaced through Itô's formula,
@@ -54,7 +50,7 @@ class FeynmanKacTerm(diffrax.AbstractTerm):
     drift: DriftFn
     potential: PotentialFn
     path: LatticeBrownianPath
-    step_scale: StepScaleFn | None = None
+    moments: bool = False
     cusp: CuspFn | None = None
 
     def vf(self, t, y, args):
@@ -66,23 +62,18 @@ class FeynmanKacTerm(diffrax.AbstractTerm):
             _, v_c, laplacian = self.cusp(r)
             rate = rate - jnp.sum(v_c * v, axis=(-2, -1)) - 0.5 * laplacian
             noise_drift = v - v_c
-        if self.step_scale is None:
-            return v, rate, noise_drift
-        return v, rate, noise_drift, self.step_scale(r)
+        return v, rate, noise_drift
 
     def contr(self, t0, t1, **kwargs):
         return t1 - t0, self.path.evaluate(t0, t1)
 
     def prod(self, vf, control):
-        ds, dB = control
-        if self.step_scale is None:
-            v, rate, noise_drift = vf
-            return v * ds + dB, rate * ds + _ito_sum(noise_drift, dB)
-        v, rate, noise_drift, g = vf
-        dt = g * ds
-        dB = jnp.sqrt(g)[:, None, None] * dB
-        dt_r = dt[:, None, None]
-        return (v * dt_r + dB, rate * dt + _ito_sum(noise_drift, dB), dt, dB**2 - dt_r)
+        dt, dB = control
+        v, rate, noise_drift = vf
+        increments = (v * dt + dB, rate * dt + _ito_sum(noise_drift, dB))
+        if not self.moments:
+            return increments
+        return (*increments, jnp.broadcast_to(dt, rate.shape), dB**2 - dt)
 
 
 def _ito_sum(v: Array, dB: Array) -> Array:
@@ -106,7 +97,7 @@ def integrate_window(
     n_steps: int,
     substeps: int = 1,
     checkpoint_every_step: bool = True,
-    step_scale: StepScaleFn | None = None,
+    moments: bool = False,
     cusp: CuspFn | None = None,
 ) -> tuple[Array, ...]:
     """Run walkers for one window of `n_steps` Euler–Maruyama steps of size `dt`.
@@ -116,18 +107,17 @@ def integrate_window(
 
     Args:
         r0: (walkers, particles, dim) start positions.
-        step_scale: g(r) for evaluation mode (see `FeynmanKacTerm`); `dt` is then the
-            fictitious step ds. Use `uniform_steps` for g ≡ 1.
+        moments: evaluation mode (see `FeynmanKacTerm`): also return t and q.
     Returns:
         r_T: (walkers, particles, dim) end positions; ell: (walkers,) the path integral ℓ_T;
-        with `step_scale` also t: (walkers,) physical time and q: (walkers, particles, dim)
+        with `moments` also t: (walkers,) the elapsed time and q: (walkers, particles, dim)
         the noise moments.
     """
     path = LatticeBrownianPath(r0.shape, key, dt / substeps, substeps)
-    term = FeynmanKacTerm(drift, potential, path, step_scale, cusp)
+    term = FeynmanKacTerm(drift, potential, path, moments, cusp)
     ell0 = jnp.zeros(r0.shape[0], dtype=jnp.result_type(r0.dtype, jnp.float64))
     y0 = (r0, ell0)
-    if step_scale is not None:
+    if moments:
         y0 = (r0, ell0, jnp.zeros_like(ell0), jnp.zeros_like(r0))
     adjoint = (
         diffrax.RecursiveCheckpointAdjoint(checkpoints=n_steps)
@@ -151,8 +141,3 @@ def integrate_window(
     if cusp is not None:
         out[1] = out[1] + cusp(out[0])[0] - cusp(r0)[0]
     return tuple(out)
-
-
-def uniform_steps(r: Array) -> Array:
-    """g ≡ 1: every walker advances dt per step. r: (walkers, particles, dim) -> (walkers,)."""
-    return jnp.ones(r.shape[0], dtype=r.dtype)

@@ -30,10 +30,8 @@ from .evaluation import Evaluation, EvaluationState, evaluate, make_evaluation_c
 from .hdf5 import rebuild_system
 from .observables import densities
 from .progress import LineProgress
-from .refinement import coulomb_step_scale
 from .result import Result
 from .reweighting import Reweighted, ReweightingState, reweighted_energy
-from .sde import StepScaleFn, uniform_steps
 from .statistics import Extrapolation
 from .system import System
 from .training import (
@@ -145,14 +143,13 @@ def _run(system: System, seed: int, config: Config, progress, checkpoint, checkp
                               saved.meta["train_time"] if saved else 0.0)
 
     model = make_drift_model(system, config)
-    step_scale = coulomb_step_scale(system, config.coulomb_refinement)
-    state, history, train_time, train_stop = _train(system, config, model, step_scale,
-                                                    walkers, key_init, key_train, progress,
-                                                    budget, keeper, saved)
+    state, history, train_time, train_stop = _train(system, config, model, walkers,
+                                                    key_init, key_train, progress, budget,
+                                                    keeper, saved)
     check_walkers("training", walkers, state.walkers)
     try:
         ev, rw = estimate(system, config, model, state.params, state.walkers, key_eval,
-                          step_scale, progress, budget, keeper, saved)
+                          progress, budget, keeper, saved)
     except KeyboardInterrupt:
         if keeper is not None:
             keeper.write()
@@ -167,24 +164,23 @@ def _run(system: System, seed: int, config: Config, progress, checkpoint, checkp
 
 
 def estimate(system: System, config: Config, model, params, walkers: Array,
-             key: PRNGKeyArray, step_scale: StepScaleFn = uniform_steps,
-             progress: Progress | None = None, budget: Budget | None = None,
+             key: PRNGKeyArray, progress: Progress | None = None, budget: Budget | None = None,
              keeper: Checkpointer | None = None, saved: Checkpoint | None = None
              ) -> tuple[Evaluation, Reweighted | None]:
     """Both estimators for a drift: the variational evaluation from walkers:
     (B, particles, dim) (each a replica, tiled to config.eval_walkers), then the
-    reweighted population (where the boundary fit exists and steps are uniform).
+    reweighted population (where the boundary fit exists).
     budget: the run's deadlines (see `anytime`); None = no deadline. keeper: checkpoints
     the stage states as they go; saved: a checkpoint whose stage states to continue."""
     if budget is None:
         budget = Budget(time.perf_counter(), math.inf, 1.0, config.target_error)
-    reweighting = config.estimator == "reweighted" and step_scale is uniform_steps
+    reweighting = config.estimator == "reweighted"
     key_var, key_rw = jax.random.split(key)
     finest = int(np.argmin(config.eval_dts))
     start, replicas = replicate(walkers, config.eval_walkers)
-    chunk = make_evaluation_chunk(model, system.potential, config, step_scale)
+    chunk = make_evaluation_chunk(model, system.potential, config)
     ev = evaluate(chunk, params, start, key_var, config, control_basis(system),
-                  step_scale, progress.evaluating if progress is not None else None,
+                  progress.evaluating if progress is not None else None,
                   replicas=replicas,
                   deadline=budget.stage_deadline(VARIATIONAL_SHARE if reweighting else 1.0),
                   state=saved.stage_state(EvaluationState, "variational") if saved else None,
@@ -263,7 +259,7 @@ def health_warnings(ev: Evaluation, rw: Reweighted | None) -> list[str]:
     return out
 
 
-def _train(system, config, model, step_scale, walkers, key_init, key_train, progress,
+def _train(system, config, model, walkers, key_init, key_train, progress,
            budget: Budget, keeper: Checkpointer | None = None,
            saved: Checkpoint | None = None):
     """Initialise (or restore) and train the drift; returns (state, history, seconds,
@@ -272,9 +268,7 @@ def _train(system, config, model, step_scale, walkers, key_init, key_train, prog
     params = init_drift_params(model, key_init, system)
     optimizer = make_optimizer(config.learning_rate, config.grad_clip)
     step = make_train_step(model, system.potential, optimizer, dt=config.dt,
-                           n_steps=config.window,
-                           step_scale=None if step_scale is uniform_steps else step_scale,
-                           richardson=config.richardson_training(system))
+                           n_steps=config.window)
     state = TrainState(params, optimizer.init(params), walkers, key_train, jnp.zeros((), int))
     history: dict[str, list[float]] = {}
     if saved is not None:

@@ -20,7 +20,7 @@ from jaxtyping import Array, PRNGKeyArray
 
 from .drift import analytic_cusps
 from .errors import FkdriftError
-from .sde import PotentialFn, StepScaleFn, integrate_window
+from .sde import PotentialFn, integrate_window
 
 
 class TrainState(NamedTuple):
@@ -46,73 +46,42 @@ def window_loss(
     *,
     dt: float,
     n_steps: int,
-    step_scale: StepScaleFn | None = None,
-    cusp_form: bool | None = None,
+    cusp_form: bool = True,
     substeps: int = 1,
 ) -> tuple[Array, tuple[Array, Array, Array]]:
     """Loss of one window: mean ℓ_T/T − mean(stop_grad(v(r_T))·r_T)/T.
 
     The second term supplies the gradient of −log φ0(r_T) that the detached start misses.
-    With a `step_scale` (refined steps near Coulomb centres, see `refinement`) each walker
-    covers its own physical time t_i, and the loss is the Girsanov KL bound
-    mean(ℓ_i − Ê t_i − stop_grad(v(r_T))·r_T) / mean(t) with Ê = stop_grad(Σℓ/Σt).
     walkers: (batch, particles, dim). Returns (loss, (energy, energy_std, r_T)), where
     energy = Σℓ/Σt is the training energy (the loss without the boundary term).
     cusp_form: take the Itô sum of a `CuspDrift`'s analytic cusps through Itô's formula
-    (see `sde.FeynmanKacTerm`): the same loss as dt → 0, with bounded Coulomb terms, so a
-    far less noisy gradient (hydrogen: 136× lower spread). None (default) = whenever the
-    model has analytic cusps, as in evaluation; False forces the plain Itô sum.
+    (see `sde.FeynmanKacTerm`), as evaluation does: the same loss as dt → 0, with bounded
+    Coulomb terms, so a far less noisy gradient (hydrogen: 136× lower spread). False
+    forces the plain Itô sum; a model without analytic cusps always has it.
     substeps: Brownian lattice cells per step (see `integrate_window`).
     """
 
     def drift(r: Array) -> Array:
         return model.apply(params, r)
 
-    cusps = analytic_cusps(model) if cusp_form is not False else None
-    if cusp_form and cusps is None:
-        raise FkdriftError(f"cusp_form=True needs analytic cusps; {type(model).__name__} has none")
+    cusps = analytic_cusps(model) if cusp_form else None
     out = integrate_window(drift, potential, walkers, key, dt=dt, n_steps=n_steps,
-                           substeps=substeps, step_scale=step_scale,
+                           substeps=substeps,
                            cusp=None if cusps is None else partial(cusps, params))
-    return _loss_terms(drift, out, n_steps * dt, step_scale is not None)
+    return _loss_terms(drift, out, n_steps * dt)
 
 
-def _loss_terms(drift, out: tuple[Array, ...], duration: float, timed: bool
+def _loss_terms(drift, out: tuple[Array, ...], duration: float
                 ) -> tuple[Array, tuple[Array, Array, Array]]:
     """Loss and metrics from a window's end state (see `window_loss`)."""
     r_T, ell = out[0], out[1]
-    t = out[2] if timed else jnp.full_like(ell, duration)
+    t = jnp.full_like(ell, duration)
     T = jax.lax.stop_gradient(jnp.mean(t))
     energy = jnp.mean(ell) / T
     v_T = jax.lax.stop_gradient(drift(r_T))
     boundary = jnp.mean(jnp.sum(v_T * r_T, axis=(-2, -1))) / T
     clock = jnp.mean(jax.lax.stop_gradient(energy) * (t - T)) / T
     return energy - clock - boundary, (energy, jnp.std(ell / t), r_T)
-
-
-def richardson_window_loss(
-    params: dict,
-    model: nn.Module,
-    potential: PotentialFn,
-    walkers: Array,
-    key: PRNGKeyArray,
-    *,
-    dt: float,
-    n_steps: int,
-    step_scale: StepScaleFn | None = None,
-    cusp_form: bool | None = None,
-) -> tuple[Array, tuple[Array, Array, Array]]:
-    """2·L(dt/2) − L(dt) on one shared Brownian path: the Euler bias of the training
-    objective cancels to first order, so the drift cannot learn to exploit it (it does,
-    near Coulomb singularities). The walkers continue from the fine chain. See `window_loss`.
-    """
-    fine_loss, (fine_energy, spread, r_T) = window_loss(
-        params, model, potential, walkers, key, dt=dt / 2, n_steps=2 * n_steps,
-        step_scale=step_scale, cusp_form=cusp_form)
-    coarse_loss, (coarse_energy, _, _) = window_loss(  # two cells of the fine lattice
-        params, model, potential, walkers, key, dt=dt, n_steps=n_steps,
-        step_scale=step_scale, cusp_form=cusp_form, substeps=2)
-    return 2 * fine_loss - coarse_loss, (2 * fine_energy - coarse_energy, spread, r_T)
 
 
 def make_optimizer(learning_rate: float, grad_clip: float = 0.0) -> optax.GradientTransformation:
@@ -137,20 +106,17 @@ def make_train_step(
     *,
     dt: float,
     n_steps: int,
-    step_scale: StepScaleFn | None = None,
-    richardson: bool = False,
-    cusp_form: bool | None = None,
+    cusp_form: bool = True,
 ) -> Callable[[TrainState], tuple[TrainState, dict[str, Array]]]:
     """Build the jitted update: one window of walkers, pathwise gradient, one Adam step.
 
-    The walkers' end positions (detached) start the next window. `step_scale`,
-    `cusp_form`: see `window_loss`; `richardson`: use `richardson_window_loss`.
+    The walkers' end positions (detached) start the next window. `cusp_form`: see
+    `window_loss`.
     """
-    loss = richardson_window_loss if richardson else window_loss
 
     def loss_fn(params, walkers, key):
-        return loss(params, model, potential, walkers, key, dt=dt, n_steps=n_steps,
-                    step_scale=step_scale, cusp_form=cusp_form)
+        return window_loss(params, model, potential, walkers, key, dt=dt, n_steps=n_steps,
+                           cusp_form=cusp_form)
 
     @jax.jit
     def train_step(state: TrainState) -> tuple[TrainState, dict[str, Array]]:

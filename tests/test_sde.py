@@ -7,7 +7,6 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from fkdrift import sde
 from fkdrift.brownian import LatticeBrownianPath
 from fkdrift.sde import integrate_window
 
@@ -15,10 +14,10 @@ integrate_window_jit = eqx.filter_jit(integrate_window)
 
 
 def window_with_moments(drift, potential, r0, key, *, jit=False, **kw):
-    """(r_T, ell, q, t) of an evaluation-mode window with uniform steps: with a `step_scale`
-    integrate_window also returns the physical time t and the noise moments q = Σ(ΔB² − dt)."""
+    """(r_T, ell, q, t) of an evaluation-mode window: with `moments` integrate_window also
+    returns the elapsed time t and the noise moments q = Σ(ΔB² − dt)."""
     run = integrate_window_jit if jit else integrate_window
-    r_T, ell, t, q = run(drift, potential, r0, key, step_scale=sde.uniform_steps, **kw)
+    r_T, ell, t, q = run(drift, potential, r0, key, moments=True, **kw)
     return r_T, ell, q, t
 
 
@@ -35,10 +34,8 @@ def quadratic_potential(r):  # one configuration (particles, dim)
     return 0.5 * K * jnp.sum(r**2)
 
 
-def reference_euler(drift, potential, r0, key, dt, n_steps, substeps, step_scale=None):
-    """Plain Itô Euler–Maruyama with the increments rebuilt from the lattice cells.
-
-    With step_scale g(r) each walker's physical step is g·dt and its increment √g·ΔB."""
+def reference_euler(drift, potential, r0, key, dt, n_steps, substeps):
+    """Plain Itô Euler–Maruyama with the increments rebuilt from the lattice cells."""
     path = LatticeBrownianPath(r0.shape, key, dt / substeps, substeps)
     firsts = substeps * jnp.arange(n_steps)
     increments = np.asarray(jax.vmap(path.cell_increments)(firsts).sum(axis=1))
@@ -46,10 +43,8 @@ def reference_euler(drift, potential, r0, key, dt, n_steps, substeps, step_scale
     ell = np.zeros(r.shape[0])
     q = np.zeros_like(r)
     t = np.zeros(r.shape[0])
-    for dB_s in increments:
-        g = np.ones(r.shape[0]) if step_scale is None else np.asarray(step_scale(r))
-        h = (g * dt)[:, None, None]
-        dB = np.sqrt(g)[:, None, None] * dB_s
+    for dB in increments:
+        h = np.full((r.shape[0], 1, 1), dt)
         v = np.asarray(drift(jnp.asarray(r)))
         V = np.asarray(jax.vmap(potential)(jnp.asarray(r)))
         rate = 0.5 * np.sum(v**2, axis=(-2, -1)) + V
@@ -81,33 +76,6 @@ def test_matches_hand_written_euler_maruyama(dt, n_steps, substeps):
     np.testing.assert_allclose(np.asarray(ell), ell_ref, rtol=0, atol=1e-12)
     np.testing.assert_allclose(np.asarray(q), q_ref, rtol=0, atol=1e-12)
     np.testing.assert_allclose(np.asarray(t), n_steps * dt, rtol=1e-13)
-
-
-def shrink_near_origin(r):
-    """g(r) = 1/(1 + 1/|r|²) per walker: short physical steps near the origin."""
-    d2 = np.sum(np.asarray(r) ** 2, axis=(-2, -1))
-    return d2 / (1.0 + d2)
-
-
-def test_step_scale_matches_hand_written_loop():
-    key = jax.random.key(12)
-    r0 = jax.random.normal(jax.random.key(6), (6, 2, 3))
-    dt, n_steps, substeps = 0.02, 10, 2
-
-    def g(r):
-        d2 = jnp.sum(r**2, axis=(-2, -1))
-        return d2 / (1.0 + d2)
-
-    r_T, ell, t, q = integrate_window_jit(
-        linear_drift, quadratic_potential, r0, key,
-        dt=dt, n_steps=n_steps, substeps=substeps, step_scale=g,
-    )
-    r_ref, ell_ref, q_ref, t_ref = reference_euler(
-        linear_drift, quadratic_potential, r0, key, dt, n_steps, substeps, shrink_near_origin
-    )
-    for got, want in ((r_T, r_ref), (ell, ell_ref), (q, q_ref), (t, t_ref)):
-        np.testing.assert_allclose(np.asarray(got), want, rtol=0, atol=1e-12)
-    assert np.all(t_ref < n_steps * dt) and np.ptp(t_ref) > 0.01
 
 
 def test_noise_moments_do_not_change_the_path():

@@ -19,7 +19,6 @@ from fkdrift.training import (
     init_walkers,
     make_optimizer,
     make_train_step,
-    richardson_window_loss,
     train,
     window_loss,
 )
@@ -154,25 +153,6 @@ def test_a_window_that_overflows_is_dropped_not_applied():
     assert float(metrics["skipped"]) == 0.0
 
 
-def test_richardson_loss_is_two_fine_windows_minus_one_coarse():
-    """2·L(dt/2, 2n) − L(dt, n) on one shared lattice (the fine chain takes every cell,
-    the coarse one pairs of cells); the walkers continue from the fine chain."""
-    config = SMALL
-    model, _, state = setup(config)
-    key = jax.random.key(3)
-    loss, (energy, _, r_T) = richardson_window_loss(
-        state.params, model, harmonic_omega2, state.walkers, key, dt=0.02, n_steps=8)
-    fine = window_loss(state.params, model, harmonic_omega2, state.walkers, key,
-                       dt=0.01, n_steps=16)
-    coarse_end, coarse_ell = integrate_window(lambda r: model.apply(state.params, r),
-                                              harmonic_omega2, state.walkers, key,
-                                              dt=0.02, n_steps=8, substeps=2)
-    coarse_energy = jnp.mean(coarse_ell) / 0.16
-    assert float(energy) == pytest.approx(2 * float(fine[1][0]) - float(coarse_energy),
-                                          rel=1e-12)
-    np.testing.assert_array_equal(np.asarray(r_T), np.asarray(fine[1][2]))
-
-
 def test_cusp_form_removes_the_coulomb_noise_from_the_gradient():
     """Hydrogen at the initial drift (the cusp −r̂/(1 + b r)², b = 1e-3: almost exact).
     Through the plain Itô sum the pathwise gradient carries the −dt/r spikes of V (their
@@ -207,23 +187,23 @@ def test_cusp_form_removes_the_coulomb_noise_from_the_gradient():
 
 def test_cusp_form_is_the_default_for_a_drift_with_cusps():
     """As in evaluation, training takes the cusps' Itô sum through Itô's formula unless
-    told otherwise; asking for it on a drift without cusps is an error, not a no-op."""
+    told otherwise; on a drift without cusps the switch changes nothing."""
     import potentials
 
     system = potentials.hydrogen()
     model, _, state = setup(SMALL, seed=2, system=system)
     key = jax.random.key(4)
 
-    def loss(cusp_form):
-        return float(window_loss(state.params, model, system.potential, state.walkers, key,
-                                 dt=0.01, n_steps=8, cusp_form=cusp_form)[0])
+    def loss(model, potential, state, **kw):
+        return float(window_loss(state.params, model, potential, state.walkers, key,
+                                 dt=0.01, n_steps=8, **kw)[0])
 
-    assert loss(None) == loss(True)
-    assert loss(False) != loss(True)
+    default = loss(model, system.potential, state)
+    assert default == loss(model, system.potential, state, cusp_form=True)
+    assert default != loss(model, system.potential, state, cusp_form=False)
     harmonic_model, _, harmonic_state = setup(SMALL, seed=2)
-    with pytest.raises(FkdriftError, match="analytic cusps"):
-        window_loss(harmonic_state.params, harmonic_model, harmonic_omega2,
-                    harmonic_state.walkers, key, dt=0.01, n_steps=8, cusp_form=True)
+    assert loss(harmonic_model, harmonic_omega2, harmonic_state) == loss(
+        harmonic_model, harmonic_omega2, harmonic_state, cusp_form=False)
 
 
 def _counting_state(learning_rate: float = 0.01) -> TrainState:
