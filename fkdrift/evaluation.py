@@ -34,10 +34,11 @@ of the fitted log-trial function r -> (W,)."""
 
 
 def make_evaluation_chunk(
-    model: nn.Module, potential: PotentialFn, config: Config,
+    model: nn.Module, potential: PotentialFn, dts: tuple[float, ...], chunk_time: float,
     cusp: Callable[[dict, Array], tuple[Array, Array, Array]] | None = None,
 ) -> ChunkFn:
-    """Build the jitted chunk: every chain advances `config.chunk_time` on one shared path.
+    """Build the jitted chunk: chain k advances `chunk_time` with step dts[k], all on one
+    shared Brownian lattice of spacing min(dts) (each step a whole number of cells).
 
     chunk(params, walkers: (K, W, particles, dim), key) -> (walkers, ell: (K, W),
         t: (K, W) elapsed time, q: (K, W, particles, dim) noise moments).
@@ -45,7 +46,7 @@ def make_evaluation_chunk(
     Itô's formula, which keeps ℓ free of the Coulomb spikes of V; it defaults to the
     analytic cusps of a `CuspDrift` model. Any f_c gives the same ℓ as dt → 0.
     """
-    dts = config.eval_dts
+    lattice = min(dts)
     if cusp is None:
         cusp = analytic_cusps(model)
 
@@ -60,7 +61,7 @@ def make_evaluation_chunk(
         outs = [
             integrate_window(
                 drift, potential, walkers[k], key,
-                dt=dt, n_steps=round(config.chunk_time / dt), substeps=config.substeps(dt),
+                dt=dt, n_steps=round(chunk_time / dt), substeps=round(dt / lattice),
                 checkpoint_every_step=False, moments=True,
                 cusp=None if cusp is None else cusp_terms,
             )

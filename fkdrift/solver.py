@@ -178,7 +178,7 @@ def estimate(system: System, config: Config, model, params, walkers: Array,
     key_var, key_rw = jax.random.split(key)
     finest = int(np.argmin(config.eval_dts))
     start, replicas = replicate(walkers, config.eval_walkers)
-    chunk = make_evaluation_chunk(model, system.potential, config)
+    chunk = make_evaluation_chunk(model, system.potential, config.eval_dts, config.chunk_time)
     ev = evaluate(chunk, params, start, key_var, config, control_basis(system),
                   progress.evaluating if progress is not None else None,
                   replicas=replicas,
@@ -188,8 +188,8 @@ def estimate(system: System, config: Config, model, params, walkers: Array,
     check_walkers("evaluation", start, ev.walkers[finest], ev.per_walker)
     rw = None
     if reweighting and ev.log_trial:
-        rw_chunk = make_evaluation_chunk(
-            model, system.potential, config.replace(chunk_time=config.resample_interval))
+        rw_chunk = make_evaluation_chunk(model, system.potential, config.eval_dts,
+                                         config.resample_interval)
         rw = reweighted_energy(
             rw_chunk, params, jnp.asarray(ev.walkers), key_rw, config, ev.log_trial,
             progress.reweighting if progress is not None else None,
@@ -416,7 +416,7 @@ def reevaluate(result: Result, seed: int = 1, config: Config | None = None,
     order = jax.random.permutation(jax.random.PRNGKey(seed), len(samples))
     start, replicas = replicate(samples[order], config.eval_walkers)
     model = make_drift_model(result.system, result.config)
-    chunk = make_evaluation_chunk(model, system.potential, config)
+    chunk = make_evaluation_chunk(model, system.potential, config.eval_dts, config.chunk_time)
     params = jax.tree_util.tree_map(jnp.asarray, result.params)
     ev = evaluate(chunk, params, start, jax.random.PRNGKey(10_000 + seed), config,
                   control_basis(system), replicas=replicas)

@@ -44,7 +44,7 @@ def ou_chunks(system, a: float, config):
     params = init_drift_params(model, jax.random.PRNGKey(0), system)
     params["params"]["confinement"] = jnp.full_like(params["params"]["confinement"],
                                                     _softplus_inverse(a))
-    chunk = make_evaluation_chunk(model, system.potential, config)
-    rw_chunk = make_evaluation_chunk(model, system.potential,
-                                     config.replace(chunk_time=config.resample_interval))
+    chunk = make_evaluation_chunk(model, system.potential, config.eval_dts, config.chunk_time)
+    rw_chunk = make_evaluation_chunk(model, system.potential, config.eval_dts,
+                                     config.resample_interval)
     return params, chunk, rw_chunk

@@ -118,7 +118,8 @@ def test_copies_of_a_start_form_one_replica():
     tiling with a fixed burn-in did) understates them several times."""
     config = fkdrift.Config(eval_dts=(0.02, 0.01), eval_walkers=512, eval_time=4.0,
                             burn_in_time=1.0)
-    chunk = make_evaluation_chunk(GradientDrift(), well_potential, config)
+    chunk = make_evaluation_chunk(GradientDrift(), well_potential, config.eval_dts,
+                                  config.chunk_time)
     exact, rng = exact_variational(), np.random.default_rng(0)
     honest, naive = [], []
     for seed in range(24):
