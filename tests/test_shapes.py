@@ -1,11 +1,9 @@
 """User-written potentials beyond the built-ins (benchmarks/shapes.py), solved with default
-settings: within 1e-3 relative and 4σ of the finite-difference reference, in under 600 s.
+settings: within 1e-3 relative and 4σ of the finite-difference reference.
 Minutes per shape: `pytest -m slow tests/test_shapes.py`; the same runs, with their
 outputs, are in results/shapes/ (written by `python benchmarks/shapes.py`)."""
 
 from __future__ import annotations
-
-import time
 
 import pytest
 from conftest import load_benchmark
@@ -22,12 +20,9 @@ def test_default_settings_reach_the_reference(name):
     shape = CATALOGUE[name]
     system = shape.system()
     exact = system.exact_energy
-    start = time.perf_counter()
     result = fkdrift.solve(system, seed=0)
-    seconds = time.perf_counter() - start
     dev = result.energy - exact
     summary = f"{result.summary()} (FD {exact:.8f} ± {shape.reference().error:.0e})"
     assert abs(dev) <= 1e-3 * abs(exact), summary
     assert abs(dev) <= 4 * result.energy_error, summary
     assert 0 < result.energy_error < 1e-3 * abs(exact), summary
-    assert seconds < 600, summary

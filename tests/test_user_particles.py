@@ -11,7 +11,6 @@ solve runs end to end. `pytest -m slow`: default-settings solves within 2e-3 rel
 from __future__ import annotations
 
 import itertools
-import time
 
 import jax
 import jax.numpy as jnp
@@ -176,24 +175,18 @@ def test_tiny_solve_runs_end_to_end():
 
 # ---------------------------------------------------------------- default settings (slow)
 
-def solve_timed(system: fkdrift.System) -> tuple[fkdrift.Result, float]:
-    start = time.perf_counter()
-    result = fkdrift.solve(system, seed=0)
-    return result, time.perf_counter() - start
-
-
-def assert_default_bar(result: fkdrift.Result, seconds: float) -> None:
-    """Issue 4: within 2e-3 relative of exact, within 4σ, in at most 20 minutes."""
+def assert_default_bar(result: fkdrift.Result) -> None:
+    """Within 2e-3 relative of exact and within 4σ (the time is measured in
+    benchmarks/user_particles.py, not here: no timings in tests)."""
     dev = result.energy - result.exact_energy
     assert abs(dev) <= 2e-3 * abs(result.exact_energy), (result.summary(), dev)
     assert abs(dev) <= 4 * result.energy_error, (result.summary(), dev)
-    assert seconds < 1200, seconds
 
 
 @pytest.mark.slow
 def test_repelled_trap_default_settings():
-    result, seconds = solve_timed(up.repelled_trap())
-    assert_default_bar(result, seconds)
+    result = fkdrift.solve(up.repelled_trap(), seed=0)
+    assert_default_bar(result)
     # the repulsion shows in the samples: ⟨|r_i − r_j|²⟩ = d·σ²_pair = 2/sqrt(0.4) ≈ 3.16
     # (2 without the pair term)
     r = result.samples
@@ -205,4 +198,4 @@ def test_repelled_trap_default_settings():
 
 @pytest.mark.slow
 def test_gaussian_pair_default_settings():
-    assert_default_bar(*solve_timed(up.gaussian_pair()))
+    assert_default_bar(fkdrift.solve(up.gaussian_pair(), seed=0))
