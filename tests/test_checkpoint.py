@@ -146,10 +146,17 @@ def test_sigkill_in_training_and_in_evaluation_then_resume_matches_an_uninterrup
 
 
 def test_ctrl_c_keeps_a_checkpoint_and_says_how_to_resume(tmp_path):
-    run = cli("solve", "--potential", "harmonic", "--out", "run.h5", *SET, cwd=tmp_path)
-    wait_for_lines(tmp_path / "run.train.jsonl", 20, run)
-    run.send_signal(signal.SIGINT)
-    assert run.wait(120) == 130
+    # far more updates than can run before the signal, so the run cannot have finished
+    # on its own whatever the load (a finished run would exit 0)
+    run = cli("solve", "--potential", "harmonic", "--out", "run.h5", *SET,
+              "--set", "train_steps=1000000", cwd=tmp_path)
+    try:
+        wait_for_lines(tmp_path / "run.train.jsonl", 20, run)
+        assert run.poll() is None
+        run.send_signal(signal.SIGINT)
+        assert run.wait(120) == 130
+    finally:
+        run.kill()
     err = run.stderr.read()
     assert "continue with: fkdrift resume run.h5" in err and "Traceback" not in err
     assert read_checkpoint(tmp_path / "run.ckpt").meta["updates"] >= 20
