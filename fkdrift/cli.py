@@ -249,6 +249,9 @@ def _run_with_progress(path: Path, run, append_log: bool = False):
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, terminate)
+    # Ctrl-C (or kill -INT) interrupts even when the process was started with SIGINT
+    # ignored, as a shell does for background jobs (a test harness's workers did too)
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     log = TrainingLog(path.with_suffix(".train.jsonl"), append=append_log)
     try:
         if console.is_terminal:
@@ -268,6 +271,7 @@ def _run_with_progress(path: Path, run, append_log: bool = False):
     finally:
         log.close()
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
 
 
 def _finish(result, path: Path, start: float, as_json: bool) -> None:

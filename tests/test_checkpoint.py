@@ -147,9 +147,11 @@ def test_sigkill_in_training_and_in_evaluation_then_resume_matches_an_uninterrup
 
 def test_ctrl_c_keeps_a_checkpoint_and_says_how_to_resume(tmp_path):
     # far more updates than can run before the signal, so the run cannot have finished
-    # on its own whatever the load (a finished run would exit 0)
+    # on its own whatever the load (a finished run would exit 0); started with SIGINT
+    # ignored, as a shell starts background jobs (and as it inherited it in the full suite)
     run = cli("solve", "--potential", "harmonic", "--out", "run.h5", *SET,
-              "--set", "train_steps=1000000", cwd=tmp_path)
+              "--set", "train_steps=1000000", cwd=tmp_path,
+              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     try:
         wait_for_lines(tmp_path / "run.train.jsonl", 20, run)
         assert run.poll() is None
