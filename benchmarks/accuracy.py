@@ -15,6 +15,7 @@ from pathlib import Path
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 import fkdrift
 import potentials
@@ -128,8 +129,11 @@ def replot(name: str) -> None:
     """Densities of results/NAME.h5 recomputed from its stored samples, saved, and its
     plots redrawn (for files written before a change to the histograms)."""
     result = fkdrift.load(RESULTS / f"{name}.h5")
-    result.density = densities(result.samples, result.config.density_bins)
-    result.save(RESULTS / f"{name}.h5")
+    fresh = densities(result.samples, result.config.density_bins)
+    if fresh.keys() != result.density.keys() or not all(
+            np.array_equal(fresh[k], result.density[k], equal_nan=True) for k in fresh):
+        result.density = fresh
+        result.save(RESULTS / f"{name}.h5")  # only when they changed (no binary churn)
     plot_result(result, RESULTS / name)
 
 

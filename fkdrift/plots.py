@@ -127,7 +127,9 @@ def densities_figure(result: Result, fig=None) -> plt.Figure:
         edges = np.asarray(result.density[f"{kind}_edges"])
         values = np.asarray(result.density.get(f"{kind}_density", result.density.get(kind)))
         shown = values if kind == "pair_correlation" else np.nan_to_num(values)
-        ax.stairs(shown, edges, label="samples")  # g(r): no bar where it has no estimate
+        # g(r): no bar where it has no estimate, and no drop to 0 at the ends
+        ax.stairs(shown, edges, label="samples",
+                  baseline=None if kind == "pair_correlation" else 0)
         if kind == "pair_correlation":
             ax.axhline(1.0, color="k", ls=":", label="uncorrelated")
             if "pair_correlation_error" in result.density:
