@@ -142,11 +142,12 @@ class Checkpointer:
         if time.perf_counter() - self.last >= self.every:
             self.write("training")
 
-    def stage(self, phase: str, name: str, state: NamedTuple) -> None:
-        """After each evaluation chunk: remember the stage state; write when `every`
+    def stage(self, phase: str, state: NamedTuple) -> None:
+        """After each chunk of the evaluation stage `phase` ("variational" or
+        "reweighting"): remember its state (kept as stage `phase`); write when `every`
         seconds passed."""
         self.phase = phase
-        self.stages.update(state_arrays(name, state))
+        self.stages.update(state_arrays(phase, state))
         if time.perf_counter() - self.last >= self.every:
             self.write(phase)
 

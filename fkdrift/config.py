@@ -167,9 +167,6 @@ class Config:
         """The finest evaluation step: the spacing of the shared Brownian lattice."""
         return min(self.eval_dts)
 
-    def substeps(self, dt: float) -> int:
-        """Lattice cells per step of an evaluation chain with step dt."""
-        return int(round(dt / self.lattice_dt))
 
     def validated(self) -> Config:
         """Return self, or raise FkdriftError naming the first bad field and the fix."""

@@ -194,8 +194,9 @@ class EvaluationState(NamedTuple):
 
     walkers: (K, W, particles, dim) now; start: (K, W, particles, dim) after the burn-in;
     sums, times: (K, W) accumulated ℓ and physical time; noise: (K, W, particles, dim)
-    accumulated noise moments; chunks: measured chunks done; snapshots: (S, particles,
-    dim) the density snapshots so far; error: the last checked
+    accumulated noise moments; chunks: measured chunks done; snapshots: the density
+    snapshots so far, one (W, particles, dim) block each (a tuple, appended without
+    copying; an array of blocks after a checkpoint); error: the last checked
     dt → 0 error bar (NaN before the first check); stop_reason: "" while measuring;
     seconds: wall time spent measuring.
     """
@@ -206,7 +207,7 @@ class EvaluationState(NamedTuple):
     times: np.ndarray
     noise: np.ndarray
     chunks: int
-    snapshots: np.ndarray
+    snapshots: tuple[np.ndarray, ...] | np.ndarray
     error: float = float("nan")
     stop_reason: str = ""
     seconds: float = 0.0
@@ -222,10 +223,8 @@ def burn_in(chunk: ChunkFn, params: dict, start: Array, key: PRNGKeyArray,
     for i in range(_chunks(config.burn_in_time, config.chunk_time) if config.burn_in_time else 0):
         walkers, *_ = chunk(params, walkers, jax.random.fold_in(burn_key, i))
     walkers = np.asarray(walkers)
-    P, D = start.shape[1:]
     return EvaluationState(walkers, walkers, np.zeros((K, start.shape[0])),
-                           np.zeros((K, start.shape[0])), np.zeros(walkers.shape), 0,
-                           np.zeros((0, P, D)))
+                           np.zeros((K, start.shape[0])), np.zeros(walkers.shape), 0, ())
 
 
 def measure_chunk(state: EvaluationState, chunk: ChunkFn, params: dict, key: PRNGKeyArray,
@@ -239,7 +238,7 @@ def measure_chunk(state: EvaluationState, chunk: ChunkFn, params: dict, key: PRN
     done = state.chunks + 1
     snapshots = state.snapshots
     if done % max(1, round(config.sample_every / config.chunk_time)) == 0:
-        snapshots = np.concatenate([snapshots, walkers[-1]])
+        snapshots = (*snapshots, walkers[-1])
     return state._replace(walkers=walkers, sums=state.sums + np.asarray(ell),
                           times=state.times + np.asarray(t), noise=state.noise + np.asarray(q),
                           chunks=done, snapshots=snapshots)
@@ -317,7 +316,7 @@ def summarize(state: EvaluationState, config: Config, basis: BasisFn | None,
     per_replica = cluster_means(per_walker, replicas)
     raw_per_replica = cluster_means(raw, replicas)
     n = per_replica.shape[1]
-    samples = state.snapshots if len(state.snapshots) else state.walkers[-1]
+    samples = np.concatenate(list(state.snapshots) or [state.walkers[-1]])
     return Evaluation(
         dts=np.asarray(config.eval_dts, float),
         energies=per_replica.mean(axis=1),

@@ -208,7 +208,7 @@ def _stage_keeper(keeper: Checkpointer | None, stage: str):
     """on_state for an evaluation stage: remember (and periodically write) its state."""
     if keeper is None:
         return None
-    return lambda state: keeper.stage(stage, stage, state)
+    return lambda state: keeper.stage(stage, state)
 
 
 def reestimate(result: Result, seed: int = 1, config: Config | None = None,
