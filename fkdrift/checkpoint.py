@@ -133,7 +133,7 @@ class Checkpointer:
         self.latest: tuple[Any, dict[str, list[float]], int] | None = None
         self.phase = "training"
         self.trained_time: float | None = None
-        self.stages: dict[str, np.ndarray] = {}
+        self.stages: dict[str, NamedTuple] = {}
 
     def update(self, state, history: dict[str, list[float]]) -> None:
         """After each update: remember the state and how many history rows belong to it
@@ -144,10 +144,10 @@ class Checkpointer:
 
     def stage(self, phase: str, state: NamedTuple) -> None:
         """After each chunk of the evaluation stage `phase` ("variational" or
-        "reweighting"): remember its state (kept as stage `phase`); write when `every`
-        seconds passed."""
+        "reweighting"): remember its state (kept as stage `phase`, turned into arrays only
+        when written); write when `every` seconds passed."""
         self.phase = phase
-        self.stages.update(state_arrays(phase, state))
+        self.stages[phase] = state
         if time.perf_counter() - self.last >= self.every:
             self.write(phase)
 
@@ -166,5 +166,7 @@ class Checkpointer:
         write_checkpoint(self.path, state, history, {
             **self.meta, "phase": phase, "updates": len(history.get("step", ())),
             "train_time": spent if train_time is None else train_time},
-            self.stages if phase in ("variational", "reweighting") else None)
+            {k: v for name, state in self.stages.items()
+             for k, v in state_arrays(name, state).items()}
+            if phase in ("variational", "reweighting") else None)
         self.last = time.perf_counter()

@@ -132,16 +132,17 @@ class ReweightingState(NamedTuple):
     """Where a reweighted run stands (host arrays; checkpointed between intervals).
 
     walkers: (K, W, particles, dim) the populations; f_old: (K, W) their boundary
-    function; intervals: intervals run (burn-in included); series, spreads: (M, K) the
-    measured interval growths and log-weight spreads; error: the last checked dt → 0 error
+    function; intervals: intervals run (burn-in included); series, spreads: the measured
+    interval growths and log-weight spreads, one (K,) row per interval (tuples, appended
+    without copying; (M, K) arrays after a checkpoint); error: the last checked dt → 0 error
     bar; stop_reason: "" while running; seconds: wall time spent.
     """
 
     walkers: np.ndarray
     f_old: np.ndarray
     intervals: int
-    series: np.ndarray
-    spreads: np.ndarray
+    series: tuple[np.ndarray, ...] | np.ndarray
+    spreads: tuple[np.ndarray, ...] | np.ndarray
     error: float = float("nan")
     stop_reason: str = ""
     seconds: float = 0.0
@@ -150,9 +151,7 @@ class ReweightingState(NamedTuple):
 def start_reweighting(walkers: Array, log_trial: BasisFn) -> ReweightingState:
     """The state before the first interval, from walkers: (K, W, particles, dim)."""
     current = np.asarray(walkers)
-    K = len(current)
-    return ReweightingState(current, np.stack([log_trial(w) for w in current]), 0,
-                            np.zeros((0, K)), np.zeros((0, K)))
+    return ReweightingState(current, np.stack([log_trial(w) for w in current]), 0, (), ())
 
 
 def _offsets(key: PRNGKeyArray, skip: int) -> np.random.Generator:
@@ -249,8 +248,7 @@ def _interval(state: ReweightingState, chunk, params, key, log_trial, interval, 
         log_trial, interval, u)
     series, spreads = state.series, state.spreads
     if measured:
-        series = np.concatenate([series, growth[None]])
-        spreads = np.concatenate([spreads, spread[None]])
+        series, spreads = (*series, growth), (*spreads, spread)
     return state._replace(walkers=walkers, f_old=f_old, intervals=state.intervals + 1,
                           series=series, spreads=spreads)
 

@@ -183,7 +183,7 @@ def estimate(system: System, config: Config, model, params, walkers: Array,
                   progress.evaluating if progress is not None else None,
                   replicas=replicas,
                   deadline=budget.stage_deadline(VARIATIONAL_SHARE if reweighting else 1.0),
-                  state=saved.stage_state(EvaluationState, "variational") if saved else None,
+                  state=saved.stage_state(STAGES["variational"], "variational") if saved else None,
                   on_state=_stage_keeper(keeper, "variational"))
     check_walkers("evaluation", start, ev.walkers[finest], ev.per_walker)
     rw = None
@@ -194,7 +194,7 @@ def estimate(system: System, config: Config, model, params, walkers: Array,
             rw_chunk, params, jnp.asarray(ev.walkers), key_rw, config, ev.log_trial,
             progress.reweighting if progress is not None else None,
             deadline=budget.stage_deadline(1.0),
-            state=saved.stage_state(ReweightingState, "reweighting") if saved else None,
+            state=saved.stage_state(STAGES["reweighting"], "reweighting") if saved else None,
             on_state=_stage_keeper(keeper, "reweighting"))
         check_walkers("reweighting", ev.walkers[finest], rw.walkers[finest], rw.energies)
     check_estimates(ev.per_replica[finest],
@@ -202,6 +202,10 @@ def estimate(system: System, config: Config, model, params, walkers: Array,
                     0.0 if rw is None else rw.drift_sigmas,
                     1 if rw is None else rw.walkers.shape[1])
     return ev, rw
+
+
+STAGES = {"variational": EvaluationState, "reweighting": ReweightingState}
+"""Checkpoint name of each evaluation stage -> the type of its state."""
 
 
 def _stage_keeper(keeper: Checkpointer | None, stage: str):
@@ -278,7 +282,9 @@ def _train(system, config, model, walkers, key_init, key_train, progress,
                 keeper.latest = (state, history, len(history.get("step", ())))
                 keeper.trained_time = saved.meta["train_time"]
                 keeper.meta["train_stop"] = saved.meta.get("train_stop", "train_steps")
-                keeper.phase, keeper.stages = saved.meta["phase"], dict(saved.stages)
+                keeper.phase = saved.meta["phase"]
+                stages = {name: saved.stage_state(cls, name) for name, cls in STAGES.items()}
+                keeper.stages = {k: v for k, v in stages.items() if v is not None}
             return (state, {k: np.asarray(v) for k, v in history.items()},
                     saved.meta["train_time"], saved.meta.get("train_stop", "train_steps"))
     on_update = None

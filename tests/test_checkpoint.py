@@ -162,3 +162,26 @@ def test_ctrl_c_keeps_a_checkpoint_and_says_how_to_resume(tmp_path):
     err = run.stderr.read()
     assert "continue with: fkdrift resume run.h5" in err and "Traceback" not in err
     assert read_checkpoint(tmp_path / "run.ckpt").meta["updates"] >= 20
+
+
+def test_a_resumed_stage_interrupted_again_still_resumes_to_the_same_numbers(
+        uninterrupted, tmp_path):
+    """The checkpoint a resumed run writes keeps the finished variational stage beside
+    the reweighting state, so a second interrupt loses nothing either."""
+    ckpt = tmp_path / "run.ckpt"
+    for attempt in range(2):
+        with pytest.raises(KeyboardInterrupt):
+            stop = InterruptAt(stage="reweighting")
+            if attempt == 0:
+                fkdrift.solve("harmonic", seed=3, config=FAST, progress=stop,
+                              checkpoint=ckpt, checkpoint_every=1e9)
+            else:
+                fkdrift.resume(ckpt, progress=stop, checkpoint_every=1e9)
+        saved = read_checkpoint(ckpt)
+        assert saved.meta["phase"] == "reweighting"
+        assert "variational.sums" in saved.stages and "reweighting.series" in saved.stages
+    watch = InterruptAt()
+    again = fkdrift.resume(ckpt, progress=watch)
+    assert watch.seen["variational"] == []
+    assert again.energy == uninterrupted.energy
+    assert again.energy_error == uninterrupted.energy_error
