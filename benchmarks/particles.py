@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> dict:
     """Run the benchmark, print the table and return the numbers (also written to --json)."""
     args = parse_args(argv)
     config = Config(batch=args.batch, window=args.window, dt=args.dt, width=args.width,
-                    depth=args.depth)
+                    depth=args.depth, drift_form="free")  # the path-window update
     names = [(kind, n) for n in args.particles for kind in KINDS]
 
     steps: dict[tuple[str, int], StepFn] = {}

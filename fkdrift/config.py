@@ -7,8 +7,11 @@ from dataclasses import dataclass
 
 from .errors import FkdriftError
 
-PER_SYSTEM = ("batch", "window", "eval_dts")
+PER_SYSTEM = ("batch", "window", "eval_dts", "burn_in_time")
 """Fields whose default None is filled in per system by `Config.for_system`."""
+
+DRIFT_FORMS = ("gradient", "free")
+"""Values of Config.drift_form (see `Config`)."""
 
 
 def did_you_mean(word: str, known: list[str]) -> str:
@@ -25,11 +28,18 @@ class Config:
     """Settings of one fkdrift run. Every field has a default; times are in units ħ/E_h.
 
     Training (docs/method.md §2):
+        drift_form: "gradient" (v = ∇ log ψ of a learned trial function, trained on
+            local energies at the SDE's walkers) or "free" (a general vector field,
+            trained by back-propagating path windows). Default "gradient": it reached
+            helium's and the bosons' variational energy within 1 mHa in seconds, where
+            the free drift took minutes (benchmarks/README.md). Files written before
+            the option existed load as "free".
         train_steps: optimiser updates (Adam). Default 2000.
         batch: walkers carried between updates. Default None = chosen per system by
-            `for_system`: 512, or 128 for systems with a Coulomb declaration.
-        window: Euler–Maruyama steps per update (back-propagated). Default None = chosen
-            per system: 40, or 160 with a Coulomb declaration (window time 1.6).
+            `for_system`: 512; a free drift with a Coulomb declaration 128.
+        window: Euler–Maruyama steps per update. Default None = chosen per system: a
+            gradient drift 20 (the walkers move 0.2 time units between updates); a free
+            drift 40 back-propagated, or 160 with a Coulomb declaration (window time 1.6).
         dt: training time step. Default 0.01. Why the
             Coulomb windows are long: the start of each window is detached and the
             boundary term only approximates the lost dependence, which shrinks the
@@ -65,9 +75,13 @@ class Config:
             fast as 2048 on one CPU thread, and a quarter of the burn-in cost; measured
             in benchmarks/README.md).
         eval_time: measured time per walker. Default 80.0.
-        burn_in_time: time each chain runs before measuring. Default 3.0.
-        chunk_time: time per compiled evaluation chunk (progress and stopping granularity).
-            Default 0.4.
+        burn_in_time: time each chain runs before measuring. Default None = chosen per
+            system: 1.0 for a gradient drift (its training walkers already sample the
+            stationary law at the coarsest step), 3.0 for a free drift.
+        chunk_time: time per compiled evaluation chunk (progress and checkpoint
+            granularity). Default 0.08, the resampling interval, so that both estimators
+            run one compiled chunk (each compilation costs 2–3 s, a tenth of a helium run
+            to 1 mHa); the host work between chunks is a few milliseconds.
         estimator: which estimate `Result.energy` reports: "reweighted" (E0 itself, from
             the drift-guided, resampled population; falls back to the variational one
             where it cannot run) or "variational" (the dt → 0 upper bound). Default
@@ -90,6 +104,7 @@ class Config:
         density_bins: bins of the stored density histograms. Default 80.
     """
 
+    drift_form: str = "gradient"
     train_steps: int = 2000
     batch: int | None = None
     window: int | None = None
@@ -104,8 +119,8 @@ class Config:
     eval_dts: tuple[float, ...] | None = None
     eval_walkers: int = 512
     eval_time: float = 80.0
-    burn_in_time: float = 3.0
-    chunk_time: float = 0.4
+    burn_in_time: float | None = None
+    chunk_time: float = 0.08
     estimator: str = "reweighted"
     resample_interval: float = 0.08
     reweighted_time: float = 240.0
@@ -143,21 +158,26 @@ class Config:
         kwargs = {k: v for k, v in values.items() if k in known}
         if "training_share" not in values:  # written before anytime runs: time_budget
             kwargs.pop("time_budget", None)  # then meant seconds per evaluation stage
+        kwargs.setdefault("burn_in_time", 3.0)  # the fixed default before the option
         for name in ("dt",):  # None meant "per system" in older files
             if kwargs.get(name, 0) is None:
                 kwargs.pop(name)
+        kwargs.setdefault("drift_form", "free")  # the only form before the option
         if kwargs.get("eval_dts") is not None:
             kwargs["eval_dts"] = tuple(float(x) for x in kwargs["eval_dts"])
         return cls(**kwargs)
 
     def for_system(self, system) -> Config:
-        """This config with the per-system defaults (batch, window, eval_dts) filled in."""
+        """This config with the per-system defaults (batch, window, eval_dts,
+        burn_in_time) filled in."""
         coulomb = bool(system.coulomb)
+        free = self.drift_form == "free"
         defaults = {
-            "batch": 128 if coulomb else 512,
-            "window": 160 if coulomb else 40,
+            "batch": 128 if coulomb and free else 512,
+            "window": (160 if coulomb else 40) if free else 20,
             "eval_dts": ((0.01, 0.005, 0.0025, 0.00125) if coulomb
                          else (0.04, 0.02, 0.01, 0.005)),
+            "burn_in_time": 3.0 if free else 1.0,
         }
         missing = {k: v for k, v in defaults.items() if getattr(self, k) is None}
         return self.replace(**missing) if missing else self
@@ -191,6 +211,8 @@ class Config:
                 raise FkdriftError(f"Config.{name} must be a positive number, got {value!r}")
         for name in ("burn_in_time", "target_error", "grad_clip", "time_budget"):
             value = getattr(self, name)
+            if value is None and name in PER_SYSTEM:
+                continue
             if not isinstance(value, (int, float)) or not value >= 0:
                 raise FkdriftError(f"Config.{name} must be >= 0, got {value!r}")
         if not isinstance(self.training_share, (int, float)) or not 0 < self.training_share < 1:
@@ -200,6 +222,10 @@ class Config:
         if self.network_dtype not in ("float32", "float64"):
             raise FkdriftError(
                 f"Config.network_dtype must be 'float32' or 'float64', got {self.network_dtype!r}"
+            )
+        if self.drift_form not in DRIFT_FORMS:
+            raise FkdriftError(
+                f"Config.drift_form must be 'gradient' or 'free', got {self.drift_form!r}"
             )
         if self.estimator not in ("reweighted", "variational"):
             raise FkdriftError(

@@ -19,62 +19,14 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array
 
-from .geometry import centre_squared_distances, pair_squared_distances
-
-
-def _softplus_inverse(x: float) -> float:
-    return float(np.log(np.expm1(x)))
-
-
-SMALLEST_CONFINEMENT = 1e-3
-
-
-def _confinement(module: nn.Module, init: float, shape: tuple[int, ...]) -> Array:
-    """Strength c ≥ 0 of the linear skip −c·r, as c = softplus(parameter "confinement").
-
-    Kept non-negative: an outward linear drift lets walkers escape exponentially, and the
-    boundary term of the loss then rewards the escape (seen on helium)."""
-    raw = module.param("confinement", nn.initializers.constant(
-        _softplus_inverse(max(init, SMALLEST_CONFINEMENT))), shape)
-    return nn.softplus(raw)
-
-
-class MLP(nn.Module):
-    """tanh MLP with a zero-initialised output layer."""
-
-    width: int
-    depth: int
-    out: int
-    dtype: jnp.dtype = jnp.float32
-
-    @nn.compact
-    def __call__(self, x: Array) -> Array:
-        for _ in range(self.depth):
-            x = jnp.tanh(nn.Dense(self.width, dtype=self.dtype, param_dtype=self.dtype)(x))
-        zero = nn.initializers.zeros
-        return nn.Dense(
-            self.out, dtype=self.dtype, param_dtype=self.dtype, kernel_init=zero, bias_init=zero
-        )(x)
-
-
-def invariant_features(r: Array, centres: Array | None) -> Array:
-    """Smooth distance features log(1 + d²) of every particle pair and particle–centre pair.
-
-    r: (..., particles, dim); centres: (K, dim) or None. Returns (..., F) with
-    F = P(P−1)/2 + P·K. Smooth at contact (unlike d), so the learned correction stays smooth
-    and leaves the analytic cusps exact; a network sees the distances that Coulomb and
-    pair correlations depend on without having to build norms out of tanh units.
-    """
-    columns = []
-    P = r.shape[-2]
-    if P > 1:
-        columns.append(pair_squared_distances(r))
-    if centres is not None and len(centres):
-        d2 = centre_squared_distances(r, centres)  # (..., P, K)
-        columns.append(d2.reshape(*r.shape[:-2], -1))
-    if not columns:
-        return jnp.zeros((*r.shape[:-2], 0), r.dtype)
-    return jnp.log1p(jnp.concatenate(columns, -1))
+from .networks import (  # noqa: F401 (re-exported: the drift's building blocks)
+    MLP,
+    SMALLEST_CONFINEMENT,
+    _softplus_inverse,
+    confinement_strength,
+    invariant_features,
+)
+from .trial import GradientDrift, MLPLogPsi, PairLogPsi
 
 
 class MLPDrift(nn.Module):
@@ -97,7 +49,7 @@ class MLPDrift(nn.Module):
     def __call__(self, r: Array) -> Array:
         n = self.particles * self.dim
         x = r.reshape(*r.shape[:-2], n)
-        c = _confinement(self, self.confinement, (n,))
+        c = confinement_strength(self, self.confinement, (n,))
         inputs = x
         if self.distance_features:
             centres = jnp.asarray(self.centres, r.dtype).reshape(-1, self.dim)
@@ -144,7 +96,7 @@ class PairDrift(nn.Module):
             node.append(jnp.log1p(jnp.sum((x[..., :, None, :] - centres) ** 2, -1)))
         node_in = jnp.concatenate(node, -1)
         net = MLP(self.width, self.depth, self.dim, self.dtype)(node_in)
-        c = _confinement(self, self.confinement, ())
+        c = confinement_strength(self, self.confinement, ())
         return -c.astype(r.dtype) * r + net.astype(r.dtype)
 
 
@@ -252,33 +204,58 @@ def count_parameters(params) -> int:
 
 
 def make_drift_model(system, config) -> nn.Module:
-    """The drift network for `system` (a `System`) with the sizes of `config` (a `Config`).
+    """The drift network for `system` (a `System`) with the sizes and form of `config`.
 
-    Bosons get the equivariant `PairDrift`; distinguishable particles the `MLPDrift`, which
-    also reads smooth pair and particle–nucleus distances when there are several particles
+    `config.drift_form` "gradient" (the default): v = ∇ log ψ of a trial network
+    (`trial.PairLogPsi` for bosons, `trial.MLPLogPsi` otherwise); "free": a general
+    vector field (`PairDrift` for bosons, `MLPDrift` otherwise). Distinguishable networks
+    also read smooth pair and particle–nucleus distances when there are several particles
     or declared nuclei. Declared Coulomb charges wrap the network in `CuspDrift`, whose
-    analytic terms already confine, so the linear skip then starts at 0.
+    analytic terms already confine, so the confinement then starts at its smallest.
     """
     dtype = jnp.dtype(config.network_dtype)
     confinement = SMALLEST_CONFINEMENT if system.coulomb else 1.0
     sizes = (system.particles, system.dim, config.width, config.depth, confinement, dtype)
-    centres = np.asarray(system.nuclei).tolist() if system.coulomb else []
-    if system.statistics == "bosons":
-        smooth = PairDrift(*sizes, centres=tuple(map(tuple, centres)))
+    centres = tuple(map(tuple, np.asarray(system.nuclei).tolist())) if system.coulomb else ()
+    bosons = system.statistics == "bosons"
+    features = bool(system.particles > 1 or centres)
+    if config.drift_form == "gradient":
+        net = (PairLogPsi(*sizes, centres=centres) if bosons
+               else MLPLogPsi(*sizes, distance_features=features, centres=centres))
+        smooth = GradientDrift(net)
+    elif bosons:
+        smooth = PairDrift(*sizes, centres=centres)
     else:
-        smooth = MLPDrift(*sizes, distance_features=bool(system.particles > 1 or centres),
-                          centres=tuple(map(tuple, centres)))
+        smooth = MLPDrift(*sizes, distance_features=features, centres=centres)
     if not system.coulomb:
         return smooth
     return CuspDrift(
         smooth=smooth,
         dim=system.dim,
-        nuclei=tuple(map(tuple, np.asarray(system.nuclei).tolist())),
+        nuclei=centres,
         nuclear_charges=tuple(np.asarray(system.nuclear_charges).tolist()),
         particle_charges=tuple(np.asarray(system.particle_charge).tolist()),
     )
 
 
+def trial_log_psi(model: nn.Module) -> Callable[[dict, Array], Array] | None:
+    """(params, r: (..., particles, dim)) -> log ψ: (...,) of a gradient drift (its trial
+    network plus the analytic cusps of a `CuspDrift`), so that v = ∇ log ψ; None for a
+    free drift."""
+    cusped = isinstance(model, CuspDrift)
+    if not isinstance(model.smooth if cusped else model, GradientDrift):
+        return None
+
+    def log_psi(params: dict, r: Array) -> Array:
+        if not cusped:
+            return model.apply(params, r, method="value")
+        smooth = model.apply(params, r, method=lambda m, x: m.smooth.value(x))
+        return smooth + model.apply(params, r, method="cusp_terms")[0]
+
+    return log_psi
+
+
 def init_drift_params(model: nn.Module, key: jax.Array, system) -> dict:
-    """Initial parameters of `model` for configurations of `system`."""
-    return model.init(key, jnp.zeros((1, system.particles, system.dim)))
+    """Initial parameters of `model` for configurations of `system` (compiled: flax's
+    eager initialisation of a gradient drift costs seconds of small compilations)."""
+    return jax.jit(model.init)(key, jnp.zeros((1, system.particles, system.dim)))

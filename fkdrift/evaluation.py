@@ -115,6 +115,10 @@ def early_stop(error: float, target: float, deadline: float) -> str | None:
     return None
 
 
+CHECK_TIME = 1.6
+"""Measured time between the error-bar checks of an anytime variational stage."""
+
+
 def _chunks(span: float, chunk_time: float) -> int:
     return max(1, math.ceil(span / chunk_time - 1e-9))
 
@@ -285,7 +289,7 @@ def evaluate(
     while not state.stop_reason and state.chunks < n_planned:
         state = measure_chunk(state, chunk, params, key, config)
         i = state.chunks
-        if adaptive and (i % 4 == 0 or i == n_planned):
+        if adaptive and (i % _chunks(CHECK_TIME, config.chunk_time) == 0 or i == n_planned):
             current = _per_walker(state.sums, state.noise, state.times, state.start,
                                   state.walkers, basis, replicas, finest)
             error = extrapolate_dt(config.eval_dts, cluster_means(current, replicas)).error

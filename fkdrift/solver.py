@@ -13,7 +13,7 @@ import numpy as np
 from jaxtyping import Array, PRNGKeyArray
 
 from ._version import __version__
-from .anytime import VARIATIONAL_SHARE, Budget, training_schedule
+from .anytime import GUIDED_VARIATIONAL_TIME, VARIATIONAL_SHARE, Budget, training_schedule
 from .checkpoint import Checkpoint, Checkpointer, read_checkpoint
 from .config import Config
 from .control_variates import boundary_basis
@@ -24,7 +24,7 @@ from .diagnostics import (
     heavy_tail_warnings,
     reweighting_warnings,
 )
-from .drift import count_parameters, init_drift_params, make_drift_model
+from .drift import count_parameters, init_drift_params, make_drift_model, trial_log_psi
 from .errors import FkdriftError
 from .evaluation import Evaluation, EvaluationState, evaluate, make_evaluation_chunk
 from .hdf5 import rebuild_system
@@ -37,6 +37,7 @@ from .system import System
 from .training import (
     TrainState,
     init_walkers,
+    make_local_energy_step,
     make_optimizer,
     make_train_step,
     train,
@@ -179,7 +180,10 @@ def estimate(system: System, config: Config, model, params, walkers: Array,
     finest = int(np.argmin(config.eval_dts))
     start, replicas = replicate(walkers, config.eval_walkers)
     chunk = make_evaluation_chunk(model, system.potential, config.eval_dts, config.chunk_time)
-    ev = evaluate(chunk, params, start, key_var, config, control_basis(system),
+    gradient = trial_log_psi(model) is not None
+    ev = evaluate(chunk, params, start, key_var,
+                  variational_settings(config, budget, reweighting and gradient),
+                  control_basis(system),
                   progress.evaluating if progress is not None else None,
                   replicas=replicas,
                   deadline=budget.stage_deadline(VARIATIONAL_SHARE if reweighting else 1.0),
@@ -187,11 +191,15 @@ def estimate(system: System, config: Config, model, params, walkers: Array,
                   on_state=_stage_keeper(keeper, "variational"))
     check_walkers("evaluation", start, ev.walkers[finest], ev.per_walker)
     rw = None
-    if reweighting and ev.log_trial:
-        rw_chunk = make_evaluation_chunk(model, system.potential, config.eval_dts,
-                                         config.resample_interval)
+    log_trial = ev.log_trial
+    if gradient:  # its own log ψ is the boundary function
+        log_trial = host_log_trial(trial_log_psi(model), params)
+    if reweighting and log_trial:
+        rw_chunk = chunk if config.chunk_time == config.resample_interval else (
+            make_evaluation_chunk(model, system.potential, config.eval_dts,
+                                  config.resample_interval))  # one compilation if equal
         rw = reweighted_energy(
-            rw_chunk, params, jnp.asarray(ev.walkers), key_rw, config, ev.log_trial,
+            rw_chunk, params, jnp.asarray(ev.walkers), key_rw, config, log_trial,
             progress.reweighting if progress is not None else None,
             deadline=budget.stage_deadline(1.0),
             state=saved.stage_state(STAGES["reweighting"], "reweighting") if saved else None,
@@ -202,6 +210,27 @@ def estimate(system: System, config: Config, model, params, walkers: Array,
                     0.0 if rw is None else rw.drift_sigmas,
                     1 if rw is None else rw.walkers.shape[1])
     return ev, rw
+
+
+def variational_settings(config: Config, budget: Budget, guided: bool) -> Config:
+    """The variational stage's settings: in an anytime run whose reweighted stage is
+    guided by a gradient drift (its log ψ is the boundary function, so the variational
+    stage only equilibrates the walkers and bounds E0), it measures at most
+    `GUIDED_VARIATIONAL_TIME` and leaves the time to the reported estimate."""
+    if not (guided and budget.anytime):
+        return config
+    return config.replace(max_eval_time=min(config.max_eval_time, GUIDED_VARIATIONAL_TIME))
+
+
+def host_log_trial(log_psi, params):
+    """The boundary function r: (W, particles, dim) NumPy -> (W,) of the reweighted stage
+    from a gradient drift's log ψ (see `drift.trial_log_psi`)."""
+    compiled = jax.jit(log_psi)
+
+    def log_trial(r: np.ndarray, **_) -> np.ndarray:
+        return np.asarray(compiled(params, jnp.asarray(r)))
+
+    return log_trial
 
 
 STAGES = {"variational": EvaluationState, "reweighting": ReweightingState}
@@ -271,8 +300,8 @@ def _train(system, config, model, walkers, key_init, key_train, progress,
     an interrupt (which is then raised again)."""
     params = init_drift_params(model, key_init, system)
     optimizer = make_optimizer(config.learning_rate, config.grad_clip)
-    step = make_train_step(model, system.potential, optimizer, dt=config.dt,
-                           n_steps=config.window)
+    factory = make_train_step if config.drift_form == "free" else make_local_energy_step
+    step = factory(model, system.potential, optimizer, dt=config.dt, n_steps=config.window)
     state = TrainState(params, optimizer.init(params), walkers, key_train, jnp.zeros((), int))
     history: dict[str, list[float]] = {}
     if saved is not None:

@@ -1,7 +1,9 @@
-"""Training: minimise the boundary-corrected path-space energy ℓ_T/T (docs/method.md §2).
+"""Training: minimise the path-space energy ℓ_T/T (docs/method.md §2).
 
-The numerical core is `make_train_step`, a factory whose step is jitted once; the loop in
-`train` is the thin shell that calls it, records the history and reports progress.
+The numerical core is two step factories, each jitted once: `make_train_step` for a free
+drift (pathwise gradients through windows of walkers) and `make_local_energy_step` for a
+gradient drift v = ∇ log ψ (ℓ_T in its local-energy form). The loop in `train` is the thin
+shell that calls either, records the history and reports progress.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ import numpy as np
 import optax
 from jaxtyping import Array, PRNGKeyArray
 
-from .drift import analytic_cusps
+from .drift import analytic_cusps, trial_log_psi
 from .errors import FkdriftError
+from .local_energy import local_energies
 from .sde import PotentialFn, integrate_window
 
 
@@ -89,7 +92,10 @@ def make_optimizer(learning_rate: float, grad_clip: float = 0.0) -> optax.Gradie
     the training loop sets it before every update (see `train`), optionally after
     clipping the gradient's global norm to `grad_clip` (0 disables)."""
     chain = [optax.clip_by_global_norm(grad_clip)] if grad_clip > 0 else []
-    return optax.chain(*chain, optax.inject_hyperparams(optax.adam)(learning_rate=learning_rate))
+    # only the rate is an array: array moments decay factors (float64) would promote
+    # float32 moments after the first update and compile the step a second time
+    adam = optax.inject_hyperparams(optax.adam, static_args=("b1", "b2", "eps"))
+    return optax.chain(*chain, adam(learning_rate=learning_rate))
 
 
 def with_learning_rate(state: TrainState, learning_rate: float) -> TrainState:
@@ -140,6 +146,77 @@ def make_train_step(
             "loss": loss,
             "energy": energy,
             "energy_spread": spread,
+            "grad_norm": grad_norm,
+            "skipped": 1.0 - finite.astype(jnp.float64),
+        }
+        return new_state, metrics
+
+    return train_step
+
+
+LOCAL_ENERGY_CLIP = 5.0
+"""Local energies enter the gradient clipped to median ± this many mean absolute
+deviations (a walker near an undeclared singularity must not dominate an update)."""
+
+
+def local_energy_loss(log_psi: Callable[[dict, Array], Array], params: dict, r: Array,
+                      e_local: Array) -> Array:
+    """Surrogate whose gradient in params is the gradient of the stationary mean of
+    ℓ_T/T for a gradient drift: 2·mean((E_L − Ē)·∇_θ log ψ) over walkers r: (W, P, D)
+    drawn from |ψ|² (docs/method.md §2); e_local: (W,) their local energies, clipped to
+    `LOCAL_ENERGY_CLIP` mean absolute deviations around the median."""
+    median = jnp.median(e_local)
+    spread = jnp.mean(jnp.abs(e_local - median))
+    clipped = jnp.clip(e_local, median - LOCAL_ENERGY_CLIP * spread,
+                       median + LOCAL_ENERGY_CLIP * spread)
+    centred = jax.lax.stop_gradient(clipped - jnp.mean(clipped))
+    return 2.0 * jnp.mean(centred * log_psi(params, r))
+
+
+def make_local_energy_step(
+    model: nn.Module,
+    potential: PotentialFn,
+    optimizer: optax.GradientTransformation,
+    *,
+    dt: float,
+    n_steps: int,
+) -> Callable[[TrainState], tuple[TrainState, dict[str, Array]]]:
+    """Build the jitted update of a gradient drift (`drift.trial_log_psi` is not None):
+    the walkers move `n_steps` Euler–Maruyama steps of the current drift (forward only,
+    so they follow its stationary law |ψ|²), then one Adam step on `local_energy_loss`.
+
+    Metrics as `make_train_step`'s, with energy and loss the walkers' mean local energy
+    and energy_spread its standard deviation."""
+    log_psi = trial_log_psi(model)
+    if log_psi is None:
+        raise FkdriftError("make_local_energy_step needs a gradient drift")
+    cusps = analytic_cusps(model)
+
+    @jax.jit
+    def train_step(state: TrainState) -> tuple[TrainState, dict[str, Array]]:
+        key, move_key = jax.random.split(state.key)
+        params = state.params
+        r = integrate_window(
+            lambda x: model.apply(params, x), potential, state.walkers, move_key, dt=dt,
+            n_steps=n_steps, checkpoint_every_step=False,
+            cusp=None if cusps is None else partial(cusps, params))[0]
+        walker_ok = jnp.all(jnp.isfinite(r), axis=(-2, -1))[:, None, None]
+        r = jnp.where(walker_ok, r, state.walkers)
+        e_local = local_energies(partial(log_psi, params), potential, r)
+        energy = jnp.mean(e_local)
+        grads = jax.grad(lambda p: local_energy_loss(log_psi, p, r, e_local))(params)
+        grad_norm = optax.tree.norm(grads)
+        updates, opt_state = optimizer.update(grads, state.opt_state, params)
+        new_params = optax.apply_updates(params, updates)
+        finite = jnp.isfinite(energy) & jnp.isfinite(grad_norm)
+        new_params, opt_state = jax.tree_util.tree_map(
+            lambda new, old: jnp.where(finite, new, old),
+            (new_params, opt_state), (params, state.opt_state))
+        new_state = TrainState(new_params, opt_state, r, key, state.step + 1)
+        metrics = {
+            "loss": energy,
+            "energy": energy,
+            "energy_spread": jnp.std(e_local),
             "grad_norm": grad_norm,
             "skipped": 1.0 - finite.astype(jnp.float64),
         }

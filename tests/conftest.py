@@ -33,18 +33,27 @@ def load_benchmark(name: str) -> ModuleType:
 
 def ou_chunks(system, a: float, config):
     """A fixed Ornstein–Uhlenbeck drift v = −a·r (the default network with its last layer
-    at zero and confinement a) and the evaluation and reweighting chunks that `solve`
-    would build for it: (params, chunk, reweighting chunk)."""
+    at zero and confinement a; for a gradient drift log ψ = −a·r²/2) and what `solve`
+    would build for it: (params, chunk, reweighting chunk, boundary function of the
+    reweighted stage: the drift's own log ψ, or None for a free drift, whose boundary
+    function is fitted in the variational stage)."""
     import jax.numpy as jnp
 
-    from fkdrift.drift import _softplus_inverse, init_drift_params, make_drift_model
+    from fkdrift.drift import (
+        _softplus_inverse,
+        init_drift_params,
+        make_drift_model,
+        trial_log_psi,
+    )
     from fkdrift.evaluation import make_evaluation_chunk
+    from fkdrift.solver import host_log_trial
 
     model = make_drift_model(system, config)
     params = init_drift_params(model, jax.random.PRNGKey(0), system)
-    params["params"]["confinement"] = jnp.full_like(params["params"]["confinement"],
-                                                    _softplus_inverse(a))
+    layer = params["params"].get("log_psi", params["params"])
+    layer["confinement"] = jnp.full_like(layer["confinement"], _softplus_inverse(a))
     chunk = make_evaluation_chunk(model, system.potential, config.eval_dts, config.chunk_time)
     rw_chunk = make_evaluation_chunk(model, system.potential, config.eval_dts,
                                      config.resample_interval)
-    return params, chunk, rw_chunk
+    log_psi = trial_log_psi(model)
+    return params, chunk, rw_chunk, log_psi and host_log_trial(log_psi, params)

@@ -18,6 +18,7 @@ from fkdrift.drift import (
     init_drift_params,
     make_drift_model,
 )
+from fkdrift.trial import GradientDrift, MLPLogPsi, PairLogPsi
 
 SMALL = Config(width=16, depth=2)
 SMALL64 = Config(width=16, depth=2, network_dtype="float64")
@@ -43,26 +44,31 @@ def randomise(params, seed=1, scale=0.3):
 
 
 SYSTEMS = {
-    "quartic-1p-1d": (System(quartic, particles=1, dim=1), MLPDrift),
-    "harmonic-2p-3d": (potentials.harmonic(dim=3, particles=2), MLPDrift),
-    "bosons-3p-2d": (potentials.trapped_bosons(particles=3), PairDrift),
-    "hydrogen": (potentials.hydrogen(), CuspDrift),
-    "helium": (potentials.helium(), CuspDrift),
-    "h2": (potentials.h2(), CuspDrift),
+    # name: (system, free drift network, trial network of the gradient drift)
+    "quartic-1p-1d": (System(quartic, particles=1, dim=1), MLPDrift, MLPLogPsi),
+    "harmonic-2p-3d": (potentials.harmonic(dim=3, particles=2), MLPDrift, MLPLogPsi),
+    "bosons-3p-2d": (potentials.trapped_bosons(particles=3), PairDrift, PairLogPsi),
+    "hydrogen": (potentials.hydrogen(), MLPDrift, MLPLogPsi),
+    "helium": (potentials.helium(), MLPDrift, MLPLogPsi),
+    "h2": (potentials.h2(), MLPDrift, MLPLogPsi),
 }
 
 
+@pytest.mark.parametrize("form", ["gradient", "free"])
 @pytest.mark.parametrize("name", list(SYSTEMS))
-def test_model_type_and_output_shapes(name):
-    system, cls = SYSTEMS[name]
-    model, params, apply = build(system)
-    assert type(model) is cls
-    if cls is CuspDrift:
-        expected = PairDrift if system.statistics == "bosons" else MLPDrift
-        assert type(model.smooth) is expected
-        assert model.smooth.confinement == SMALLEST_CONFINEMENT  # the cusps confine
+def test_model_type_and_output_shapes(name, form):
+    system, free_cls, trial_cls = SYSTEMS[name]
+    model, params, apply = build(system, SMALL.replace(drift_form=form))
+    smooth = model.smooth if system.coulomb else model
+    assert type(model) is (CuspDrift if system.coulomb else type(smooth))
+    if form == "free":
+        assert type(smooth) is free_cls
+        net = smooth
     else:
-        assert model.confinement == 1.0
+        assert type(smooth) is GradientDrift and type(smooth.log_psi) is trial_cls
+        net = smooth.log_psi
+    # the cusps confine; otherwise training starts from the harmonic ground state
+    assert net.confinement == (SMALLEST_CONFINEMENT if system.coulomb else 1.0)
     assert count_parameters(params) > 0
     r = jnp.asarray(np.random.default_rng(2).normal(size=(5, system.particles, system.dim)))
     v = apply(params, r)
@@ -109,16 +115,17 @@ def test_bosons_with_nuclei_read_the_nuclei_and_stay_equivariant():
     drift, cusps included, is exchange-equivariant, and the network sees the nuclei."""
     system = dataclasses.replace(potentials.h2(), statistics="bosons")
     model, params, apply = build(system, SMALL64)
-    assert type(model.smooth) is PairDrift and len(model.smooth.centres) == 2
+    trial = model.smooth.log_psi
+    assert type(trial) is PairLogPsi and len(trial.centres) == 2
     params = randomise(params)
     r = jnp.asarray(np.random.default_rng(5).normal(size=(6, 2, 3)))
     v = np.asarray(apply(params, r))
     np.testing.assert_allclose(np.asarray(apply(params, r[:, ::-1])), v[:, ::-1],
                                rtol=1e-12, atol=1e-12)
-    moved = dataclasses.replace(model.smooth, centres=((0.0, 0.0, -2.0), (0.0, 0.0, 2.0)))
-    smooth_params = {"params": params["params"]["smooth"]}
-    assert not np.allclose(np.asarray(moved.apply(smooth_params, r)),
-                           np.asarray(model.smooth.apply(smooth_params, r)), atol=1e-3)
+    moved = dataclasses.replace(trial, centres=((0.0, 0.0, -2.0), (0.0, 0.0, 2.0)))
+    trial_params = {"params": params["params"]["smooth"]["log_psi"]}
+    assert not np.allclose(np.asarray(moved.apply(trial_params, r)),
+                           np.asarray(trial.apply(trial_params, r)), atol=1e-3)
 
 
 def test_mlp_drift_is_not_equivariant():

@@ -43,14 +43,14 @@ def ou_runs(name: str, seeds=SEEDS, walkers: int = 256, eval_time: float = 8.0,
     system = make_system()
     config = fkdrift.Config(eval_walkers=walkers, eval_time=eval_time, burn_in_time=2.0,
                             reweighted_time=reweighted_time).for_system(system)
-    params, chunk, rw_chunk = ou_chunks(system, a, config)
+    params, chunk, rw_chunk, boundary = ou_chunks(system, a, config)
     out = []
     for seed in seeds:
         k_start, k_var, k_rw = jax.random.split(jax.random.PRNGKey(1000 + seed), 3)
         start = jax.random.normal(k_start, (walkers, 1, 1)) / np.sqrt(2 * a)
         ev = evaluate(chunk, params, start, k_var, config, control_basis(system))
         rw = reweighted_energy(rw_chunk, params, jnp.asarray(ev.walkers), k_rw, config,
-                               ev.log_trial)
+                               boundary or ev.log_trial)
         x, y = ev.extrapolation, rw.extrapolation
         out.append((x.energy - variational, x.error, y.energy - e0, y.error))
     return np.asarray(out)

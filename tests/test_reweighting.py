@@ -71,12 +71,12 @@ def test_answer_does_not_move_with_population_size():
     system, a = potentials.harmonic(dim=1), 3.0
     config = fkdrift.Config(eval_walkers=512, eval_time=4.0, burn_in_time=2.0,
                             reweighted_time=150.0, eval_dts=(0.02, 0.01))
-    params, chunk, rw_chunk = ou_chunks(system, a, config)
+    params, chunk, rw_chunk, boundary = ou_chunks(system, a, config)
     k_start, k_var, k_rw = jax.random.split(jax.random.PRNGKey(5), 3)
     start = jax.random.normal(k_start, (512, 1, 1)) / np.sqrt(2 * a)
     ev = evaluate(chunk, params, start, k_var, config, control_basis(system))
     small, large = (reweighted_energy(rw_chunk, params, jnp.asarray(ev.walkers[:, :W]), k_rw,
-                                      config, ev.log_trial) for W in (8, 512))
+                                      config, boundary or ev.log_trial) for W in (8, 512))
     for rw in (small, large):
         assert np.all(np.abs(rw.energies - 0.5) < 3 * rw.errors), rw.energies
     assert abs(small.energies[-1] - large.energies[-1]) < 3 * np.hypot(small.errors[-1],

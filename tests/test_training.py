@@ -34,6 +34,9 @@ SYSTEM = System(harmonic_omega2, particles=1, dim=1, name="harmonic_omega2", exa
 
 
 def setup(config, seed=0, system=SYSTEM):
+    """(model, step, state) of a free drift (its window loss is what this file tests; the
+    gradient drift's step is tested in test_local_energy.py)."""
+    config = config.replace(drift_form="free")
     model = make_drift_model(system, config)
     k_init, k_walk, k_train = jax.random.split(jax.random.key(seed), 3)
     params = jax.jit(lambda k: init_drift_params(model, k, system))(k_init)
@@ -162,7 +165,8 @@ def test_cusp_form_removes_the_coulomb_noise_from_the_gradient():
     import potentials
 
     system = potentials.hydrogen()
-    config = Config(width=8, depth=1, network_dtype="float64").for_system(system)
+    config = Config(width=8, depth=1, network_dtype="float64",
+                    drift_form="free").for_system(system)
     model = make_drift_model(system, config)
     params = jax.jit(lambda k: init_drift_params(model, k, system))(jax.random.key(0))
     walkers = 1.2 * jax.random.normal(jax.random.key(1), (64, 1, 3))

@@ -1,0 +1,107 @@
+"""Gradient drifts v = ∇ log ψ_θ: a learned trial function whose gradient drives the SDE.
+
+With v a gradient, Itô's formula turns the path energy into
+ℓ_T = log ψ(r_T) − log ψ(r_0) + ∫ E_L dt with the local energy
+E_L = V − ½|∇ log ψ|² − ½Δ log ψ, and the SDE's stationary law is |ψ|² (docs/method.md §2).
+Training then needs only local energies at stationary walkers, and the reweighted stage
+uses log ψ itself as its boundary function.
+
+* `MLPLogPsi` — distinguishable particles: an MLP on the coordinates and their smooth
+  invariant distances, minus a learnable confinement ½ Σ c_k x_k² (c ≥ 0).
+* `PairLogPsi` — identical bosons: log ψ = −½c Σ|r_i|² + Σ_i F(r_i, Σ_{j≠i} G(r_i − r_j)),
+  exactly permutation-invariant, so its gradient is exactly equivariant.
+* `GradientDrift` — the drift module: v(r) = ∇_r log ψ(r); `log_psi` gives log ψ itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import flax.linen as nn
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array
+
+from .networks import MLP, confinement_strength, invariant_features
+
+
+class MLPLogPsi(nn.Module):
+    """log ψ for distinguishable particles. r: (..., particles, dim) -> (...,).
+
+    An MLP (zero output layer) reads the flattened coordinates and, with
+    `distance_features`, the smooth distances of `networks.invariant_features`; the
+    confinement −½ Σ_k c_k x_k² starts at c = `confinement` (1: the harmonic ground state).
+    """
+
+    particles: int
+    dim: int
+    width: int = 64
+    depth: int = 2
+    confinement: float = 1.0
+    dtype: jnp.dtype = jnp.float32
+    distance_features: bool = False
+    centres: Sequence[Sequence[float]] = ()
+
+    @nn.compact
+    def __call__(self, r: Array) -> Array:
+        n = self.particles * self.dim
+        x = r.reshape(*r.shape[:-2], n)
+        c = confinement_strength(self, self.confinement, (n,))
+        inputs = x
+        if self.distance_features:
+            centres = jnp.asarray(self.centres, r.dtype).reshape(-1, self.dim)
+            inputs = jnp.concatenate([x, invariant_features(r, centres)], -1)
+        net = MLP(self.width, self.depth, 1, self.dtype)(inputs.astype(self.dtype))[..., 0]
+        return net.astype(r.dtype) - 0.5 * jnp.sum(c.astype(r.dtype) * x**2, -1)
+
+
+class PairLogPsi(nn.Module):
+    """Permutation-invariant log ψ for identical bosons. r: (..., particles, dim) -> (...,).
+
+    log ψ = −½c Σ_i |r_i|² + Σ_i F(r_i, |r_i|², n_i, Σ_{j≠i} G(r_i − r_j, |r_i − r_j|²))
+    with c ≥ 0 shared by all particles and n_i the smooth distances to `centres`.
+    """
+
+    particles: int
+    dim: int
+    width: int = 64
+    depth: int = 2
+    confinement: float = 1.0
+    dtype: jnp.dtype = jnp.float32
+    centres: Sequence[Sequence[float]] = ()
+
+    @nn.compact
+    def __call__(self, r: Array) -> Array:
+        x = r.astype(self.dtype)
+        P = self.particles
+        node = [x, jnp.sum(x**2, -1, keepdims=True)]
+        if P > 1:
+            i, j = np.nonzero(~np.eye(P, dtype=bool))  # ordered pairs, partners contiguous
+            diff = x[..., i, :] - x[..., j, :]  # (..., P(P−1), D)
+            h = jnp.concatenate([diff, jnp.sum(diff**2, -1, keepdims=True)], -1)
+            for _ in range(self.depth):
+                h = jnp.tanh(nn.Dense(self.width, dtype=self.dtype, param_dtype=self.dtype)(h))
+            node.append(jnp.sum(h.reshape(*h.shape[:-2], P, P - 1, h.shape[-1]), axis=-2))
+        if len(self.centres):
+            centres = jnp.asarray(self.centres, self.dtype)  # (K, D)
+            node.append(jnp.log1p(jnp.sum((x[..., :, None, :] - centres) ** 2, -1)))
+        per_particle = MLP(self.width, self.depth, 1, self.dtype)(jnp.concatenate(node, -1))
+        c = confinement_strength(self, self.confinement, ())
+        return (jnp.sum(per_particle[..., 0], -1).astype(r.dtype)
+                - 0.5 * c.astype(r.dtype) * jnp.sum(r**2, (-2, -1)))
+
+
+class GradientDrift(nn.Module):
+    """The drift v = ∇_r log ψ(r) of a scalar network. r: (..., particles, dim) -> same.
+
+    log_psi: a module r: (..., particles, dim) -> (...,) (`MLPLogPsi`, `PairLogPsi`).
+    """
+
+    log_psi: nn.Module
+
+    def __call__(self, r: Array) -> Array:
+        return nn.grad(lambda module, x: jnp.sum(module(x)), self.log_psi, r)[0]
+
+    def value(self, r: Array) -> Array:
+        """log ψ(r): (...,)."""
+        return self.log_psi(r)
