@@ -7,11 +7,16 @@ from dataclasses import dataclass
 
 from .errors import FkdriftError
 
-PER_SYSTEM = ("batch", "window", "eval_dts", "burn_in_time")
+PER_SYSTEM = ("drift_form", "batch", "window", "eval_dts", "burn_in_time")
 """Fields whose default None is filled in per system by `Config.for_system`."""
 
 DRIFT_FORMS = ("gradient", "free")
 """Values of Config.drift_form (see `Config`)."""
+
+
+def default_drift_form(system) -> str:
+    """The drift form `Config.for_system` picks for `system` (see `Config.drift_form`)."""
+    return "gradient" if system.coulomb or system.statistics == "bosons" else "free"
 
 
 def did_you_mean(word: str, known: list[str]) -> str:
@@ -30,10 +35,13 @@ class Config:
     Training (docs/method.md §2):
         drift_form: "gradient" (v = ∇ log ψ of a learned trial function, trained on
             local energies at the SDE's walkers) or "free" (a general vector field,
-            trained by back-propagating path windows). Default "gradient": it reached
-            helium's and the bosons' variational energy within 1 mHa in seconds, where
-            the free drift took minutes (benchmarks/README.md). Files written before
-            the option existed load as "free".
+            trained by back-propagating path windows). Default None = chosen per system
+            by `for_system`: "gradient" for systems with Coulomb charges or bosons (it
+            reached helium's and the bosons' energies within 1 mHa in seconds where the
+            free drift took minutes), "free" otherwise (on a user's double well the
+            gradient drift's training settled in one well, a local minimum that the
+            reweighted stage did not repair: +5σ; the free drift passes; see
+            benchmarks/README.md). Files written before the option load as "free".
         train_steps: optimiser updates (Adam). Default 2000.
         batch: walkers carried between updates. Default None = chosen per system by
             `for_system`: 512; a free drift with a Coulomb declaration 128.
@@ -104,7 +112,7 @@ class Config:
         density_bins: bins of the stored density histograms. Default 80.
     """
 
-    drift_form: str = "gradient"
+    drift_form: str | None = None
     train_steps: int = 2000
     batch: int | None = None
     window: int | None = None
@@ -168,9 +176,11 @@ class Config:
         return cls(**kwargs)
 
     def for_system(self, system) -> Config:
-        """This config with the per-system defaults (batch, window, eval_dts,
+        """This config with the per-system defaults (drift_form, batch, window, eval_dts,
         burn_in_time) filled in."""
         coulomb = bool(system.coulomb)
+        if self.drift_form is None:
+            return self.replace(drift_form=default_drift_form(system)).for_system(system)
         free = self.drift_form == "free"
         defaults = {
             "batch": 128 if coulomb and free else 512,
@@ -223,7 +233,7 @@ class Config:
             raise FkdriftError(
                 f"Config.network_dtype must be 'float32' or 'float64', got {self.network_dtype!r}"
             )
-        if self.drift_form not in DRIFT_FORMS:
+        if self.drift_form is not None and self.drift_form not in DRIFT_FORMS:
             raise FkdriftError(
                 f"Config.drift_form must be 'gradient' or 'free', got {self.drift_form!r}"
             )

@@ -206,13 +206,14 @@ def count_parameters(params) -> int:
 def make_drift_model(system, config) -> nn.Module:
     """The drift network for `system` (a `System`) with the sizes and form of `config`.
 
-    `config.drift_form` "gradient" (the default): v = ∇ log ψ of a trial network
+    `config.drift_form` "gradient": v = ∇ log ψ of a trial network
     (`trial.PairLogPsi` for bosons, `trial.MLPLogPsi` otherwise); "free": a general
     vector field (`PairDrift` for bosons, `MLPDrift` otherwise). Distinguishable networks
     also read smooth pair and particle–nucleus distances when there are several particles
     or declared nuclei. Declared Coulomb charges wrap the network in `CuspDrift`, whose
     analytic terms already confine, so the confinement then starts at its smallest.
     """
+    config = config.for_system(system)  # the drift form, where it is left to the system
     dtype = jnp.dtype(config.network_dtype)
     confinement = SMALLEST_CONFINEMENT if system.coulomb else 1.0
     sizes = (system.particles, system.dim, config.width, config.depth, confinement, dtype)

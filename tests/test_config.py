@@ -26,15 +26,18 @@ def test_defaults_are_valid_and_documented():
     assert resolved.eval_dts == (0.04, 0.02, 0.01, 0.005)
     assert resolved.lattice_dt == min(resolved.eval_dts)
     assert config.for_system(potentials.hydrogen()).eval_dts == (0.01, 0.005, 0.0025, 0.00125)
-    # a gradient drift (the default) moves its walkers 0.2 time units per update
-    assert config.drift_form == "gradient"
-    assert (resolved.batch, resolved.window, resolved.dt, resolved.burn_in_time) == (
-        512, 20, 0.01, 1.0)
+    # the drift form is chosen per system: gradient for Coulomb systems and bosons, whose
+    # walkers move 0.2 time units per update; free (path windows) otherwise
+    assert config.drift_form is None
+    assert (resolved.drift_form, resolved.batch, resolved.window, resolved.dt,
+            resolved.burn_in_time) == ("free", 512, 40, 0.01, 3.0)
     coulomb = config.for_system(potentials.helium())
-    assert (coulomb.batch, coulomb.window, coulomb.dt) == (512, 20, 0.01)
+    assert (coulomb.drift_form, coulomb.batch, coulomb.window, coulomb.burn_in_time) == (
+        "gradient", 512, 20, 1.0)
+    assert config.for_system(potentials.trapped_bosons(3)).drift_form == "gradient"
+    gradient = Config(drift_form="gradient").for_system(potentials.harmonic())
+    assert (gradient.window, gradient.burn_in_time) == (20, 1.0)
     free = Config(drift_form="free")
-    assert (free.for_system(potentials.harmonic()).window,
-            free.for_system(potentials.harmonic()).burn_in_time) == (40, 3.0)
     # free drift, Coulomb: back-propagated windows of time 1.6, fewer walkers
     coulomb = free.for_system(potentials.helium())
     assert (coulomb.batch, coulomb.window, coulomb.dt) == (128, 160, 0.01)
@@ -60,7 +63,7 @@ BAD_VALUES = [
     ("max_eval_time", -1.0), ("time_budget", -1.0),
     ("training_share", 0.0), ("training_share", 1.0),
     ("burn_in_time", -0.1), ("target_error", -1e-3), ("grad_clip", -1.0),
-    ("network_dtype", "float16"), ("drift_form", "gradients"), ("drift_form", None),
+    ("network_dtype", "float16"), ("drift_form", "gradients"), ("drift_form", 1),
 ]
 
 
@@ -176,4 +179,4 @@ def test_files_written_before_anytime_runs_keep_their_meaning():
 def test_files_from_before_the_drift_form_option_load_their_free_drift():
     old = {k: v for k, v in Config().to_dict().items() if k != "drift_form"}
     assert Config.from_dict(old).drift_form == "free"
-    assert Config.from_dict(Config().to_dict()).drift_form == "gradient"
+    assert Config.from_dict(Config(drift_form="gradient").to_dict()).drift_form == "gradient"

@@ -25,12 +25,12 @@ FAST = fkdrift.Config(train_steps=100, batch=64, window=10, eval_walkers=128, ev
 
 def test_unbounded_potential_is_an_error_not_an_energy(tmp_path):
     """V = −x² has no ground state: it used to return E0 = −47.9 with exit 0. A free
-    drift learns to push its walkers out within 100 updates; a gradient drift (whose
-    log ψ stays normalisable) only lowers its confinement, and its walkers spread past
-    the escape factor within the default 2000 updates (RMS radius ~1 -> ~40)."""
+    drift (the default here) learns to push its walkers out within 100 updates; a
+    gradient drift (whose log ψ stays normalisable) only lowers its confinement, and its
+    walkers spread past the escape factor within 2000 updates (RMS radius ~1 -> ~40)."""
     system = fkdrift.System(potential=lambda r: -jnp.sum(r**2), name="unbounded")
-    for config in (FAST.replace(reweighted_time=20.0, drift_form="free"),
-                   FAST.replace(train_steps=2000, window=20)):
+    for config in (FAST.replace(reweighted_time=20.0),
+                   FAST.replace(train_steps=2000, window=20, drift_form="gradient")):
         with pytest.raises(fkdrift.FkdriftError, match="escape to infinity|unbounded below"):
             fkdrift.solve(system, seed=0, config=config)
 
@@ -39,7 +39,7 @@ def test_unbounded_potential_from_the_cli_exits_with_one_line(tmp_path):
     source = tmp_path / "down.py"
     source.write_text("import jax.numpy as jnp\n\ndef V(r):\n    return -jnp.sum(r ** 2)\n")
     out = tmp_path / "down.h5"
-    settings = dict(train_steps=2000, batch=64, eval_walkers=128, eval_time=2.0,
+    settings = dict(train_steps=100, batch=64, window=10, eval_walkers=128, eval_time=2.0,
                     burn_in_time=0.5, reweighted_time=20.0)
     run = subprocess.run([*FKDRIFT, "solve", "--potential", f"{source}:V", "--out", str(out),
                           *(f"--set={k}={v}" for k, v in settings.items())],

@@ -41,8 +41,10 @@ def ou_runs(name: str, seeds=SEEDS, walkers: int = 256, eval_time: float = 8.0,
     """(seeds, 4): variational and reweighted dt → 0 estimates and errors, minus exact."""
     make_system, a, variational, e0 = CASES[name]
     system = make_system()
+    # a gradient drift: the reweighted stage is guided by its log ψ, as in solve
     config = fkdrift.Config(eval_walkers=walkers, eval_time=eval_time, burn_in_time=2.0,
-                            reweighted_time=reweighted_time).for_system(system)
+                            reweighted_time=reweighted_time,
+                            drift_form="gradient").for_system(system)
     params, chunk, rw_chunk, boundary = ou_chunks(system, a, config)
     out = []
     for seed in seeds:

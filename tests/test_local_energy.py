@@ -25,7 +25,7 @@ from fkdrift.training import (
 )
 
 QUARTIC_E0 = 0.667986259  # −½ d²/dx² + x⁴ (checked by finite differences in test_solver)
-SMALL64 = Config(width=16, depth=2, network_dtype="float64")
+SMALL64 = Config(width=16, depth=2, network_dtype="float64", drift_form="gradient")
 
 
 def randomised(system, config=SMALL64, seed=0, scale=0.3):
@@ -144,7 +144,8 @@ def test_local_energy_training_learns_the_quartic_ground_state(caplog):
     walkers' mean local energy within 2e-3 of E0 = 0.66799 (a variational quantity: not
     below E0 beyond its noise), and the step compiles once."""
     system = System(lambda r: jnp.sum(r**4), particles=1, dim=1, name="quartic")
-    config = Config(train_steps=300, batch=256, width=16, depth=2).for_system(system)
+    config = Config(train_steps=300, batch=256, width=16, depth=2,
+                    drift_form="gradient").for_system(system)
     _, step, state = setup(system, config)
     with caplog.at_level(logging.WARNING, logger="jax._src.dispatch"):
         jax.config.update("jax_log_compiles", True)
