@@ -24,6 +24,7 @@ from .networks import (  # noqa: F401 (re-exported: the drift's building blocks)
     SMALLEST_CONFINEMENT,
     _softplus_inverse,
     confinement_strength,
+    flat_inputs,
     invariant_features,
 )
 from .trial import GradientDrift, MLPLogPsi, PairLogPsi
@@ -48,12 +49,8 @@ class MLPDrift(nn.Module):
     @nn.compact
     def __call__(self, r: Array) -> Array:
         n = self.particles * self.dim
-        x = r.reshape(*r.shape[:-2], n)
+        x, inputs = flat_inputs(r, self.distance_features, self.centres)
         c = confinement_strength(self, self.confinement, (n,))
-        inputs = x
-        if self.distance_features:
-            centres = jnp.asarray(self.centres, r.dtype).reshape(-1, self.dim)
-            inputs = jnp.concatenate([x, invariant_features(r, centres)], -1)
         net = MLP(self.width, self.depth, n, self.dtype)(inputs.astype(self.dtype))
         v = -c.astype(r.dtype) * x + net.astype(r.dtype)
         return v.reshape(r.shape)

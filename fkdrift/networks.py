@@ -64,3 +64,14 @@ def invariant_features(r: Array, centres: Array | None) -> Array:
     if not columns:
         return jnp.zeros((*r.shape[:-2], 0), r.dtype)
     return jnp.log1p(jnp.concatenate(columns, -1))
+
+
+def flat_inputs(r: Array, distance_features: bool, centres) -> tuple[Array, Array]:
+    """The flattened coordinates x: (..., particles·dim) of r: (..., particles, dim) and
+    the network input: x, followed with `distance_features` by the smooth distances of
+    `invariant_features` (pairs, and particles to `centres`: (K, dim) nested sequences)."""
+    x = r.reshape(*r.shape[:-2], r.shape[-2] * r.shape[-1])
+    if not distance_features:
+        return x, x
+    centres = jnp.asarray(centres, r.dtype).reshape(-1, r.shape[-1])
+    return x, jnp.concatenate([x, invariant_features(r, centres)], -1)

@@ -180,7 +180,8 @@ def estimate(system: System, config: Config, model, params, walkers: Array,
     finest = int(np.argmin(config.eval_dts))
     start, replicas = replicate(walkers, config.eval_walkers)
     chunk = make_evaluation_chunk(model, system.potential, config.eval_dts, config.chunk_time)
-    gradient = trial_log_psi(model) is not None
+    log_psi = trial_log_psi(model)
+    gradient = log_psi is not None
     ev = evaluate(chunk, params, start, key_var,
                   variational_settings(config, budget, reweighting and gradient),
                   control_basis(system),
@@ -193,7 +194,7 @@ def estimate(system: System, config: Config, model, params, walkers: Array,
     rw = None
     log_trial = ev.log_trial
     if gradient:  # its own log ψ is the boundary function
-        log_trial = host_log_trial(trial_log_psi(model), params)
+        log_trial = host_log_trial(log_psi, params)
     if reweighting and log_trial:
         rw_chunk = chunk if config.chunk_time == config.resample_interval else (
             make_evaluation_chunk(model, system.potential, config.eval_dts,

@@ -22,14 +22,14 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array
 
-from .networks import MLP, confinement_strength, invariant_features
+from .networks import MLP, confinement_strength, flat_inputs
 
 
 class MLPLogPsi(nn.Module):
     """log ψ for distinguishable particles. r: (..., particles, dim) -> (...,).
 
     An MLP (zero output layer) reads the flattened coordinates and, with
-    `distance_features`, the smooth distances of `networks.invariant_features`; the
+    `distance_features`, their smooth distances (`networks.flat_inputs`); the
     confinement −½ Σ_k c_k x_k² starts at c = `confinement` (1: the harmonic ground state).
     """
 
@@ -45,12 +45,8 @@ class MLPLogPsi(nn.Module):
     @nn.compact
     def __call__(self, r: Array) -> Array:
         n = self.particles * self.dim
-        x = r.reshape(*r.shape[:-2], n)
+        x, inputs = flat_inputs(r, self.distance_features, self.centres)
         c = confinement_strength(self, self.confinement, (n,))
-        inputs = x
-        if self.distance_features:
-            centres = jnp.asarray(self.centres, r.dtype).reshape(-1, self.dim)
-            inputs = jnp.concatenate([x, invariant_features(r, centres)], -1)
         net = MLP(self.width, self.depth, 1, self.dtype)(inputs.astype(self.dtype))[..., 0]
         return net.astype(r.dtype) - 0.5 * jnp.sum(c.astype(r.dtype) * x**2, -1)
 
