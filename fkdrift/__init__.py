@@ -12,8 +12,8 @@ jax.config.update("jax_enable_x64", True)
 from ._version import __version__  # noqa: E402
 from .config import Config  # noqa: E402
 from .errors import FkdriftError  # noqa: E402
-from .hdf5 import load_result as load  # noqa: E402
 from .result import Result  # noqa: E402
+from .result import load_result as load  # noqa: E402
 from .solver import reestimate, reevaluate, resume, solve  # noqa: E402
 from .system import System  # noqa: E402
 

@@ -59,9 +59,8 @@ def _parse_options(options: tuple[str, ...], flag: str = "--option") -> dict:
 
 
 def build_system(potential: str, dim: int | None, particles: int | None, options: dict):
-    """The System named on the command line: a built-in or path/to/file.py:function."""
-    import potentials as builtins
-
+    """The System named on the command line: a registered name or path/to/file.py:function."""
+    from .registry import build
     from .system import System
     from .user_potential import load_potential
 
@@ -84,7 +83,7 @@ def build_system(potential: str, dim: int | None, particles: int | None, options
         kwargs["dim"] = dim
     if particles is not None:
         kwargs["particles"] = particles
-    return builtins.get(potential, **kwargs)
+    return build(potential, **kwargs)
 
 
 RUN_KEYS = {"potential": str, "dim": int, "particles": int, "seed": int, "out": str,
@@ -342,15 +341,15 @@ def list_systems() -> None:
     """Show the built-in systems and their exact energies."""
     import inspect
 
-    import potentials as builtins
+    from . import registry
 
-    for name in builtins.names():
-        system = builtins.get(name)
+    for name in registry.names():
+        system = registry.build(name)
         exact = "" if system.exact_energy is None else f"E0 = {system.exact_energy:.9g}"
-        doc = (builtins.BUILTINS[name].__doc__ or "").strip().splitlines()[0]
+        doc = (registry.factory(name).__doc__ or "").strip().splitlines()[0]
         click.echo(f"{name:16s} {exact:22s} {doc}")
         options = [f"{p.name}={p.default!r}" for p in
-                   inspect.signature(builtins.BUILTINS[name]).parameters.values()]
+                   inspect.signature(registry.factory(name)).parameters.values()]
         click.echo(f"{'':16s} options (-o KEY=VALUE): {', '.join(options) or 'none'}")
 
 
@@ -361,7 +360,7 @@ def show(result_files: tuple[str, ...], as_json: bool) -> None:
     """Print saved results: one file in full, several as one table."""
     import json
 
-    from .hdf5 import load_result
+    from .result import load_result
 
     results = [(path, load_result(path)) for path in result_files]
     if as_json:
@@ -419,8 +418,9 @@ def show_table(records: list[dict]) -> str:
 @click.option("--out", "stem", default=None, help="Path stem of the PNGs [default: beside FILE].")
 def plot(result_file: str, stem: str | None) -> None:
     """Write PNG plots: a one-page report, training curve, dt extrapolation, densities."""
-    from .hdf5 import check_writable, load_result
+    from .hdf5 import check_writable
     from .plots import plot_result
+    from .result import load_result
 
     stem = Path(stem) if stem else Path(result_file).with_suffix("")
     check_writable(stem.with_name(f"{stem.name}_report.png"))

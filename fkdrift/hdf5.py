@@ -1,4 +1,8 @@
-"""HDF5 result files (layout in docs/hdf5-format.md). Writes are atomic: temp file, rename."""
+"""HDF5 result files (layout in docs/hdf5-format.md). Writes are atomic: temp file, rename.
+
+This module knows the file layout and nothing of `Result` itself: `save_result` reads a
+result's fields, `read_result_fields` returns them as a dict (`Result.load` builds the
+object), so the import runs one way, result -> hdf5."""
 
 from __future__ import annotations
 
@@ -14,11 +18,11 @@ import jax
 import numpy as np
 from flax.traverse_util import flatten_dict, unflatten_dict
 
+from . import registry
 from .config import Config
 from .drift import init_drift_params, make_drift_model
 from .errors import FkdriftError
 from .files import remove_stale_temporaries
-from .result import Result
 from .system import System
 
 FORMAT = "fkdrift-result"
@@ -54,7 +58,7 @@ def _umask() -> int:
     return mask
 
 
-def save_result(result: Result, path: str | os.PathLike) -> None:
+def save_result(result, path: str | os.PathLike) -> None:
     """Write `result` to `path` via a temporary file in the same folder, then rename."""
     path = check_writable(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -73,7 +77,7 @@ def save_result(result: Result, path: str | os.PathLike) -> None:
         raise
 
 
-def _write(f: h5py.File, result: Result) -> None:
+def _write(f: h5py.File, result) -> None:
     f.attrs["format"] = FORMAT
     f.attrs["format_version"] = FORMAT_VERSION
     f.attrs["energy"] = result.energy
@@ -107,8 +111,9 @@ def _write(f: h5py.File, result: Result) -> None:
         params.create_dataset("/".join(keys), data=np.asarray(leaf))
 
 
-def load_result(path: str | os.PathLike) -> Result:
-    """Read a result written by `save_result`; FkdriftError for missing or foreign files."""
+def read_result_fields(path: str | os.PathLike) -> dict[str, Any]:
+    """The fields of a `Result` written by `save_result`, by name; FkdriftError for missing
+    or foreign files."""
     path = Path(path)
     if not path.is_file():
         raise FkdriftError(f"no result file at {path}")
@@ -135,7 +140,7 @@ def _read_group(group: h5py.Group) -> dict[str, Any]:
     return out
 
 
-def _read(f: h5py.File) -> Result:
+def _read(f: h5py.File) -> dict[str, Any]:
     config = Config.from_dict(json.loads(f.attrs["config"]))
     system = rebuild_system(json.loads(f.attrs["system"]))
     params: dict[tuple[str, ...], Any] = {}
@@ -145,7 +150,7 @@ def _read(f: h5py.File) -> Result:
     )
     params = unflatten_dict(params)
     check_params(params, system, config)
-    return Result(
+    return dict(
         energy=float(f.attrs["energy"]),
         energy_error=float(f.attrs["energy_error"]),
         estimator=str(f.attrs["estimator"]),
@@ -184,9 +189,7 @@ def rebuild_system(info: dict[str, Any]) -> System:
     otherwise a system whose potential raises when called (the drift still works)."""
     source = info.get("source", {})
     if "builtin" in source:
-        import potentials
-
-        return potentials.get(source["builtin"], **source.get("kwargs", {}))
+        return registry.build(source["builtin"], **source.get("kwargs", {}))
     if "file" in source:
         from .user_potential import load_potential
 

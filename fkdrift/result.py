@@ -12,6 +12,7 @@ import numpy as np
 
 from .config import Config
 from .drift import make_drift_model
+from .hdf5 import read_result_fields, save_result
 from .system import System
 
 
@@ -72,9 +73,13 @@ class Result:
 
     def save(self, path) -> None:
         """Write the result to an HDF5 file atomically (see docs/hdf5-format.md)."""
-        from .hdf5 import save_result
-
         save_result(self, path)
+
+    @classmethod
+    def load(cls, path) -> Result:
+        """Read a result written by `save` (the same numbers back); FkdriftError for a
+        missing, foreign or damaged file."""
+        return cls(**read_result_fields(path))
 
     def summary(self) -> str:
         """A few human-readable lines: E0 ± error, reference value and deviation in σ."""
@@ -106,6 +111,11 @@ class Result:
     def warnings(self) -> list[str]:
         """Health-check warnings of the run (see `fkdrift.diagnostics`)."""
         return list(self.info.get("warnings", []))
+
+
+def load_result(path) -> Result:
+    """`Result.load(path)` (exported as `fkdrift.load`)."""
+    return Result.load(path)
 
 
 def value_with_error(value: float, error: float, at_least: int = 0) -> str:

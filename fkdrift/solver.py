@@ -12,6 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, PRNGKeyArray
 
+from . import registry
 from ._version import __version__
 from .anytime import GUIDED_VARIATIONAL_TIME, VARIATIONAL_SHARE, Budget, training_schedule
 from .checkpoint import Checkpoint, Checkpointer, read_checkpoint
@@ -62,9 +63,7 @@ def resolve_system(system: System | str) -> System:
     if isinstance(system, System):
         return system
     if isinstance(system, str):
-        import potentials
-
-        return potentials.get(system)
+        return registry.build(system)
     raise FkdriftError(f"solve() needs a System or a built-in name, got {type(system).__name__}")
 
 
@@ -88,7 +87,7 @@ def solve(
     """Find the ground state of `system`: train v_θ, evaluate E0 with an error bar.
 
     Args:
-        system: a `System` or a built-in name (see `potentials.names()`).
+        system: a `System` or a built-in name (see `fkdrift.registry.names()`).
         seed: PRNG seed; the same seed on the same machine gives the same numbers.
         config: settings (default `Config()`).
         progress: a receiver of progress reports (see `Progress`), or True to print
