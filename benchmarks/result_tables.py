@@ -45,7 +45,7 @@ def estimate_cells(result: fkdrift.Result) -> list[str]:
     """`energy ± error` and `variational ± error` (the dt → 0 upper bound)."""
     var = result.estimates["variational"]
     return [f"{result.energy:.6f} ± {result.energy_error:.6f}",
-            f"{var['extrapolated']:.6f} ± {var['extrapolated_error']:.6f}"]
+            f"{var.extrapolated:.6f} ± {var.extrapolated_error:.6f}"]
 
 
 def deviation_cells(result: fkdrift.Result, exact: float) -> list[str]:

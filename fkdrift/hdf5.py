@@ -22,11 +22,17 @@ from . import registry
 from .config import Config
 from .drift import init_drift_params, make_drift_model
 from .errors import FkdriftError
+from .estimate import estimate_from_record
 from .files import remove_stale_temporaries
 from .system import System
 
 FORMAT = "fkdrift-result"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""Version 2 stores config, system and info once each, as attributes of their groups;
+version 1 also kept them as JSON root attributes (still read)."""
+
+SYSTEM_JSON = ("source",)
+"""System fields stored as JSON strings (the rest are numbers, strings or arrays)."""
 
 
 def check_writable(path: str | os.PathLike) -> Path:
@@ -83,22 +89,22 @@ def _write(f: h5py.File, result) -> None:
     f.attrs["energy"] = result.energy
     f.attrs["energy_error"] = result.energy_error
     f.attrs["estimator"] = result.estimator
-    f.attrs["config"] = json.dumps(result.config.to_dict())
-    f.attrs["system"] = json.dumps(result.system.describe())
-    f.attrs["info"] = json.dumps(result.info)
-    for key, value in result.info.items():
-        if isinstance(value, (int, float, str)):
-            f.attrs[key] = value
     config = f.create_group("config")
     for key, value in result.config.to_dict().items():
         config.attrs[key] = np.asarray(value) if isinstance(value, tuple) else value
     system = f.create_group("system")
     for key, value in result.system.describe().items():
-        system.attrs[key] = json.dumps(value) if isinstance(value, (dict, list)) else value
+        system.attrs[key] = json.dumps(value) if key in SYSTEM_JSON else value
+    info = f.create_group("info")
+    for key, value in result.info.items():
+        if value is None:
+            continue  # read back as absent, which `info.get` treats alike
+        info.attrs[key] = (np.asarray(value, dtype=h5py.string_dtype())
+                           if key == "warnings" else value)
     estimates = f.create_group("energy")
     for name, est in result.estimates.items():
         g = estimates.create_group(name)
-        for key, value in est.items():
+        for key, value in est.record().items():
             if np.ndim(value) == 0 and not isinstance(value, np.ndarray):
                 g.attrs[key] = value
             else:
@@ -140,9 +146,32 @@ def _read_group(group: h5py.Group) -> dict[str, Any]:
     return out
 
 
+def _plain(value: Any) -> Any:
+    """An attribute as plain Python: numbers, strings, lists."""
+    if isinstance(value, np.ndarray):
+        return [_plain(x) for x in value] if value.dtype.kind in "OSU" else value.tolist()
+    if isinstance(value, bytes):
+        return value.decode()
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _records(f: h5py.File) -> tuple[dict, dict, dict]:
+    """(config, system, info) as plain dicts, from either format version."""
+    if int(f.attrs["format_version"]) < 2:
+        return tuple(json.loads(f.attrs[name]) for name in ("config", "system", "info"))
+    config, system, info = ({k: _plain(v) for k, v in f[name].attrs.items()}
+                            for name in ("config", "system", "info"))
+    for key in SYSTEM_JSON:
+        if key in system:
+            system[key] = json.loads(system[key])
+    info["warnings"] = list(info.get("warnings", []))
+    return config, system, info
+
+
 def _read(f: h5py.File) -> dict[str, Any]:
-    config = Config.from_dict(json.loads(f.attrs["config"]))
-    system = rebuild_system(json.loads(f.attrs["system"]))
+    config_record, system_record, info = _records(f)
+    config = Config.from_dict(config_record)
+    system = rebuild_system(system_record)
     params: dict[tuple[str, ...], Any] = {}
     f["drift/params"].visititems(
         lambda name, obj: params.__setitem__(tuple(name.split("/")), np.asarray(obj))
@@ -154,14 +183,14 @@ def _read(f: h5py.File) -> dict[str, Any]:
         energy=float(f.attrs["energy"]),
         energy_error=float(f.attrs["energy_error"]),
         estimator=str(f.attrs["estimator"]),
-        estimates={k: _read_group(g) for k, g in f["energy"].items()},
+        estimates={k: estimate_from_record(k, _read_group(g)) for k, g in f["energy"].items()},
         samples=f["samples"][()],
         params=params,
         history=_read_group(f["training"]),
         density=_read_group(f["density"]),
         config=config,
         system=system,
-        info=json.loads(f.attrs["info"]),
+        info=info,
     )
 
 

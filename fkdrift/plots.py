@@ -79,13 +79,13 @@ def extrapolation_figure(result: Result, fig=None) -> plt.Figure:
     fig = _figure(fig, (6.5, 4.5))
     ax = fig.subplots()
     for i, (name, est) in enumerate(sorted(result.estimates.items())):
-        dts, e, s = (np.asarray(est[k], float) for k in ("dts", "energies", "errors"))
+        dts, e, s = (np.asarray(x, float) for x in (est.dts, est.energies, est.errors))
         color = f"C{i}"
         ax.errorbar(dts, e, yerr=s, fmt="o", color=color, capsize=3, label=f"{name}, per dt")
-        ax.errorbar([0.0], [est["extrapolated"]], yerr=[est["extrapolated_error"]], fmt="s",
+        ax.errorbar([0.0], [est.extrapolated], yerr=[est.extrapolated_error], fmt="s",
                     color=color, capsize=3, label=f"{name}, dt → 0")
-        if len(dts) > int(est["order"]):
-            order = int(est["order"])
+        if len(dts) > est.order:
+            order = est.order
             poly, cov = np.polyfit(dts, e, order, w=1 / np.maximum(s, 1e-300), cov="unscaled")
             grid = np.linspace(0.0, dts.max() * 1.05, 100)
             powers = np.vander(grid, order + 1)

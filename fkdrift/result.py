@@ -12,6 +12,7 @@ import numpy as np
 
 from .config import Config
 from .drift import make_drift_model
+from .estimate import Estimate
 from .hdf5 import read_result_fields, save_result
 from .system import System
 
@@ -23,8 +24,9 @@ class Result:
     Attributes:
         energy, energy_error: best estimate of E0 and one standard error.
         estimator: which estimate `energy` is (e.g. "variational, dt->0 extrapolated").
-        estimates: per-estimator details: {"variational": {"dts": (K,), "energies": (K,),
-            "errors": (K,), "extrapolated": float, "extrapolated_error": float, ...}}.
+        estimates: each estimator's per-dt energies and dt → 0 fit, by name:
+            {"variational": VariationalEstimate, "reweighted": ReweightedEstimate}
+            (see `fkdrift.estimate`).
         samples: (n, particles, dim) walkers of the stationary SDE (samples of |φ0|²).
         params: parameters of the drift network.
         history: training history, arrays of shape (train_steps,) keyed by metric.
@@ -36,7 +38,7 @@ class Result:
     energy: float
     energy_error: float
     estimator: str
-    estimates: dict[str, dict[str, Any]]
+    estimates: dict[str, Estimate]
     samples: np.ndarray
     params: dict
     history: dict[str, np.ndarray]
@@ -99,10 +101,10 @@ class Result:
         for name, est in sorted(self.estimates.items()):
             per_dt = ", ".join(
                 f"dt={d:g}: {value_with_error(e, s)}"
-                for d, e, s in zip(est["dts"], est["energies"], est["errors"], strict=True)
+                for d, e, s in zip(est.dts, est.energies, est.errors, strict=True)
             )
-            fit = (f", fit p = {est['p_value']:.2g}" if est.get("dof", 0) > 0 else "")
-            extrapolated = value_with_error(est["extrapolated"], est["extrapolated_error"])
+            fit = f", fit p = {est.p_value:.2g}" if est.dof > 0 else ""
+            extrapolated = value_with_error(est.extrapolated, est.extrapolated_error)
             lines.append(f"{name}: {extrapolated} at dt->0{fit}; per dt: {per_dt}")
         lines += [f"warning: {w}" for w in self.warnings]
         return "\n".join(lines)

@@ -27,13 +27,13 @@ from .diagnostics import (
 )
 from .drift import count_parameters, init_drift_params, make_drift_model, trial_log_psi
 from .errors import FkdriftError
+from .estimate import ReweightedEstimate, VariationalEstimate
 from .evaluation import Evaluation, EvaluationState, evaluate, make_evaluation_chunk
 from .hdf5 import rebuild_system
 from .observables import densities
 from .progress import LineProgress
 from .result import Result
 from .reweighting import Reweighted, ReweightingState, reweighted_energy
-from .statistics import Extrapolation
 from .system import System
 from .training import (
     TrainState,
@@ -350,50 +350,22 @@ def control_basis(system: System):
     return basis
 
 
-def _extrapolated(x: Extrapolation) -> dict[str, object]:
-    return {
-        "extrapolated": x.energy,
-        "extrapolated_error": x.error,
-        "order": x.order,
-        "coefficients": x.coefficients,
-        "curvature": x.curvature,
-        "curvature_error": x.curvature_error,
-        "chi2": x.chi2,
-        "dof": x.dof,
-        "p_value": x.p_value,
-    }
-
-
-def variational_estimates(ev: Evaluation) -> dict[str, object]:
+def variational_estimates(ev: Evaluation) -> VariationalEstimate:
     """The per-dt and extrapolated variational energies of an evaluation, for `Result`."""
-    return {
-        "dts": ev.dts,
-        "energies": ev.energies,
-        "errors": ev.errors,
-        "raw_energies": ev.raw_energies,
-        "raw_errors": ev.raw_errors,
-        **_extrapolated(ev.extrapolation),
-        "measured_time": ev.measured_time,
-        "walkers": ev.per_walker.shape[1],
-        "replicas": ev.per_replica.shape[1],
-        "stop_reason": ev.stop_reason,
-    }
+    return VariationalEstimate.fitted(
+        ev.dts, ev.energies, ev.errors, ev.extrapolation, raw_energies=ev.raw_energies,
+        raw_errors=ev.raw_errors, measured_time=float(ev.measured_time),
+        walkers=int(ev.per_walker.shape[1]), replicas=int(ev.per_replica.shape[1]),
+        stop_reason=ev.stop_reason)
 
 
-def reweighted_estimates(rw: Reweighted) -> dict[str, object]:
+def reweighted_estimates(rw: Reweighted) -> ReweightedEstimate:
     """The per-dt and extrapolated reweighted (DMC) energies, for `Result`."""
-    return {
-        "dts": rw.dts,
-        "energies": rw.energies,
-        "errors": rw.errors,
-        **_extrapolated(rw.extrapolation),
-        "intervals": rw.intervals,
-        "independent_samples": rw.independent_samples,
-        "stop_reason": rw.stop_reason,
-        "log_weight_std": rw.log_weight_std,
-        "population_bias": rw.population_bias,
-        "drift_sigmas": rw.drift_sigmas,
-    }
+    return ReweightedEstimate.fitted(
+        rw.dts, rw.energies, rw.errors, rw.extrapolation, intervals=int(rw.intervals),
+        independent_samples=int(rw.independent_samples), stop_reason=rw.stop_reason,
+        log_weight_std=np.asarray(rw.log_weight_std),
+        population_bias=np.asarray(rw.population_bias), drift_sigmas=float(rw.drift_sigmas))
 
 
 def _package(system, config, seed, params, history, ev: Evaluation, rw: Reweighted | None,
@@ -435,12 +407,12 @@ def _package(system, config, seed, params, history, ev: Evaluation, rw: Reweight
 
 
 def reevaluate(result: Result, seed: int = 1, config: Config | None = None,
-               system: System | None = None) -> dict[str, object]:
+               system: System | None = None) -> VariationalEstimate:
     """Independent variational energy of a result's drift, from its own samples.
 
     Runs fresh correlated chains (new seed) with the result's drift (its own network and
     stored parameters), started from `result.samples`, and returns the per-dt and dt → 0
-    variational estimates (same keys as `Result.estimates["variational"]`). With Coulomb
+    variational estimate (like `Result.estimates["variational"]`). With Coulomb
     charges the Itô sum of the analytic cusps is taken through Itô's formula, as in
     `solve`. `system` supplies the potential where the result's own cannot be rebuilt (a
     custom Python potential); the drift is always the result's.

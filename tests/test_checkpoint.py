@@ -67,8 +67,8 @@ def test_resumed_run_ends_with_the_same_numbers(uninterrupted, tmp_path, where):
     assert again.energy == uninterrupted.energy
     assert again.energy_error == uninterrupted.energy_error
     for key in ("energies", "errors", "extrapolated"):
-        np.testing.assert_array_equal(again.estimates["variational"][key],
-                                      uninterrupted.estimates["variational"][key])
+        np.testing.assert_array_equal(getattr(again.estimates["variational"], key),
+                                      getattr(uninterrupted.estimates["variational"], key))
     np.testing.assert_array_equal(again.samples, uninterrupted.samples)
     np.testing.assert_array_equal(again.history["loss"], uninterrupted.history["loss"])
     assert again.info["updates"] == 40 and again.info["resumed_from"] == where

@@ -41,7 +41,7 @@ def test_committed_row_within_three_sigma_of_its_reference(name):
     assert abs(pull(name)) < 3, result.summary()
     # the variational estimate of the same drift is an upper bound within its error
     var = result.estimates["variational"]
-    assert var["extrapolated"] > result.energy - 3 * np.hypot(var["extrapolated_error"],
+    assert var.extrapolated > result.energy - 3 * np.hypot(var.extrapolated_error,
                                                              result.energy_error)
 
 
@@ -64,7 +64,7 @@ def test_molecule_rows_within_one_millihartree(name):
     exact = reference(name).exact_energy
     assert abs(result.energy - exact) < 1e-3 and result.energy_error < 1e-3, result.summary()
     var = result.estimates["variational"]
-    assert -3 * var["extrapolated_error"] < var["extrapolated"] - exact < VARIATIONAL_BAR[name]
+    assert -3 * var.extrapolated_error < var.extrapolated - exact < VARIATIONAL_BAR[name]
 
 
 @pytest.mark.parametrize("name", [*sorted(BOSONS), *COULOMB])
@@ -74,5 +74,5 @@ def test_committed_rows_come_from_the_current_estimators(name):
     result = fkdrift.load(RESULTS / f"{name}.h5")
     rw = result.estimates["reweighted"]
     assert "population_bias" in rw and "drift_sigmas" in rw
-    assert rw["order"] == 2 and len(rw["dts"]) == 4
+    assert rw.order == 2 and len(rw.dts) == 4
     assert result.system.reference_source == reference(name).reference_source

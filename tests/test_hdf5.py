@@ -8,6 +8,7 @@ import json
 import math
 import os
 import shutil
+from pathlib import Path
 
 import h5py
 import jax.numpy as jnp
@@ -71,12 +72,12 @@ def test_fast_result_is_sane(result):
     assert result.exact_energy == pytest.approx(1.0)
     assert abs(result.energy - 1.0) < 0.5  # a 30-step drift is rough but not absurd
     var = result.estimates["variational"]
-    assert list(var["dts"]) == list(FAST.eval_dts)
-    assert np.dot(var["coefficients"], var["energies"]) == pytest.approx(var["extrapolated"])
+    assert list(var.dts) == list(FAST.eval_dts)
+    assert np.dot(var.coefficients, var.energies) == pytest.approx(var.extrapolated)
     rw = result.estimates["reweighted"]
     assert result.estimator.startswith("reweighted")
-    assert rw["extrapolated"] == result.energy
-    assert np.dot(rw["coefficients"], rw["energies"]) == pytest.approx(result.energy)
+    assert rw.extrapolated == result.energy
+    assert np.dot(rw.coefficients, rw.energies) == pytest.approx(result.energy)
     for key in ("step", "loss", "energy", "energy_spread", "grad_norm", "wall_time"):
         assert np.shape(result.history[key]) == (FAST.train_steps,)
     for key in INFO_KEYS:
@@ -99,9 +100,10 @@ def test_round_trip_energy(result, loaded):
 def test_round_trip_estimates(result, loaded):
     assert set(loaded.estimates) == set(result.estimates)
     for name, est in result.estimates.items():
-        assert set(loaded.estimates[name]) == set(est)
-        for key, value in est.items():
-            assert_same_values(value, loaded.estimates[name][key], f"{name}/{key}")
+        again = loaded.estimates[name]
+        assert type(again) is type(est) and again.record().keys() == est.record().keys()
+        for key, value in est.record().items():
+            assert_same_values(value, getattr(again, key), f"{name}/{key}")
 
 
 def test_round_trip_arrays(result, loaded):
@@ -152,21 +154,23 @@ def test_load_accepts_str_and_path(saved, result):
 def test_layout_readable_with_plain_h5py(saved, result):
     with h5py.File(saved, "r") as f:
         assert f.attrs["format"] == "fkdrift-result"
-        assert int(f.attrs["format_version"]) == 1
+        assert int(f.attrs["format_version"]) == 2
+        assert set(f.attrs) == {"format", "format_version", "energy", "energy_error",
+                                "estimator"}  # config, system, info once, in their groups
         assert float(f.attrs["energy"]) == result.energy
         assert float(f.attrs["energy_error"]) == result.energy_error
         assert isinstance(f.attrs["estimator"], str)
         stored = FAST.replace(drift_form="free").to_dict()  # the per-system choice filled in
-        assert json.loads(f.attrs["config"]) == json.loads(json.dumps(stored))
-        system = json.loads(f.attrs["system"])
+        config = {k: v.tolist() if isinstance(v, np.ndarray) else v
+                  for k, v in f["config"].attrs.items()}
+        assert config == json.loads(json.dumps(stored))
+        system = f["system"].attrs
         assert system["name"] == "harmonic" and system["dim"] == 2
         assert system["particles"] == 1 and system["exact_energy"] == 1.0
-        assert system["source"]["builtin"] == "harmonic"
-        info = json.loads(f.attrs["info"])
+        assert json.loads(system["source"])["builtin"] == "harmonic"
         for key in INFO_KEYS:
-            assert key in info
-            assert key in f.attrs, f"root attribute {key} missing"
-        assert int(f.attrs["seed"]) == 0
+            assert key in f["info"].attrs, f"info attribute {key} missing"
+        assert int(f["info"].attrs["seed"]) == 0
 
         assert set(f["config"].attrs) == {fld.name for fld in dataclasses.fields(Config)}
         assert int(f["config"].attrs["train_steps"]) == FAST.train_steps
@@ -193,7 +197,7 @@ def test_layout_readable_with_plain_h5py(saved, result):
                     "population_bias"):
             assert rw[key].shape == (k,), key
         assert int(rw.attrs["independent_samples"]) >= 16
-        assert isinstance(json.loads(f.attrs["info"])["warnings"], list)
+        assert f["info"].attrs["warnings"].ndim == 1  # one string per warning
 
         for key in ("step", "loss", "energy", "energy_spread", "grad_norm", "wall_time"):
             assert f["training"][key].shape == (FAST.train_steps,), key
@@ -216,7 +220,7 @@ def test_layout_readable_with_plain_h5py(saved, result):
                           if isinstance(obj, h5py.Dataset) else None)
         assert leaves, "no network parameters stored"
         total = sum(params[name].size for name in leaves)
-        assert total == int(f.attrs["parameters"])
+        assert total == int(f["info"].attrs["parameters"])
 
 
 # --------------------------------------------------------------------------- writing
@@ -365,8 +369,8 @@ def test_same_seed_same_numbers(result):
     again = fkdrift.solve(potentials.get("harmonic", **SYSTEM_OPTIONS), seed=0, config=FAST)
     assert again.energy == result.energy
     assert again.energy_error == result.energy_error
-    np.testing.assert_array_equal(again.estimates["variational"]["energies"],
-                                  result.estimates["variational"]["energies"])
+    np.testing.assert_array_equal(again.estimates["variational"].energies,
+                                  result.estimates["variational"].energies)
     np.testing.assert_array_equal(again.samples, result.samples)
     np.testing.assert_array_equal(again.history["loss"], result.history["loss"])
 
@@ -422,3 +426,22 @@ def test_save_removes_temporaries_of_dead_writers_only(result, tmp_path):
         assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["run.h5", busy.name])
     finally:
         live.kill()
+
+
+def test_warnings_and_info_round_trip(result, tmp_path):
+    noted = dataclasses.replace(result, info={**result.info, "warnings": ["one", "two ±σ"],
+                                              "resumed_from": "training"})
+    noted.save(tmp_path / "noted.h5")
+    assert fkdrift.load(tmp_path / "noted.h5").info == noted.info
+
+
+def test_format_version_1_still_loads():
+    """The committed results were written as version 1 (config, system and info as JSON
+    root attributes): they load to the same records as a version-2 copy of themselves."""
+    path = Path(__file__).resolve().parent.parent / "results" / "helium.h5"
+    with h5py.File(path, "r") as f:
+        assert int(f.attrs["format_version"]) == 1
+        info = json.loads(f.attrs["info"])
+    old = fkdrift.load(path)
+    assert old.info == info and old.system.name == "helium" and old.config.batch > 0
+    assert old.estimates["reweighted"].extrapolated == old.energy

@@ -174,4 +174,4 @@ def test_helium_to_a_target_error_with_the_default_gradient_drift():
     exact = result.system.exact_energy
     assert abs(result.energy - exact) < 3 * result.energy_error, result.summary()
     variational = result.estimates["variational"]
-    assert variational["extrapolated"] - exact > -3 * variational["extrapolated_error"]
+    assert variational.extrapolated - exact > -3 * variational.extrapolated_error

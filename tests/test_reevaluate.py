@@ -19,10 +19,10 @@ def test_reevaluate_a_saved_harmonic_result(tmp_path):
     loaded = fkdrift.load(tmp_path / "h.h5")
     again = fkdrift.reevaluate(loaded, seed=3)
     first = result.estimates["variational"]
-    diff = again["extrapolated"] - first["extrapolated"]
-    assert abs(diff) < 4 * (again["extrapolated_error"] + first["extrapolated_error"])
-    assert again["extrapolated"] - 0.5 > -3 * again["extrapolated_error"]  # an upper bound
-    assert abs(again["extrapolated"] - 0.5) < 2e-3
+    diff = again.extrapolated - first.extrapolated
+    assert abs(diff) < 4 * (again.extrapolated_error + first.extrapolated_error)
+    assert again.extrapolated - 0.5 > -3 * again.extrapolated_error  # an upper bound
+    assert abs(again.extrapolated - 0.5) < 2e-3
 
 
 def test_committed_hydrogen_drift_reevaluates_within_the_bar():
@@ -33,8 +33,8 @@ def test_committed_hydrogen_drift_reevaluates_within_the_bar():
     result = fkdrift.load(RESULTS / "hydrogen.h5")
     config = result.config.replace(eval_walkers=512, eval_time=5.0, burn_in_time=1.0)
     again = fkdrift.reevaluate(result, seed=5, config=config)
-    dev = again["extrapolated"] + 0.5
-    assert again["extrapolated_error"] < 4e-4, again
-    assert -3 * again["extrapolated_error"] < dev < 5e-4, again
+    dev = again.extrapolated + 0.5
+    assert again.extrapolated_error < 4e-4, again
+    assert -3 * again.extrapolated_error < dev < 5e-4, again
     # no time-step slope left to extrapolate away, and no blow-up at any dt
-    assert np.ptp(again["energies"]) < 4 * max(again["errors"]), again
+    assert np.ptp(again.energies) < 4 * max(again.errors), again

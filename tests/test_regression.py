@@ -37,7 +37,7 @@ def test_estimators_on_the_committed_drift_reach_the_reference(name):
     # the drift's variational energy: an upper bound (not below the reference beyond 3σ)
     # and no farther above it than the committed full-budget value allows
     var, full = again.estimates["variational"], stored.estimates["variational"]
-    sigma = np.hypot(var["extrapolated_error"], ref_error)
-    assert var["extrapolated"] - ref > -3 * sigma, again.summary()
-    assert abs(var["extrapolated"] - full["extrapolated"]) < 4 * np.hypot(
-        var["extrapolated_error"], full["extrapolated_error"]), again.summary()
+    sigma = np.hypot(var.extrapolated_error, ref_error)
+    assert var.extrapolated - ref > -3 * sigma, again.summary()
+    assert abs(var.extrapolated - full.extrapolated) < 4 * np.hypot(
+        var.extrapolated_error, full.extrapolated_error), again.summary()

@@ -30,12 +30,12 @@ def test_reweighted_beats_variational_on_an_undertrained_drift(undertrained_quar
     r = undertrained_quartic
     var = r.estimates["variational"]
     rw = r.estimates["reweighted"]
-    assert r.estimator.startswith("reweighted") and r.energy == rw["extrapolated"]
+    assert r.estimator.startswith("reweighted") and r.energy == rw.extrapolated
     # the variational bound of a 50-update drift is far above E0 ...
-    assert var["extrapolated"] - QUARTIC_E0 > 10 * var["extrapolated_error"]
+    assert var.extrapolated - QUARTIC_E0 > 10 * var.extrapolated_error
     # ... while the reweighted estimate is E0 within its error bar (and much closer)
-    assert abs(rw["extrapolated"] - QUARTIC_E0) < 3 * rw["extrapolated_error"]
-    assert abs(rw["extrapolated"] - QUARTIC_E0) < 0.2 * (var["extrapolated"] - QUARTIC_E0)
+    assert abs(rw.extrapolated - QUARTIC_E0) < 3 * rw.extrapolated_error
+    assert abs(rw.extrapolated - QUARTIC_E0) < 0.2 * (var.extrapolated - QUARTIC_E0)
 
 
 def test_reweighted_estimates_are_stored_and_round_trip(undertrained_quartic, tmp_path):
@@ -43,7 +43,7 @@ def test_reweighted_estimates_are_stored_and_round_trip(undertrained_quartic, tm
     undertrained_quartic.save(path)
     again = fkdrift.load(path)
     rw, rw2 = undertrained_quartic.estimates["reweighted"], again.estimates["reweighted"]
-    np.testing.assert_array_equal(rw["energies"], rw2["energies"])
+    np.testing.assert_array_equal(rw.energies, rw2.energies)
     assert again.energy == undertrained_quartic.energy
     assert again.estimator == undertrained_quartic.estimator
 
@@ -53,7 +53,7 @@ def test_variational_estimator_can_be_chosen():
                             eval_time=1.0, burn_in_time=0.5, estimator="variational")
     r = fkdrift.solve("harmonic", seed=0, config=config)
     assert "reweighted" not in r.estimates
-    assert r.energy == r.estimates["variational"]["extrapolated"]
+    assert r.energy == r.estimates["variational"].extrapolated
 
 
 def test_answer_does_not_move_with_population_size():

@@ -27,11 +27,11 @@ def test_committed_hydrogen_drift_holds_up_under_reevaluation():
     again = fkdrift.reevaluate(result, seed=7, config=result.config.replace(eval_time=60.0))
     stored = result.estimates["variational"]
     # the independent chains reproduce the stored variational energy of that drift ...
-    diff = again["extrapolated"] - stored["extrapolated"]
-    assert abs(diff) < 4 * np.hypot(again["extrapolated_error"], stored["extrapolated_error"])
+    diff = again.extrapolated - stored.extrapolated
+    assert abs(diff) < 4 * np.hypot(again.extrapolated_error, stored.extrapolated_error)
     # ... which is an upper bound, never below exact beyond its error, within 5e-4 Ha
-    dev = again["extrapolated"] + 0.5
-    assert -3 * again["extrapolated_error"] < dev < 5e-4, again
+    dev = again.extrapolated + 0.5
+    assert -3 * again.extrapolated_error < dev < 5e-4, again
 
 
 @pytest.mark.parametrize("name", ["helium", "h2"])
@@ -43,9 +43,9 @@ def test_committed_molecule_drift_holds_up_under_reevaluation(name):
     hard 1 mHa cut on one of them would fail a correct drift one time in four.)"""
     result = fkdrift.load(RESULTS / f"{name}.h5")
     again = fkdrift.reevaluate(result, seed=7)
-    dev = again["extrapolated"] - result.exact_energy
-    error = again["extrapolated_error"]
+    dev = again.extrapolated - result.exact_energy
+    error = again.extrapolated_error
     assert -3 * error < dev < 1e-3 + 2 * error, again
     stored = result.estimates["variational"]
-    diff = again["extrapolated"] - stored["extrapolated"]
-    assert abs(diff) < 4 * np.hypot(again["extrapolated_error"], stored["extrapolated_error"])
+    diff = again.extrapolated - stored.extrapolated
+    assert abs(diff) < 4 * np.hypot(again.extrapolated_error, stored.extrapolated_error)

@@ -17,17 +17,17 @@ def reached() -> fkdrift.Result:
 
 def test_stops_when_the_error_bar_is_below_target(reached):
     var, rw = reached.estimates["variational"], reached.estimates["reweighted"]
-    assert var["stop_reason"] == "target_error" and var["extrapolated_error"] < 0.02
-    assert rw["stop_reason"] == "target_error" and reached.energy_error < 0.02
+    assert var.stop_reason == "target_error" and var.extrapolated_error < 0.02
+    assert rw.stop_reason == "target_error" and reached.energy_error < 0.02
     assert reached.info["stop_reason"] == "target_error"
-    assert var["measured_time"] < 50.0  # it did stop early
+    assert var.measured_time < 50.0  # it did stop early
 
 
 def test_says_when_the_budget_ran_out_instead():
     config = fkdrift.Config(**FAST, target_error=1e-9, max_eval_time=3.0, time_budget=1e-3)
     result = fkdrift.solve("harmonic", seed=0, config=config)
-    assert result.estimates["variational"]["stop_reason"] == "time_budget"
-    assert result.estimates["reweighted"]["stop_reason"] in ("time_budget", "max_eval_time")
+    assert result.estimates["variational"].stop_reason == "time_budget"
+    assert result.estimates["reweighted"].stop_reason in ("time_budget", "max_eval_time")
     assert result.energy_error > 1e-9
 
 
