@@ -8,12 +8,9 @@ machine), the HDF5 files and their plots.
 
 from __future__ import annotations
 
-import argparse
-import platform
 import sys
 from pathlib import Path
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -23,7 +20,7 @@ from fkdrift.observables import densities
 from fkdrift.plots import plot_result
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/ is not a package
-import result_tables  # noqa: E402
+import harness  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
 
@@ -79,12 +76,6 @@ FOOTER = [
 ]
 
 
-def machine() -> str:
-    device = jax.devices()[0]
-    return f"{platform.processor() or platform.machine()}, {device.platform}, " \
-           f"{len(jax.devices())} device(s)"
-
-
 def changed_settings(result: fkdrift.Result) -> dict:
     """Config fields of `result` that differ from the defaults for its system."""
     defaults = fkdrift.Config().for_system(result.system).to_dict()
@@ -99,21 +90,21 @@ def row(name: str, result: fkdrift.Result) -> str:
     reference = f"{exact:.6f}"
     if result.system.reference_error:
         reference += f" ± {result.system.reference_error:.6f}"
-    return result_tables.row([
-        name, *result_tables.estimate_cells(result), reference,
-        *result_tables.deviation_cells(result, exact), f"{result.info['wall_time']:.0f}",
+    return harness.row([
+        name, *harness.estimate_cells(result), reference,
+        *harness.deviation_cells(result, exact), f"{result.info['wall_time']:.0f}",
         changed])
 
 
 def write_table(seed: int) -> None:
     """results/README.md from every result file of SYSTEMS present (so runs of different
     --only sets, even concurrent ones, end with one complete table)."""
-    results = result_tables.stored_results(RESULTS, SYSTEMS)
+    results = harness.stored_results(RESULTS, SYSTEMS)
     header = [
         "# fkdrift accuracy table",
         "",
         f"`fkdrift.Config()` (defaults unless `settings` says otherwise), seed {seed}, "
-        f"on {machine()}; written by "
+        f"on {harness.machine()}; written by "
         "`python benchmarks/accuracy.py`. `energy` is the reweighted (drift-guided DMC) "
         "estimate extrapolated to dt → 0; the variational column is the dt → 0 upper bound "
         "of the same drift. Deviations are of `energy` from the reference; `solve s` is "
@@ -125,7 +116,7 @@ def write_table(seed: int) -> None:
         "|---|---|---|---|---|---|---|---|",
     ]
     rows = [row(name, result) for name, result in results.items()]
-    result_tables.write_table(RESULTS / "README.md", header, rows, FOOTER)
+    harness.write_table(RESULTS / "README.md", header, rows, FOOTER)
 
 
 def replot(name: str) -> None:
@@ -141,11 +132,7 @@ def replot(name: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", nargs="*", choices=sorted(SYSTEMS), default=None)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--table-only", action="store_true",
-                        help="only rebuild results/README.md from the stored files")
+    parser = harness.catalogue_parser(__doc__.splitlines()[0], SYSTEMS, "results/README.md")
     parser.add_argument("--reestimate", action="store_true",
                         help="keep each stored drift and run only the estimators again "
                              "(fkdrift.reestimate, seed + 1), e.g. after they changed")
@@ -158,23 +145,26 @@ def main() -> None:
     args = parser.parse_args()
     changes = {k: float(v) if "." in v else int(v)
                for k, _, v in (item.partition("=") for item in args.settings)}
-    for name in [] if args.table_only else args.only or list(DEFAULT):
+    if args.only is None:
+        args.only = list(DEFAULT)
+
+    def run(name: str) -> str:
         factory, settings = SYSTEMS[name]
         if args.replot:
             replot(name)
-            continue
+            return f"{name}: replotted"
         if args.reestimate:
             stored = fkdrift.load(RESULTS / f"{name}.h5")
             stored.system = factory()  # the current reference values
             result = fkdrift.reestimate(stored, seed=args.seed + 1, **changes)
+            result.save(RESULTS / f"{name}.h5")
+            plot_result(result, RESULTS / name)
         else:
-            result = fkdrift.solve(factory(), seed=args.seed,
-                                   config=fkdrift.Config(**settings))
-        result.save(RESULTS / f"{name}.h5")
-        plot_result(result, RESULTS / name)
-        print(row(name, result), flush=True)
-        write_table(args.seed)
-    write_table(args.seed)
+            result = harness.solve_and_save(factory(), args.seed, RESULTS / name,
+                                            fkdrift.Config(**settings))
+        return row(name, result)
+
+    harness.run_catalogue(SYSTEMS, args, run, lambda: write_table(args.seed))
 
 
 if __name__ == "__main__":

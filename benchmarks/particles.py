@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import statistics
 import sys
 import time
@@ -47,7 +46,7 @@ from fkdrift.training import TrainState, init_walkers, make_optimizer, make_trai
 from potentials import harmonic, trapped_bosons
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/ is not a package
-from throughput import time_updates  # noqa: E402
+from harness import machine, time_updates  # noqa: E402
 
 StepFn = Callable[[TrainState], tuple[TrainState, dict[str, Array]]]
 KINDS = ("bosons", "distinguishable")
@@ -59,7 +58,7 @@ def build(kind: str, particles: int, g: float, config: Config, seed: int):
         system = trapped_bosons(particles, g=g)
     else:
         system = harmonic(dim=2, particles=particles)
-    model = make_drift_model(system, config)
+    model = make_drift_model(system, config.network, config.drift_form)
     optimizer = make_optimizer(config.learning_rate, config.grad_clip)
     key_params, key_walkers, key_run = jax.random.split(jax.random.PRNGKey(seed), 3)
     params = init_drift_params(model, key_params, system)
@@ -169,7 +168,7 @@ def main(argv: list[str] | None = None) -> dict:
         "rounds": args.rounds,
         "backend": jax.default_backend(),
         "devices": [str(d) for d in jax.devices()],
-        "machine": platform.machine(),
+        "machine": machine(),
         "jax": jax.__version__,
         "rows": rows,
     }

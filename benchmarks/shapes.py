@@ -16,11 +16,7 @@ grid (potentials/finite_difference.py: high-order stencil, Richardson in the spa
 
 from __future__ import annotations
 
-import argparse
-import os
-import platform
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -34,7 +30,7 @@ import fkdrift
 from potentials.finite_difference import FDEnergy, ground_state_energy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/ is not a package
-import result_tables  # noqa: E402
+import harness  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
 OUT = RESULTS / "shapes"
@@ -145,21 +141,13 @@ FOOTER = [
 ]
 
 
-def machine() -> str:
-    """CPU/accelerator description, with the 1-minute load average (the CPU may be shared)."""
-    device = jax.devices()[0]
-    load = f", load {os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else ""
-    return (f"{platform.processor() or platform.machine()} ({os.cpu_count()} cores), "
-            f"{device.platform} ×{len(jax.devices())}{load}")
-
-
 def row(shape: Shape, result: fkdrift.Result) -> str:
     """One markdown table row for a finished run, against the shape's FD reference."""
     ref = shape.reference()
-    return result_tables.row([
-        shape.name, shape.formula, f"{shape.dim}", *result_tables.estimate_cells(result),
-        f"{ref.energy:.8f} ± {ref.error:.0e}", *result_tables.deviation_cells(result, ref.energy),
-        *result_tables.run_cells(result)])
+    return harness.row([
+        shape.name, shape.formula, f"{shape.dim}", *harness.estimate_cells(result),
+        f"{ref.energy:.8f} ± {ref.error:.0e}", *harness.deviation_cells(result, ref.energy),
+        *harness.run_cells(result)])
 
 
 def header(seeds: str) -> list[str]:
@@ -186,37 +174,17 @@ def header(seeds: str) -> list[str]:
 
 def write_table() -> None:
     """results/shapes/README.md from every result file of CATALOGUE present."""
-    results = result_tables.stored_results(OUT, CATALOGUE)
+    results = harness.stored_results(OUT, CATALOGUE)
     rows = [row(CATALOGUE[name], result) for name, result in results.items()]
-    seeds = result_tables.seeds(results.values())
-    result_tables.write_table(OUT / "README.md", header(seeds), rows, FOOTER)
-
-
-def run(shape: Shape, seed: int) -> fkdrift.Result:
-    """Solve one shape with default settings; save its file (with the wall time and
-    machine of the run) and plots."""
-    from fkdrift.plots import plot_result
-
-    system = shape.system()
-    start = time.perf_counter()
-    result = fkdrift.solve(system, seed=seed)
-    result_tables.record_run(result, time.perf_counter() - start, machine())
-    result.save(OUT / f"{shape.name}.h5")
-    plot_result(result, OUT / shape.name)
-    return result
+    seeds = harness.seeds(results.values())
+    harness.write_table(OUT / "README.md", header(seeds), rows, FOOTER)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", nargs="*", choices=sorted(CATALOGUE), default=None)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--table-only", action="store_true",
-                        help="only rebuild results/shapes/README.md from the stored files")
-    args = parser.parse_args()
-    for name in [] if args.table_only else args.only or list(CATALOGUE):
-        print(row(CATALOGUE[name], run(CATALOGUE[name], args.seed)), flush=True)
-        write_table()
-    write_table()
+    args = harness.catalogue_parser(__doc__.splitlines()[0], CATALOGUE,
+                                    "results/shapes/README.md").parse_args()
+    harness.run_catalogue(CATALOGUE, args, lambda name: row(CATALOGUE[name], harness.solve_and_save(
+        CATALOGUE[name].system(), args.seed, OUT / name)), write_table)
 
 
 if __name__ == "__main__":

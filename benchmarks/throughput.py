@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -40,6 +40,9 @@ from fkdrift.drift import count_parameters, init_drift_params, make_drift_model
 from fkdrift.sde import PotentialFn
 from fkdrift.training import TrainState, init_walkers, make_optimizer, make_train_step
 from potentials import harmonic
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import machine, time_updates  # noqa: E402
 
 StepFn = Callable[[TrainState], tuple[TrainState, dict[str, Array]]]
 
@@ -106,16 +109,6 @@ def make_plain_train_step(
     return train_step
 
 
-def time_updates(step: StepFn, state: TrainState, repeats: int) -> tuple[float, TrainState]:
-    """Wall seconds for `repeats` consecutive updates (dispatch to completion)."""
-    jax.block_until_ready(state)
-    start = time.perf_counter()
-    for _ in range(repeats):
-        state, metrics = step(state)
-    jax.block_until_ready((state, metrics))
-    return time.perf_counter() - start, state
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=512, help="walkers per update")
@@ -139,7 +132,7 @@ def main(argv: list[str] | None = None) -> dict:
     config = Config(batch=args.batch, window=args.window, dt=args.dt, width=args.width,
                     drift_form="free")  # the path-window update against a plain scan
     system = harmonic(dim=args.dim)
-    model = make_drift_model(system, config)
+    model = make_drift_model(system, config.network, config.drift_form)
     optimizer = make_optimizer(config.learning_rate, config.grad_clip)
 
     key_params, key_walkers, key_run = jax.random.split(jax.random.PRNGKey(args.seed), 3)
@@ -187,7 +180,7 @@ def main(argv: list[str] | None = None) -> dict:
         "rounds": args.rounds,
         "backend": jax.default_backend(),
         "devices": [str(d) for d in jax.devices()],
-        "machine": platform.machine(),
+        "machine": machine(),
         "jax": jax.__version__,
         "first_call_s": compile_s,
         "walker_steps_per_s": rates,

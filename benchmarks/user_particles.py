@@ -26,11 +26,7 @@ Systems (ħ = m = ω = 1):
 
 from __future__ import annotations
 
-import argparse
-import os
-import platform
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,10 +36,9 @@ import jax.numpy as jnp
 import numpy as np
 
 import fkdrift
-from fkdrift.plots import plot_result
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/ is not a package
-import result_tables  # noqa: E402
+import harness  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
 OUT = RESULTS / "user_particles"
@@ -232,60 +227,26 @@ FOOTER = [
 ]
 
 
-def machine(load_before: float) -> str:
-    """CPU model, core count, JAX backend and the 1-minute load average before/after."""
-    model = platform.processor() or platform.machine()
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    device = jax.devices()[0].platform
-    return (f"{model}, {os.cpu_count()} cores, {device}; load {load_before:.1f}→"
-            f"{os.getloadavg()[0]:.1f}")
-
-
 def row(name: str, result: fkdrift.Result) -> str:
     """One markdown row of the table (the exact energy is the one the run was given)."""
     exact = result.exact_energy
-    return result_tables.row([
-        name, SYSTEMS[name].description, *result_tables.estimate_cells(result), f"{exact:.6f}",
-        *result_tables.deviation_cells(result, exact), *result_tables.run_cells(result)])
+    return harness.row([
+        name, SYSTEMS[name].description, *harness.estimate_cells(result), f"{exact:.6f}",
+        *harness.deviation_cells(result, exact), *harness.run_cells(result)])
 
 
 def write_table() -> None:
     """results/user_particles/README.md from every result file of SYSTEMS present."""
-    stored = result_tables.stored_results(OUT, SYSTEMS)
+    stored = harness.stored_results(OUT, SYSTEMS)
     rows = [row(name, result) for name, result in stored.items()]
-    result_tables.write_table(OUT / "README.md", HEADER, rows, FOOTER)
-
-
-def run(name: str, seed: int) -> fkdrift.Result:
-    """Solve one system with default settings; save its file (with the wall time and
-    machine of the run) and plots."""
-    system = SYSTEMS[name].build()
-    load = os.getloadavg()[0]
-    start = time.perf_counter()
-    result = fkdrift.solve(system, seed=seed)
-    result_tables.record_run(result, time.perf_counter() - start, machine(load))
-    result.save(OUT / f"{name}.h5")
-    plot_result(result, OUT / name)
-    return result
+    harness.write_table(OUT / "README.md", HEADER, rows, FOOTER)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", nargs="*", choices=sorted(SYSTEMS), default=None)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--table-only", action="store_true",
-                        help="only rebuild results/user_particles/README.md from the stored "
-                             "files")
-    args = parser.parse_args()
-    for name in [] if args.table_only else args.only or list(SYSTEMS):
-        print(row(name, run(name, args.seed)), flush=True)
-        write_table()
-    write_table()
+    args = harness.catalogue_parser(__doc__.splitlines()[0], SYSTEMS,
+                                    "results/user_particles/README.md").parse_args()
+    harness.run_catalogue(SYSTEMS, args, lambda name: row(name, harness.solve_and_save(
+        SYSTEMS[name].build(), args.seed, OUT / name)), write_table)
 
 
 if __name__ == "__main__":

@@ -9,9 +9,18 @@ import jax
 
 jax.config.update("jax_enable_x64", True)
 
+from . import registry  # noqa: E402
 from ._version import __version__  # noqa: E402
-from .config import Config  # noqa: E402
+from .config import (  # noqa: E402
+    Config,
+    EvaluationConfig,
+    NetworkConfig,
+    ReweightingConfig,
+    StoppingConfig,
+    TrainingConfig,
+)
 from .errors import FkdriftError  # noqa: E402
+from .estimate import Estimate, ReweightedEstimate, VariationalEstimate  # noqa: E402
 from .result import Result  # noqa: E402
 from .result import load_result as load  # noqa: E402
 from .solver import reestimate, reevaluate, resume, solve  # noqa: E402
@@ -19,13 +28,22 @@ from .system import System  # noqa: E402
 
 __all__ = [
     "Config",
+    "Estimate",
+    "EvaluationConfig",
     "FkdriftError",
+    "NetworkConfig",
     "Result",
+    "ReweightedEstimate",
+    "ReweightingConfig",
+    "StoppingConfig",
     "System",
+    "TrainingConfig",
+    "VariationalEstimate",
     "__version__",
     "load",
     "reestimate",
     "reevaluate",
+    "registry",
     "resume",
     "solve",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 from pathlib import Path
@@ -12,7 +13,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 
 from ._version import __version__
 from .checkpoint import checkpoint_path, read_checkpoint
-from .config import Config, did_you_mean
+from .config import SECTIONS, Config, did_you_mean
 from .errors import FkdriftError
 from .progress import Fanout, LineProgress, TrainingLog
 
@@ -322,9 +323,12 @@ def print_config() -> None:
              "# dim = 1", "# particles = 1", "seed = 0", '# out = "results/run.h5"', "",
              "[options]    # system options, as -o KEY=VALUE", "# omega = 1.0", "",
              "[settings]   # Config fields, as --set KEY=VALUE (None: chosen per system)"]
-    for key, value in Config().to_dict().items():
-        shown = "None" if value is None else _toml_value(value)
-        lines.append(f"# {key} = {shown}")
+    defaults = Config()
+    for section in SECTIONS:
+        lines.append(f"## {section}")
+        for key, value in dataclasses.asdict(getattr(defaults, section)).items():
+            shown = "None" if value is None else _toml_value(value)
+            lines.append(f"# {key} = {shown}")
     click.echo("\n".join(lines))
 
 

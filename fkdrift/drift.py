@@ -19,6 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array
 
+from .config import NetworkConfig, default_drift_form
 from .networks import (  # noqa: F401 (re-exported: the drift's building blocks)
     MLP,
     SMALLEST_CONFINEMENT,
@@ -200,24 +201,26 @@ def count_parameters(params) -> int:
     return int(sum(np.size(p) for p in jax.tree_util.tree_leaves(params)))
 
 
-def make_drift_model(system, config) -> nn.Module:
-    """The drift network for `system` (a `System`) with the sizes and form of `config`.
+def make_drift_model(system, network: NetworkConfig,
+                     drift_form: str | None = None) -> nn.Module:
+    """The drift network for `system` (a `System`) with the sizes of `network`.
 
-    `config.drift_form` "gradient": v = ∇ log ψ of a trial network
+    `drift_form` "gradient": v = ∇ log ψ of a trial network
     (`trial.PairLogPsi` for bosons, `trial.MLPLogPsi` otherwise); "free": a general
-    vector field (`PairDrift` for bosons, `MLPDrift` otherwise). Distinguishable networks
+    vector field (`PairDrift` for bosons, `MLPDrift` otherwise); None: the system's
+    default (`config.default_drift_form`). Distinguishable networks
     also read smooth pair and particle–nucleus distances when there are several particles
     or declared nuclei. Declared Coulomb charges wrap the network in `CuspDrift`, whose
     analytic terms already confine, so the confinement then starts at its smallest.
     """
-    config = config.for_system(system)  # the drift form, where it is left to the system
-    dtype = jnp.dtype(config.network_dtype)
+    drift_form = drift_form or default_drift_form(system)
+    dtype = jnp.dtype(network.network_dtype)
     confinement = SMALLEST_CONFINEMENT if system.coulomb else 1.0
-    sizes = (system.particles, system.dim, config.width, config.depth, confinement, dtype)
+    sizes = (system.particles, system.dim, network.width, network.depth, confinement, dtype)
     centres = tuple(map(tuple, np.asarray(system.nuclei).tolist())) if system.coulomb else ()
     bosons = system.statistics == "bosons"
     features = bool(system.particles > 1 or centres)
-    if config.drift_form == "gradient":
+    if drift_form == "gradient":
         net = (PairLogPsi(*sizes, centres=centres) if bosons
                else MLPLogPsi(*sizes, distance_features=features, centres=centres))
         smooth = GradientDrift(net)

@@ -20,7 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, PRNGKeyArray
 
-from .config import Config
+from .config import EvaluationConfig, StoppingConfig
 from .control_variates import cross_fitted_correction, fit_coefficients
 from .drift import analytic_cusps
 from .sde import PotentialFn, integrate_window
@@ -62,7 +62,7 @@ def make_evaluation_chunk(
             integrate_window(
                 drift, potential, walkers[k], key,
                 dt=dt, n_steps=round(chunk_time / dt), substeps=round(dt / lattice),
-                checkpoint_every_step=False, moments=True,
+                checkpoint_every_step=False,
                 cusp=None if cusp is None else cusp_terms,
             )
             for k, dt in enumerate(dts)
@@ -218,7 +218,7 @@ class EvaluationState(NamedTuple):
 
 
 def burn_in(chunk: ChunkFn, params: dict, start: Array, key: PRNGKeyArray,
-            config: Config) -> EvaluationState:
+            config: EvaluationConfig) -> EvaluationState:
     """Run every chain `config.burn_in_time` from start: (W, particles, dim) and return
     the state before the first measured chunk."""
     K = len(config.eval_dts)
@@ -232,7 +232,7 @@ def burn_in(chunk: ChunkFn, params: dict, start: Array, key: PRNGKeyArray,
 
 
 def measure_chunk(state: EvaluationState, chunk: ChunkFn, params: dict, key: PRNGKeyArray,
-                  config: Config) -> EvaluationState:
+                  config: EvaluationConfig) -> EvaluationState:
     """One measured chunk on every chain, accumulated (and a density snapshot of the
     finest chain every `config.sample_every`)."""
     _, key = jax.random.split(key)
@@ -253,7 +253,8 @@ def evaluate(
     params: dict,
     start: Array,
     key: PRNGKeyArray,
-    config: Config,
+    config: EvaluationConfig,
+    stopping: StoppingConfig,
     basis: BasisFn | None = None,
     on_chunk: Callable[[float, float, float], None] | None = None,
     replicas: np.ndarray | None = None,
@@ -269,9 +270,10 @@ def evaluate(
         independent whatever the mixing time; None = every walker its own replica.
     basis: boundary control-variate basis (see `control_variates`), or None.
     on_chunk(measured_time, planned_time, current_error) is called after each chunk.
+    config: the evaluation settings (steps, burn-in, chunk length, eval_time, snapshots).
     deadline: perf_counter time by which the stage stops (see `anytime`). With a deadline
-    or Config.target_error the stage measures until the error bar is below the target,
-    the deadline passes or Config.max_eval_time is measured; otherwise Config.eval_time.
+    or stopping.target_error the stage measures until the error bar is below the target,
+    the deadline passes or stopping.max_eval_time is measured; otherwise config.eval_time.
     state: an `EvaluationState` to continue from (a checkpoint; same key and config), in
     place of the burn-in; on_state(state) is called after the burn-in, after every chunk
     and when the stage ends (before `on_chunk`, which may raise an interrupt).
@@ -282,8 +284,8 @@ def evaluate(
         state = burn_in(chunk, params, start, key, config)
         if on_state is not None:
             on_state(state)
-    adaptive = config.target_error > 0 or math.isfinite(deadline)
-    planned = config.max_eval_time if adaptive else config.eval_time
+    adaptive = stopping.target_error > 0 or math.isfinite(deadline)
+    planned = stopping.max_eval_time if adaptive else config.eval_time
     n_planned = _chunks(planned, config.chunk_time)
     t_start = time.perf_counter() - state.seconds
     while not state.stop_reason and state.chunks < n_planned:
@@ -294,7 +296,7 @@ def evaluate(
                                   state.walkers, basis, replicas, finest)
             error = extrapolate_dt(config.eval_dts, cluster_means(current, replicas)).error
             state = state._replace(error=error,
-                                   stop_reason=early_stop(error, config.target_error,
+                                   stop_reason=early_stop(error, stopping.target_error,
                                                           deadline) or "")
         state = state._replace(seconds=time.perf_counter() - t_start)
         if on_state is not None:
@@ -308,7 +310,7 @@ def evaluate(
     return summarize(state, config, basis, replicas)
 
 
-def summarize(state: EvaluationState, config: Config, basis: BasisFn | None,
+def summarize(state: EvaluationState, config: EvaluationConfig, basis: BasisFn | None,
               replicas: np.ndarray) -> Evaluation:
     """The `Evaluation` of a finished (or stopped) stage: control variates, replica
     means, the dt → 0 fit, the snapshots and the fitted boundary function."""

@@ -31,7 +31,7 @@ import jax
 import numpy as np
 from jaxtyping import Array, PRNGKeyArray
 
-from .config import Config
+from .config import ReweightingConfig, StoppingConfig
 from .evaluation import BasisFn, ChunkFn, early_stop
 from .statistics import (
     Extrapolation,
@@ -167,8 +167,12 @@ def reweighted_energy(
     params: dict,
     walkers: Array,
     key: PRNGKeyArray,
-    config: Config,
     log_trial: BasisFn,
+    *,
+    dts: tuple[float, ...],
+    burn_in_time: float,
+    config: ReweightingConfig,
+    stopping: StoppingConfig,
     on_chunk: Callable[[float, float, float], None] | None = None,
     deadline: float = math.inf,
     state: ReweightingState | None = None,
@@ -177,25 +181,26 @@ def reweighted_energy(
     """Run one guided, resampled population per dt and estimate E0 from its growth.
 
     chunk: built by `make_evaluation_chunk` with chunk_time = config.resample_interval and
-    uniform steps; walkers: (K, W, particles, dim) stationary walkers of each chain.
+    the steps `dts`: (K,); walkers: (K, W, particles, dim) stationary walkers of each
+    chain; burn_in_time: time run before measuring.
     The chains share the Brownian path and the resampling offsets, so they stay
-    correlated and the dt → 0 fit is precise. With config.target_error > 0 or a
+    correlated and the dt → 0 fit is precise. With stopping.target_error > 0 or a
     `deadline` (perf_counter seconds) it measures until the dt → 0 error bar is below the
-    target, the measured time reaches config.max_eval_time or the deadline passes (checked
+    target, the measured time reaches stopping.max_eval_time or the deadline passes (checked
     once 64 intervals are measured, the fewest that give the error bar), and says which in
     `stop_reason`. state: a `ReweightingState` to continue from (a checkpoint; same key and
     config); on_state(state) is called at the start, after every interval and at the end
     (before `on_chunk`, which may raise an interrupt).
     """
     interval = config.resample_interval
-    n_burn = int(round(config.burn_in_time / interval))
+    n_burn = int(round(burn_in_time / interval))
     if state is None:
         state = start_reweighting(walkers, log_trial)
         if on_state is not None:
             on_state(state)
     rng = _offsets(key, state.intervals)
-    adaptive = config.target_error > 0 or math.isfinite(deadline)
-    n_planned = max(1, round((config.max_eval_time if adaptive else config.reweighted_time)
+    adaptive = stopping.target_error > 0 or math.isfinite(deadline)
+    n_planned = max(1, round((stopping.max_eval_time if adaptive else config.reweighted_time)
                              / interval))
     check_every = max(1, round(1.0 / interval))
     start = time.perf_counter() - state.seconds
@@ -205,9 +210,9 @@ def reweighted_energy(
         n = len(state.series)
         if (adaptive and state.intervals > n_burn and n % check_every == 0
                 and n >= max(64, 4 * check_every)):
-            error = growth_estimate(config.eval_dts, state.series, interval).extrapolation.error
+            error = growth_estimate(dts, state.series, interval).extrapolation.error
             state = state._replace(error=error, stop_reason=early_stop(
-                error, config.target_error, deadline) or "")
+                error, stopping.target_error, deadline) or "")
         state = state._replace(seconds=time.perf_counter() - start)
         if on_state is not None:
             on_state(state)
@@ -217,14 +222,16 @@ def reweighted_energy(
         state = state._replace(stop_reason="max_eval_time" if adaptive else "reweighted_time")
         if on_state is not None:
             on_state(state)
-    return summarize_reweighting(state, config)
+    return summarize_reweighting(state, dts, interval)
 
 
-def summarize_reweighting(state: ReweightingState, config: Config) -> Reweighted:
-    """The `Reweighted` estimate of a finished (or stopped) run."""
-    est = growth_estimate(config.eval_dts, state.series, config.resample_interval)
+def summarize_reweighting(state: ReweightingState, dts: tuple[float, ...],
+                          interval: float) -> Reweighted:
+    """The `Reweighted` estimate of a finished (or stopped) run with steps dts: (K,) and
+    resampling `interval`."""
+    est = growth_estimate(dts, state.series, interval)
     return Reweighted(
-        dts=np.asarray(config.eval_dts, float),
+        dts=np.asarray(dts, float),
         energies=est.energies,
         errors=est.errors,
         extrapolation=est.extrapolation,

@@ -1,6 +1,6 @@
 """The augmented Feynman–Kac SDE, integrated with diffrax.
 
-State y = (r, ℓ) with r: (walkers, particles, dim) and ℓ: (walkers,):
+State y = `Window`(r, ℓ, t, q) with r: (walkers, particles, dim) and ℓ: (walkers,):
 
     dr = v(r) dt + dB,      dℓ = (½|v|² + V(r)) dt + v(r)·dB     (Itô)
 
@@ -11,6 +11,7 @@ Itô sum v·ΔB uses exactly the increment ΔB that moved the walker (v at the l
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 import diffrax
 import jax
@@ -28,15 +29,29 @@ CuspFn = Callable[[Array], tuple[Array, Array, Array]]
 Δf_c: (walkers,)), an analytic gradient part of the drift (the Coulomb cusps)."""
 
 
+class Window(NamedTuple):
+    """The augmented state of a window of walkers (and its end, from `integrate_window`).
+
+    r: (walkers, particles, dim) positions; ell: (walkers,) the path integral ℓ;
+    t: (walkers,) elapsed time; q: (walkers, particles, dim) the noise moments, the sums
+    of ΔB² − dt per coordinate (zero-mean control variates, see `FeynmanKacTerm`).
+    """
+
+    r: Array
+    ell: Array
+    t: Array
+    q: Array
+
+
 class FeynmanKacTerm(diffrax.AbstractTerm):
     """Drift, noise and path-integral rate of the augmented state, as one diffrax term.
 
     The control over a step [t0, t1] is (dt, ΔB); the vector field is (v, ½|v|² + V).
 
-    With `moments` (evaluation mode) the state also carries the elapsed time t: (walkers,)
-    and q: (walkers, particles, dim), the sums of ΔB² − dt per coordinate: exactly
-    zero-mean control variates that absorb the ½ ΔB·∇v·ΔB fluctuation of the discrete Itô
-    sum.
+    The state (a `Window`) also carries the elapsed time t: (walkers,) and q: (walkers,
+    particles, dim), the sums of ΔB² − dt per coordinate: exactly zero-mean control
+    variates that absorb the ½ ΔB·∇v·ΔB fluctuation of the discrete Itô sum (evaluation
+    uses them; training ignores them, at the cost of one elementwise update per step).
 
     With `cusp` (Coulomb systems, in training and evaluation), the Itô sum of the
     gradient part v_c = ∇f_c of the drift is replaced through Itô's formula,
@@ -50,11 +65,10 @@ class FeynmanKacTerm(diffrax.AbstractTerm):
     drift: DriftFn
     potential: PotentialFn
     path: LatticeBrownianPath
-    moments: bool = False
     cusp: CuspFn | None = None
 
     def vf(self, t, y, args):
-        r = y[0]
+        r = y.r
         v = self.drift(r)
         rate = 0.5 * jnp.sum(v**2, axis=(-2, -1)) + jax.vmap(self.potential)(r)
         noise_drift = v
@@ -70,10 +84,8 @@ class FeynmanKacTerm(diffrax.AbstractTerm):
     def prod(self, vf, control):
         dt, dB = control
         v, rate, noise_drift = vf
-        increments = (v * dt + dB, rate * dt + _ito_sum(noise_drift, dB))
-        if not self.moments:
-            return increments
-        return (*increments, jnp.broadcast_to(dt, rate.shape), dB**2 - dt)
+        return Window(v * dt + dB, rate * dt + _ito_sum(noise_drift, dB),
+                      jnp.broadcast_to(dt, rate.shape), dB**2 - dt)
 
 
 def _ito_sum(v: Array, dB: Array) -> Array:
@@ -97,9 +109,8 @@ def integrate_window(
     n_steps: int,
     substeps: int = 1,
     checkpoint_every_step: bool = True,
-    moments: bool = False,
     cusp: CuspFn | None = None,
-) -> tuple[Array, ...]:
+) -> Window:
     """Run walkers for one window of `n_steps` Euler–Maruyama steps of size `dt`.
 
     The window's Brownian path lives on the lattice h = dt / substeps and is derived from
@@ -107,18 +118,13 @@ def integrate_window(
 
     Args:
         r0: (walkers, particles, dim) start positions.
-        moments: evaluation mode (see `FeynmanKacTerm`): also return t and q.
     Returns:
-        r_T: (walkers, particles, dim) end positions; ell: (walkers,) the path integral ℓ_T;
-        with `moments` also t: (walkers,) the elapsed time and q: (walkers, particles, dim)
-        the noise moments.
+        the `Window` at the end: r_T, ℓ_T, the elapsed time and the noise moments.
     """
     path = LatticeBrownianPath(r0.shape, key, dt / substeps, substeps)
-    term = FeynmanKacTerm(drift, potential, path, moments, cusp)
+    term = FeynmanKacTerm(drift, potential, path, cusp)
     ell0 = jnp.zeros(r0.shape[0], dtype=jnp.result_type(r0.dtype, jnp.float64))
-    y0 = (r0, ell0)
-    if moments:
-        y0 = (r0, ell0, jnp.zeros_like(ell0), jnp.zeros_like(r0))
+    y0 = Window(r0, ell0, jnp.zeros_like(ell0), jnp.zeros_like(r0))
     adjoint = (
         diffrax.RecursiveCheckpointAdjoint(checkpoints=n_steps)
         if checkpoint_every_step
@@ -137,7 +143,7 @@ def integrate_window(
         max_steps=n_steps,
         throw=False,
     )
-    out = [y[-1] for y in sol.ys]
-    if cusp is not None:
-        out[1] = out[1] + cusp(out[0])[0] - cusp(r0)[0]
-    return tuple(out)
+    end = Window(*(y[-1] for y in sol.ys))
+    if cusp is None:
+        return end
+    return end._replace(ell=end.ell + cusp(end.r)[0] - cusp(r0)[0])

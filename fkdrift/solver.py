@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from pathlib import Path
@@ -16,7 +17,7 @@ from . import registry
 from ._version import __version__
 from .anytime import GUIDED_VARIATIONAL_TIME, VARIATIONAL_SHARE, Budget, training_schedule
 from .checkpoint import Checkpoint, Checkpointer, read_checkpoint
-from .config import Config
+from .config import Config, StoppingConfig
 from .control_variates import boundary_basis
 from .diagnostics import (
     check_estimates,
@@ -142,7 +143,7 @@ def _run(system: System, seed: int, config: Config, progress, checkpoint, checkp
         keeper = Checkpointer(Path(checkpoint), checkpoint_every, meta,
                               saved.meta["train_time"] if saved else 0.0)
 
-    model = make_drift_model(system, config)
+    model = make_drift_model(system, config.network, config.drift_form)
     state, history, train_time, train_stop = _train(system, config, model, walkers,
                                                     key_init, key_train, progress, budget,
                                                     keeper, saved)
@@ -181,8 +182,8 @@ def estimate(system: System, config: Config, model, params, walkers: Array,
     chunk = make_evaluation_chunk(model, system.potential, config.eval_dts, config.chunk_time)
     log_psi = trial_log_psi(model)
     gradient = log_psi is not None
-    ev = evaluate(chunk, params, start, key_var,
-                  variational_settings(config, budget, reweighting and gradient),
+    ev = evaluate(chunk, params, start, key_var, config.evaluation,
+                  variational_stopping(config.stopping, budget, reweighting and gradient),
                   control_basis(system),
                   progress.evaluating if progress is not None else None,
                   replicas=replicas,
@@ -199,8 +200,10 @@ def estimate(system: System, config: Config, model, params, walkers: Array,
             make_evaluation_chunk(model, system.potential, config.eval_dts,
                                   config.resample_interval))  # one compilation if equal
         rw = reweighted_energy(
-            rw_chunk, params, jnp.asarray(ev.walkers), key_rw, config, log_trial,
-            progress.reweighting if progress is not None else None,
+            rw_chunk, params, jnp.asarray(ev.walkers), key_rw, log_trial,
+            dts=config.eval_dts, burn_in_time=config.burn_in_time, config=config.reweighting,
+            stopping=config.stopping,
+            on_chunk=progress.reweighting if progress is not None else None,
             deadline=budget.stage_deadline(1.0),
             state=saved.stage_state(STAGES["reweighting"], "reweighting") if saved else None,
             on_state=_stage_keeper(keeper, "reweighting"))
@@ -212,14 +215,16 @@ def estimate(system: System, config: Config, model, params, walkers: Array,
     return ev, rw
 
 
-def variational_settings(config: Config, budget: Budget, guided: bool) -> Config:
-    """The variational stage's settings: in an anytime run whose reweighted stage is
+def variational_stopping(stopping: StoppingConfig, budget: Budget,
+                         guided: bool) -> StoppingConfig:
+    """The variational stage's stopping rule: in an anytime run whose reweighted stage is
     guided by a gradient drift (its log ψ is the boundary function, so the variational
     stage only equilibrates the walkers and bounds E0), it measures at most
     `GUIDED_VARIATIONAL_TIME` and leaves the time to the reported estimate."""
     if not (guided and budget.anytime):
-        return config
-    return config.replace(max_eval_time=min(config.max_eval_time, GUIDED_VARIATIONAL_TIME))
+        return stopping
+    return dataclasses.replace(
+        stopping, max_eval_time=min(stopping.max_eval_time, GUIDED_VARIATIONAL_TIME))
 
 
 def host_log_trial(log_psi, params):
@@ -258,7 +263,7 @@ def reestimate(result: Result, seed: int = 1, config: Config | None = None,
         config = Config.from_dict({k: v for k, v in result.config.to_dict().items()
                                    if k not in grid})
     config = config.replace(**settings).for_system(result.system)
-    model = make_drift_model(result.system, result.config)
+    model = make_drift_model(result.system, result.config.network, result.config.drift_form)
     params = jax.tree_util.tree_map(jnp.asarray, result.params)
     samples = jnp.asarray(result.samples)
     order = jax.random.permutation(jax.random.PRNGKey(seed), len(samples))
@@ -422,9 +427,10 @@ def reevaluate(result: Result, seed: int = 1, config: Config | None = None,
     samples = jnp.asarray(result.samples)
     order = jax.random.permutation(jax.random.PRNGKey(seed), len(samples))
     start, replicas = replicate(samples[order], config.eval_walkers)
-    model = make_drift_model(result.system, result.config)
+    model = make_drift_model(result.system, result.config.network, result.config.drift_form)
     chunk = make_evaluation_chunk(model, system.potential, config.eval_dts, config.chunk_time)
     params = jax.tree_util.tree_map(jnp.asarray, result.params)
-    ev = evaluate(chunk, params, start, jax.random.PRNGKey(10_000 + seed), config,
+    ev = evaluate(chunk, params, start, jax.random.PRNGKey(10_000 + seed), config.evaluation,
+                  config.stopping,
                   control_basis(system), replicas=replicas)
     return variational_estimates(ev)

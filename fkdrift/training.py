@@ -23,7 +23,7 @@ from jaxtyping import Array, PRNGKeyArray
 from .drift import analytic_cusps, trial_log_psi
 from .errors import FkdriftError
 from .local_energy import local_energies
-from .sde import PotentialFn, integrate_window
+from .sde import PotentialFn, Window, integrate_window
 
 
 class TrainState(NamedTuple):
@@ -49,7 +49,6 @@ def window_loss(
     *,
     dt: float,
     n_steps: int,
-    cusp_form: bool = True,
     substeps: int = 1,
 ) -> tuple[Array, tuple[Array, Array, Array]]:
     """Loss of one window: mean ℓ_T/T − mean(stop_grad(v(r_T))·r_T)/T.
@@ -57,27 +56,27 @@ def window_loss(
     The second term supplies the gradient of −log φ0(r_T) that the detached start misses.
     walkers: (batch, particles, dim). Returns (loss, (energy, energy_std, r_T)), where
     energy = Σℓ/Σt is the training energy (the loss without the boundary term).
-    cusp_form: take the Itô sum of a `CuspDrift`'s analytic cusps through Itô's formula
-    (see `sde.FeynmanKacTerm`), as evaluation does: the same loss as dt → 0, with bounded
-    Coulomb terms, so a far less noisy gradient (hydrogen: 136× lower spread). False
-    forces the plain Itô sum; a model without analytic cusps always has it.
+    The cusp treatment is the model's: the Itô sum of a `CuspDrift`'s analytic cusps goes
+    through Itô's formula (see `sde.FeynmanKacTerm`), as in evaluation: the same loss as
+    dt → 0, with bounded Coulomb terms, so a far less noisy gradient (hydrogen: 136×
+    lower spread); a model without analytic cusps has the plain Itô sum.
     substeps: Brownian lattice cells per step (see `integrate_window`).
     """
 
     def drift(r: Array) -> Array:
         return model.apply(params, r)
 
-    cusps = analytic_cusps(model) if cusp_form else None
+    cusps = analytic_cusps(model)
     out = integrate_window(drift, potential, walkers, key, dt=dt, n_steps=n_steps,
                            substeps=substeps,
                            cusp=None if cusps is None else partial(cusps, params))
-    return _loss_terms(drift, out, n_steps * dt)
+    return window_loss_terms(drift, out, n_steps * dt)
 
 
-def _loss_terms(drift, out: tuple[Array, ...], duration: float
+def window_loss_terms(drift, out: Window, duration: float
                 ) -> tuple[Array, tuple[Array, Array, Array]]:
     """Loss and metrics from a window's end state (see `window_loss`)."""
-    r_T, ell = out[0], out[1]
+    r_T, ell = out.r, out.ell
     t = jnp.full_like(ell, duration)
     T = jax.lax.stop_gradient(jnp.mean(t))
     energy = jnp.mean(ell) / T
@@ -112,17 +111,14 @@ def make_train_step(
     *,
     dt: float,
     n_steps: int,
-    cusp_form: bool = True,
 ) -> Callable[[TrainState], tuple[TrainState, dict[str, Array]]]:
     """Build the jitted update: one window of walkers, pathwise gradient, one Adam step.
 
-    The walkers' end positions (detached) start the next window. `cusp_form`: see
-    `window_loss`.
+    The walkers' end positions (detached) start the next window (see `window_loss`).
     """
 
     def loss_fn(params, walkers, key):
-        return window_loss(params, model, potential, walkers, key, dt=dt, n_steps=n_steps,
-                           cusp_form=cusp_form)
+        return window_loss(params, model, potential, walkers, key, dt=dt, n_steps=n_steps)
 
     @jax.jit
     def train_step(state: TrainState) -> tuple[TrainState, dict[str, Array]]:
@@ -199,7 +195,7 @@ def make_local_energy_step(
         r = integrate_window(
             lambda x: model.apply(params, x), potential, state.walkers, move_key, dt=dt,
             n_steps=n_steps, checkpoint_every_step=False,
-            cusp=None if cusps is None else partial(cusps, params))[0]
+            cusp=None if cusps is None else partial(cusps, params)).r
         walker_ok = jnp.all(jnp.isfinite(r), axis=(-2, -1))[:, None, None]
         r = jnp.where(walker_ok, r, state.walkers)
         e_local = local_energies(partial(log_psi, params), potential, r)

@@ -48,7 +48,7 @@ def ou_chunks(system, a: float, config):
     from fkdrift.evaluation import make_evaluation_chunk
     from fkdrift.solver import host_log_trial
 
-    model = make_drift_model(system, config)
+    model = make_drift_model(system, config.network, config.drift_form)
     params = init_drift_params(model, jax.random.PRNGKey(0), system)
     layer = params["params"].get("log_psi", params["params"])
     layer["confinement"] = jnp.full_like(layer["confinement"], _softplus_inverse(a))

@@ -15,7 +15,8 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "fkdrift"
 
 LAYERS = {
-    "leaf": {"_version", "anytime", "brownian", "config", "diagnostics", "errors", "files",
+    "leaf": {"_version", "anytime", "brownian", "config", "diagnostics", "errors", "estimate",
+             "files",
              "geometry", "networks", "progress", "statistics", "system"},
     "numerics": {"control_variates", "drift", "evaluation", "local_energy", "observables",
                  "reweighting", "sde", "training", "trial"},

@@ -30,7 +30,7 @@ def quartic(r):
 
 def build(system, config=SMALL, seed=0):
     """(model, params, apply) with init and apply compiled (eager flax is slow to start)."""
-    model = make_drift_model(system, config)
+    model = make_drift_model(system, config.network, config.drift_form)
     params = jax.jit(lambda key: init_drift_params(model, key, system))(jax.random.key(seed))
     return model, params, jax.jit(model.apply)
 

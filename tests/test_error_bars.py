@@ -50,9 +50,12 @@ def ou_runs(name: str, seeds=SEEDS, walkers: int = 256, eval_time: float = 8.0,
     for seed in seeds:
         k_start, k_var, k_rw = jax.random.split(jax.random.PRNGKey(1000 + seed), 3)
         start = jax.random.normal(k_start, (walkers, 1, 1)) / np.sqrt(2 * a)
-        ev = evaluate(chunk, params, start, k_var, config, control_basis(system))
-        rw = reweighted_energy(rw_chunk, params, jnp.asarray(ev.walkers), k_rw, config,
-                               boundary or ev.log_trial)
+        ev = evaluate(chunk, params, start, k_var, config.evaluation, config.stopping,
+                      control_basis(system))
+        rw = reweighted_energy(rw_chunk, params, jnp.asarray(ev.walkers), k_rw,
+                               boundary or ev.log_trial, dts=config.eval_dts,
+                               burn_in_time=config.burn_in_time, config=config.reweighting,
+                               stopping=config.stopping)
         x, y = ev.extrapolation, rw.extrapolation
         out.append((x.energy - variational, x.error, y.energy - e0, y.error))
     return np.asarray(out)
@@ -126,7 +129,8 @@ def test_copies_of_a_start_form_one_replica():
     honest, naive = [], []
     for seed in range(24):
         start, replicas = replicate(jnp.asarray(stationary_draws(rng, 16)), 512)
-        ev = evaluate(chunk, {}, start, jax.random.PRNGKey(seed), config, replicas=replicas)
+        ev = evaluate(chunk, {}, start, jax.random.PRNGKey(seed), config.evaluation,
+                      config.stopping, replicas=replicas)
         x = ev.extrapolation
         honest.append((x.energy - exact) / x.error)
         flat = fkdrift.statistics.extrapolate_dt(config.eval_dts, ev.per_walker)

@@ -30,7 +30,7 @@ SMALL64 = Config(width=16, depth=2, network_dtype="float64", drift_form="gradien
 
 def randomised(system, config=SMALL64, seed=0, scale=0.3):
     """(model, params) of the gradient drift for system with every parameter perturbed."""
-    model = make_drift_model(system, config)
+    model = make_drift_model(system, config.network, config.drift_form)
     params = init_drift_params(model, jax.random.key(seed), system)
     rng = np.random.default_rng(seed)
     params = jax.tree_util.tree_map(
@@ -128,7 +128,7 @@ def test_cusps_keep_the_helium_local_energy_finite_at_coalescence(where):
 
 
 def setup(system, config, seed=0):
-    model = make_drift_model(system, config)
+    model = make_drift_model(system, config.network, config.drift_form)
     k_init, k_walk, k_train = jax.random.split(jax.random.key(seed), 3)
     params = init_drift_params(model, k_init, system)
     optimizer = make_optimizer(config.learning_rate, config.grad_clip)

@@ -74,9 +74,13 @@ def test_answer_does_not_move_with_population_size():
     params, chunk, rw_chunk, boundary = ou_chunks(system, a, config)
     k_start, k_var, k_rw = jax.random.split(jax.random.PRNGKey(5), 3)
     start = jax.random.normal(k_start, (512, 1, 1)) / np.sqrt(2 * a)
-    ev = evaluate(chunk, params, start, k_var, config, control_basis(system))
+    ev = evaluate(chunk, params, start, k_var, config.evaluation, config.stopping,
+                  control_basis(system))
     small, large = (reweighted_energy(rw_chunk, params, jnp.asarray(ev.walkers[:, :W]), k_rw,
-                                      config, boundary or ev.log_trial) for W in (8, 512))
+                                      boundary or ev.log_trial, dts=config.eval_dts,
+                                      burn_in_time=config.burn_in_time,
+                                      config=config.reweighting, stopping=config.stopping)
+                    for W in (8, 512))
     for rw in (small, large):
         assert np.all(np.abs(rw.energies - 0.5) < 3 * rw.errors), rw.energies
     assert abs(small.energies[-1] - large.energies[-1]) < 3 * np.hypot(small.errors[-1],

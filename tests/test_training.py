@@ -21,6 +21,7 @@ from fkdrift.training import (
     make_train_step,
     train,
     window_loss,
+    window_loss_terms,
 )
 
 OMEGA = 2.0
@@ -37,7 +38,7 @@ def setup(config, seed=0, system=SYSTEM):
     """(model, step, state) of a free drift (its window loss is what this file tests; the
     gradient drift's step is tested in test_local_energy.py)."""
     config = config.replace(drift_form="free")
-    model = make_drift_model(system, config)
+    model = make_drift_model(system, config.network, config.drift_form)
     k_init, k_walk, k_train = jax.random.split(jax.random.key(seed), 3)
     params = jax.jit(lambda k: init_drift_params(model, k, system))(k_init)
     optimizer = make_optimizer(config.learning_rate, config.grad_clip)
@@ -82,8 +83,8 @@ def test_walkers_are_replaced_by_the_windows_end_positions(small):
 
     @jax.jit
     def reference(r0, k):
-        r_T, ell = integrate_window(drift, harmonic_omega2, r0, k, dt=SMALL.dt,
-                                    n_steps=SMALL.window)
+        r_T, ell, *_ = integrate_window(drift, harmonic_omega2, r0, k, dt=SMALL.dt,
+                                        n_steps=SMALL.window)
         return r_T, ell, jnp.mean(jnp.sum(drift(r_T) * r_T, axis=(-2, -1)))
 
     r_T, ell, v_dot_r = reference(state.walkers, window_key)
@@ -156,6 +157,16 @@ def test_a_window_that_overflows_is_dropped_not_applied():
     assert float(metrics["skipped"]) == 0.0
 
 
+def plain_window_loss(params, model, potential, walkers, key, *, dt, n_steps):
+    """`window_loss` with the cusps' Itô sum left in the plain Itô sum (what training did
+    before the cusps went through Itô's formula)."""
+    def drift(r):
+        return model.apply(params, r)
+
+    out = integrate_window(drift, potential, walkers, key, dt=dt, n_steps=n_steps)
+    return window_loss_terms(drift, out, n_steps * dt)
+
+
 def test_cusp_form_removes_the_coulomb_noise_from_the_gradient():
     """Hydrogen at the initial drift (the cusp −r̂/(1 + b r)², b = 1e-3: almost exact).
     Through the plain Itô sum the pathwise gradient carries the −dt/r spikes of V (their
@@ -167,21 +178,20 @@ def test_cusp_form_removes_the_coulomb_noise_from_the_gradient():
     system = potentials.hydrogen()
     config = Config(width=8, depth=1, network_dtype="float64",
                     drift_form="free").for_system(system)
-    model = make_drift_model(system, config)
+    model = make_drift_model(system, config.network, config.drift_form)
     params = jax.jit(lambda k: init_drift_params(model, k, system))(jax.random.key(0))
     walkers = 1.2 * jax.random.normal(jax.random.key(1), (64, 1, 3))
 
-    def gradients(cusp_form):
+    def gradients(loss):
         @jax.jit
         def grad(key):
-            g = jax.grad(lambda p: window_loss(p, model, system.potential, walkers, key,
-                                               dt=0.005, n_steps=100,
-                                               cusp_form=cusp_form)[0])(params)
+            g = jax.grad(lambda p: loss(p, model, system.potential, walkers, key,
+                                        dt=0.005, n_steps=100)[0])(params)
             return jax.flatten_util.ravel_pytree(g)[0]
 
         return np.stack([np.asarray(grad(jax.random.key(10 + i))) for i in range(12)])
 
-    plain, cusp = gradients(False), gradients(True)
+    plain, cusp = gradients(plain_window_loss), gradients(window_loss)
     spread_plain = np.sqrt(np.sum(plain.var(axis=0, ddof=1)))
     spread_cusp = np.sqrt(np.sum(cusp.var(axis=0, ddof=1)))
     assert spread_cusp < spread_plain / 10, (spread_cusp, spread_plain)
@@ -189,25 +199,24 @@ def test_cusp_form_removes_the_coulomb_noise_from_the_gradient():
     assert np.linalg.norm(diff) < 4 * spread_plain / np.sqrt(12)
 
 
-def test_cusp_form_is_the_default_for_a_drift_with_cusps():
-    """As in evaluation, training takes the cusps' Itô sum through Itô's formula unless
-    told otherwise; on a drift without cusps the switch changes nothing."""
+def test_the_cusp_treatment_is_the_models():
+    """As in evaluation, training takes a cusped drift's cusp Itô sum through Itô's
+    formula; a drift without cusps has the plain Itô sum."""
     import potentials
 
     system = potentials.hydrogen()
     model, _, state = setup(SMALL, seed=2, system=system)
     key = jax.random.key(4)
 
-    def loss(model, potential, state, **kw):
-        return float(window_loss(state.params, model, potential, state.walkers, key,
-                                 dt=0.01, n_steps=8, **kw)[0])
+    def loss(form, model, potential, state):
+        return float(form(state.params, model, potential, state.walkers, key,
+                          dt=0.01, n_steps=8)[0])
 
-    default = loss(model, system.potential, state)
-    assert default == loss(model, system.potential, state, cusp_form=True)
-    assert default != loss(model, system.potential, state, cusp_form=False)
+    assert loss(window_loss, model, system.potential, state) != loss(
+        plain_window_loss, model, system.potential, state)
     harmonic_model, _, harmonic_state = setup(SMALL, seed=2)
-    assert loss(harmonic_model, harmonic_omega2, harmonic_state) == loss(
-        harmonic_model, harmonic_omega2, harmonic_state, cusp_form=False)
+    assert loss(window_loss, harmonic_model, harmonic_omega2, harmonic_state) == loss(
+        plain_window_loss, harmonic_model, harmonic_omega2, harmonic_state)
 
 
 def _counting_state(learning_rate: float = 0.01) -> TrainState:
