@@ -16,17 +16,18 @@ import numpy as np
 
 from .statistics import Extrapolation
 
+STORED_AS = {"energy": "extrapolated", "error": "extrapolated_error"}
+"""`Extrapolation` fields stored under another name (the rest under their own)."""
+
 
 @dataclass(frozen=True, kw_only=True, eq=False)
 class Estimate:
     """An estimator's per-dt energies and their dt → 0 extrapolation.
 
     dts: (K,) evaluation time steps; energies, errors: (K,) the estimate at each step and
-    its standard error; extrapolated, extrapolated_error: the dt → 0 value and its error;
-    order: polynomial degree of the fit in dt; coefficients: (K,) weights with
-    extrapolated = coefficients · energies; curvature, curvature_error: the dt² term;
-    chi2, dof, p_value: goodness of the fit (dof 0 and p NaN without spare degrees of
-    freedom); stop_reason: why the stage stopped (see docs/anytime.md).
+    its standard error; fit: the correlated dt → 0 fit (`statistics.Extrapolation`: value,
+    error, order, coefficients (K,), curvature, χ², dof, p-value); stop_reason: why the
+    stage stopped (see docs/anytime.md).
     """
 
     kind: ClassVar[str] = ""
@@ -34,31 +35,25 @@ class Estimate:
     dts: np.ndarray
     energies: np.ndarray
     errors: np.ndarray
-    extrapolated: float
-    extrapolated_error: float
-    order: int
-    coefficients: np.ndarray
-    curvature: float
-    curvature_error: float
-    chi2: float
-    dof: int = 0
-    p_value: float = math.nan
+    fit: Extrapolation
     stop_reason: str = ""
 
-    @classmethod
-    def fitted(cls, dts, energies, errors, fit: Extrapolation, **details) -> Estimate:
-        """An estimate from per-dt values and their `Extrapolation` (plus the estimator's
-        own fields in `details`)."""
-        return cls(dts=np.asarray(dts), energies=np.asarray(energies),
-                   errors=np.asarray(errors), extrapolated=float(fit.energy),
-                   extrapolated_error=float(fit.error), order=int(fit.order),
-                   coefficients=np.asarray(fit.coefficients), curvature=float(fit.curvature),
-                   curvature_error=float(fit.curvature_error), chi2=float(fit.chi2),
-                   dof=int(fit.dof), p_value=float(fit.p_value), **details)
+    @property
+    def extrapolated(self) -> float:
+        """The dt → 0 value."""
+        return self.fit.energy
+
+    @property
+    def extrapolated_error(self) -> float:
+        """Its standard error."""
+        return self.fit.error
 
     def record(self) -> dict[str, Any]:
-        """The fields by name (what the HDF5 writer stores), None-valued ones left out."""
-        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        """The fields by stored name (the fit's flattened), None-valued ones left out."""
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+                  if f.name != "fit"}
+        values.update({STORED_AS.get(f.name, f.name): getattr(self.fit, f.name)
+                       for f in dataclasses.fields(Extrapolation)})
         return {k: v for k, v in values.items() if v is not None}
 
 
@@ -101,6 +96,9 @@ KINDS: dict[str, type[Estimate]] = {c.kind: c for c in (VariationalEstimate, Rew
 def estimate_from_record(kind: str, record: dict[str, Any]) -> Estimate:
     """The estimate of estimator `kind` from its stored fields (unknown fields ignored:
     a newer file read by an older fkdrift keeps what this version knows)."""
+    fit_fields = {f.name: STORED_AS.get(f.name, f.name) for f in dataclasses.fields(Extrapolation)}
+    fit = Extrapolation(**{name: record[stored] for name, stored in fit_fields.items()
+                           if stored in record})
     cls = KINDS[kind]
-    known = {f.name for f in dataclasses.fields(cls)}
-    return cls(**{k: v for k, v in record.items() if k in known})
+    known = {f.name for f in dataclasses.fields(cls)} - {"fit"}
+    return cls(fit=fit, **{k: v for k, v in record.items() if k in known})

@@ -84,8 +84,8 @@ def extrapolation_figure(result: Result, fig=None) -> plt.Figure:
         ax.errorbar(dts, e, yerr=s, fmt="o", color=color, capsize=3, label=f"{name}, per dt")
         ax.errorbar([0.0], [est.extrapolated], yerr=[est.extrapolated_error], fmt="s",
                     color=color, capsize=3, label=f"{name}, dt → 0")
-        if len(dts) > est.order:
-            order = est.order
+        if len(dts) > est.fit.order:
+            order = est.fit.order
             poly, cov = np.polyfit(dts, e, order, w=1 / np.maximum(s, 1e-300), cov="unscaled")
             grid = np.linspace(0.0, dts.max() * 1.05, 100)
             powers = np.vander(grid, order + 1)

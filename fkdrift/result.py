@@ -103,7 +103,7 @@ class Result:
                 f"dt={d:g}: {value_with_error(e, s)}"
                 for d, e, s in zip(est.dts, est.energies, est.errors, strict=True)
             )
-            fit = f", fit p = {est.p_value:.2g}" if est.dof > 0 else ""
+            fit = f", fit p = {est.fit.p_value:.2g}" if est.fit.dof > 0 else ""
             extrapolated = value_with_error(est.extrapolated, est.extrapolated_error)
             lines.append(f"{name}: {extrapolated} at dt->0{fit}; per dt: {per_dt}")
         lines += [f"warning: {w}" for w in self.warnings]

@@ -357,8 +357,9 @@ def control_basis(system: System):
 
 def variational_estimates(ev: Evaluation) -> VariationalEstimate:
     """The per-dt and extrapolated variational energies of an evaluation, for `Result`."""
-    return VariationalEstimate.fitted(
-        ev.dts, ev.energies, ev.errors, ev.extrapolation, raw_energies=ev.raw_energies,
+    return VariationalEstimate(
+        dts=ev.dts, energies=ev.energies, errors=ev.errors, fit=ev.extrapolation,
+        raw_energies=ev.raw_energies,
         raw_errors=ev.raw_errors, measured_time=float(ev.measured_time),
         walkers=int(ev.per_walker.shape[1]), replicas=int(ev.per_replica.shape[1]),
         stop_reason=ev.stop_reason)
@@ -366,8 +367,9 @@ def variational_estimates(ev: Evaluation) -> VariationalEstimate:
 
 def reweighted_estimates(rw: Reweighted) -> ReweightedEstimate:
     """The per-dt and extrapolated reweighted (DMC) energies, for `Result`."""
-    return ReweightedEstimate.fitted(
-        rw.dts, rw.energies, rw.errors, rw.extrapolation, intervals=int(rw.intervals),
+    return ReweightedEstimate(
+        dts=rw.dts, energies=rw.energies, errors=rw.errors, fit=rw.extrapolation,
+        intervals=int(rw.intervals),
         independent_samples=int(rw.independent_samples), stop_reason=rw.stop_reason,
         log_weight_std=np.asarray(rw.log_weight_std),
         population_bias=np.asarray(rw.population_bias), drift_sigmas=float(rw.drift_sigmas))

@@ -74,5 +74,5 @@ def test_committed_rows_come_from_the_current_estimators(name):
     result = fkdrift.load(RESULTS / f"{name}.h5")
     rw = result.estimates["reweighted"]
     assert rw.population_bias is not None and np.isfinite(rw.drift_sigmas)
-    assert rw.order == 2 and len(rw.dts) == 4
+    assert rw.fit.order == 2 and len(rw.dts) == 4
     assert result.system.reference_source == reference(name).reference_source
