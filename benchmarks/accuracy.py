@@ -16,8 +16,7 @@ import numpy as np
 
 import fkdrift
 import potentials
-from fkdrift.observables import densities
-from fkdrift.plots import plot_result
+from fkdrift.lowlevel import densities, plot_result
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/ is not a package
 import harness  # noqa: E402

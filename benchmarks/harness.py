@@ -60,7 +60,7 @@ def solve_and_save(system: fkdrift.System, seed: int, out: Path,
                    config: fkdrift.Config | None = None) -> fkdrift.Result:
     """`fkdrift.solve` timed from outside, with the wall time and machine recorded in the
     result (`record_run`); saved to out (.h5) with its plots beside it."""
-    from fkdrift.plots import plot_result
+    from fkdrift.lowlevel import plot_result
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     start = time.perf_counter()

@@ -1,8 +1,8 @@
 """Training throughput against particle number: PairDrift bosons vs MLPDrift distinguishable.
 
 For each N (default 1, 2, 4, 8) two systems in 2D are timed with the real training update,
-`fkdrift.training.make_train_step` (forward window, `jax.value_and_grad`, one optax
-update) and the drift network from `fkdrift.drift.make_drift_model`:
+`fkdrift.lowlevel.make_train_step` (forward window, `jax.value_and_grad`, one optax
+update) and the drift network from `fkdrift.lowlevel.make_drift_model`:
 
 * `bosons`: `potentials.trapped_bosons(N, g)` (statistics "bosons", so the drift is the
   permutation-equivariant `PairDrift`: a pair MLP on all N×N differences r_i − r_j, summed
@@ -41,8 +41,15 @@ from jaxtyping import Array
 
 import fkdrift  # noqa: F401  (enables float64 before any array is created)
 from fkdrift import Config
-from fkdrift.drift import count_parameters, init_drift_params, make_drift_model
-from fkdrift.training import TrainState, init_walkers, make_optimizer, make_train_step
+from fkdrift.lowlevel import (
+    TrainState,
+    count_parameters,
+    init_drift_params,
+    init_walkers,
+    make_drift_model,
+    make_optimizer,
+    make_train_step,
+)
 from potentials import harmonic, trapped_bosons
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/ is not a package

@@ -7,7 +7,7 @@ Both sides do the same work per update: one window of `window` Euler–Maruyama 
 
 its gradient (`jax.value_and_grad`) and one optax update, with the same flax drift model,
 the same optimizer and the same dtypes (walkers and ℓ in float64). The fkdrift side is
-`fkdrift.training.make_train_step` (diffrax `diffeqsolve` with a per-step checkpointed
+`fkdrift.lowlevel.make_train_step` (diffrax `diffeqsolve` with a per-step checkpointed
 adjoint and a `LatticeBrownianPath`); the plain side is a `jax.lax.scan` whose noise is
 drawn up front with one `jax.random.normal` call and differentiated by JAX's ordinary
 scan reverse mode.
@@ -36,9 +36,16 @@ from jaxtyping import Array
 
 import fkdrift  # noqa: F401  (enables float64 before any array is created)
 from fkdrift import Config
-from fkdrift.drift import count_parameters, init_drift_params, make_drift_model
-from fkdrift.sde import PotentialFn
-from fkdrift.training import TrainState, init_walkers, make_optimizer, make_train_step
+from fkdrift.lowlevel import (
+    PotentialFn,
+    TrainState,
+    count_parameters,
+    init_drift_params,
+    init_walkers,
+    make_drift_model,
+    make_optimizer,
+    make_train_step,
+)
 from potentials import harmonic
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -58,7 +65,7 @@ def make_plain_train_step(
 ) -> StepFn:
     """The reference update: a minimal `lax.scan` Euler–Maruyama window, same loss and update.
 
-    Mirrors `fkdrift.training.make_train_step` (same state, same metrics) with the diffrax
+    Mirrors `fkdrift.lowlevel.make_train_step` (same state, same metrics) with the diffrax
     solve replaced by a scan over pre-drawn increments ΔB ~ N(0, dt); v is taken at the
     left point of each step, so ℓ is the Itô sum. With `remat` the scan body is wrapped in
     `jax.checkpoint` (the backward pass recomputes each step instead of storing residuals,
@@ -75,7 +82,7 @@ def make_plain_train_step(
             r, ell = carry
             v = drift(r)
             rate = 0.5 * jnp.sum(v**2, axis=(-2, -1)) + jax.vmap(potential)(r)
-            # the Itô sum enters the gradient detached, exactly as in fkdrift.sde._ito_sum
+            # the Itô sum enters the gradient detached, exactly as in fkdrift._sde._ito_sum
             ell = ell + rate * dt + jnp.sum(jax.lax.stop_gradient(v) * dB, axis=(-2, -1))
             return (r + v * dt + dB, ell), None
 

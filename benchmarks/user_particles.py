@@ -85,7 +85,7 @@ def _radial_2d(var: float) -> Callable[[np.ndarray], np.ndarray]:
 
 
 def repelled_trap_densities(particles: int, dim: int, kappa: float) -> dict | None:
-    """Exact stored densities (keys as in fkdrift.observables) in 2D; None otherwise."""
+    """Exact stored densities (keys as in fkdrift.lowlevel.densities) in 2D; None otherwise."""
     if dim != 2:
         return None
     one_body, pair = repelled_trap_variances(particles, kappa)
@@ -151,7 +151,7 @@ def gaussian_pair_energy(g: float, s: float, h: float = 0.01) -> float:
 
 def gaussian_pair_densities(g: float, s: float, h: float = 0.005
                             ) -> dict[str, Callable[[np.ndarray], np.ndarray]]:
-    """Exact stored densities (keys as in fkdrift.observables), from the relative ground
+    """Exact stored densities (keys as in fkdrift.lowlevel.densities), from the relative ground
     state on a grid: pair distance |x1 − x2| has density 2ρ_rel(d); one particle sits at
     x1 = X + x/2 with the centre of mass X ~ N(0, 1/4) (mass 2, ω = 1) independent of x."""
     _, x, rho = relative_ground_state_fd(g, s, h)

@@ -10,8 +10,7 @@ import jax
 jax.config.update("jax_enable_x64", True)
 
 from . import registry  # noqa: E402
-from ._version import __version__  # noqa: E402
-from .config import (  # noqa: E402
+from ._config import (  # noqa: E402
     Config,
     EvaluationConfig,
     NetworkConfig,
@@ -19,12 +18,13 @@ from .config import (  # noqa: E402
     StoppingConfig,
     TrainingConfig,
 )
-from .errors import FkdriftError  # noqa: E402
-from .estimate import Estimate, ReweightedEstimate, VariationalEstimate  # noqa: E402
-from .result import Result  # noqa: E402
-from .result import load_result as load  # noqa: E402
-from .solver import reestimate, reevaluate, resume, solve  # noqa: E402
-from .system import System  # noqa: E402
+from ._errors import FkdriftError  # noqa: E402
+from ._estimate import Estimate, ReweightedEstimate, VariationalEstimate  # noqa: E402
+from ._result import Result  # noqa: E402
+from ._result import load_result as load  # noqa: E402
+from ._solver import reestimate, reevaluate, resume, solve  # noqa: E402
+from ._system import System  # noqa: E402
+from ._version import __version__  # noqa: E402
 
 __all__ = [
     "Config",

@@ -14,9 +14,9 @@ import inspect
 from collections.abc import Callable
 from importlib.metadata import entry_points
 
-from .config import did_you_mean
-from .errors import FkdriftError
-from .system import System
+from ._config import did_you_mean
+from ._errors import FkdriftError
+from ._system import System
 
 GROUP = "fkdrift.systems"
 """Entry-point group of named system factories (name -> callable returning a System)."""

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from fkdrift import registry
-from fkdrift.system import System
+from fkdrift import System, registry
 
 from .atoms import h2, helium, hydrogen
 from .bosons import trapped_bosons

@@ -5,8 +5,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 import numpy as np
 
-from fkdrift.errors import FkdriftError
-from fkdrift.system import System
+from fkdrift import FkdriftError, System
 
 HELIUM_E0 = -2.903724377
 H2_E0_AT_1_4011 = -1.1744759314

@@ -8,8 +8,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 import numpy as np
 
-from fkdrift.errors import FkdriftError
-from fkdrift.system import System
+from fkdrift import FkdriftError, System
 
 WIDTH = 0.5
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from fkdrift.errors import FkdriftError
+from fkdrift import FkdriftError
 
 if TYPE_CHECKING:
     from scipy.sparse import csr_matrix

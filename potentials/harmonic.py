@@ -7,8 +7,7 @@ from collections.abc import Sequence
 import jax.numpy as jnp
 import numpy as np
 
-from fkdrift.errors import FkdriftError
-from fkdrift.system import System
+from fkdrift import FkdriftError, System
 
 
 def harmonic(

@@ -13,7 +13,7 @@ jax.config.update("jax_enable_x64", True)
 
 _SCRIPT = shutil.which("fkdrift", path=str(Path(sys.executable).parent)) or shutil.which(
     "fkdrift")
-FKDRIFT = [_SCRIPT] if _SCRIPT else [sys.executable, "-c", "from fkdrift.cli import main; main()"]
+FKDRIFT = [_SCRIPT] if _SCRIPT else [sys.executable, "-c", "from fkdrift._cli import main; main()"]
 """argv prefix that runs `fkdrift` as a user would (a subprocess)."""
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
@@ -39,14 +39,14 @@ def ou_chunks(system, a: float, config):
     function is fitted in the variational stage)."""
     import jax.numpy as jnp
 
-    from fkdrift.drift import (
+    from fkdrift._drift import (
         _softplus_inverse,
         init_drift_params,
         make_drift_model,
         trial_log_psi,
     )
-    from fkdrift.evaluation import make_evaluation_chunk
-    from fkdrift.solver import host_log_trial
+    from fkdrift._evaluation import make_evaluation_chunk
+    from fkdrift._solver import host_log_trial
 
     model = make_drift_model(system, config.network, config.drift_form)
     params = init_drift_params(model, jax.random.PRNGKey(0), system)

@@ -1,4 +1,4 @@
-"""The anytime policy (`fkdrift.anytime`): plateau test, learning-rate decay, deadlines,
+"""The anytime policy (`fkdrift._anytime`): plateau test, learning-rate decay, deadlines,
 and a budgeted `solve` that still ends with an honest E0."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import fkdrift
-from fkdrift.anytime import PACKAGING_RESERVE, Budget, plateau
+from fkdrift._anytime import PACKAGING_RESERVE, Budget, plateau
 
 
 @pytest.mark.parametrize("slope", [0.0, 1e-5], ids=["flat", "tiny-trend"])

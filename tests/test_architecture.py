@@ -15,14 +15,16 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "fkdrift"
 
 LAYERS = {
-    "leaf": {"_version", "anytime", "brownian", "config", "diagnostics", "errors", "estimate",
-             "files",
-             "geometry", "networks", "progress", "statistics", "system"},
-    "numerics": {"control_variates", "drift", "evaluation", "local_energy", "observables",
-                 "reweighting", "sde", "training", "trial"},
-    "shell": {"__init__", "checkpoint", "cli", "hdf5", "plots", "registry", "result",
-              "solver", "user_potential"},
+    "leaf": {"_version", "_anytime", "_brownian", "_config", "_diagnostics", "_errors",
+             "_estimate", "_files", "_geometry", "_networks", "_progress", "_statistics",
+             "_system"},
+    "numerics": {"_control_variates", "_drift", "_evaluation", "_local_energy",
+                 "_observables", "_reweighting", "_sde", "_training", "_trial"},
+    "shell": {"__init__", "_checkpoint", "_cli", "_hdf5", "_plots", "registry", "_result",
+              "_solver", "_user_potential", "lowlevel"},
 }
+PUBLIC = {"__init__", "registry", "lowlevel"}
+"""The modules users and benchmarks import; every other module is private (`_name`)."""
 RANK = {module: rank for rank, layer in enumerate(LAYERS.values()) for module in layer}
 MODULES = sorted(p.stem for p in PACKAGE.glob("*.py"))
 
@@ -106,3 +108,27 @@ def test_each_module_imports_in_isolation():
     for module in modules:
         higher = [m for m in loaded[module] if RANK[m] > RANK[module]]
         assert not higher, f"importing {module} loads {higher}"
+
+
+def test_implementation_modules_are_private():
+    assert {m for m in MODULES if not m.startswith("_")} == PUBLIC - {"__init__"}
+
+
+OUTSIDE = sorted((PACKAGE.parent / "benchmarks").glob("*.py")) + sorted(
+    (PACKAGE.parent / "potentials").glob("*.py"))
+
+
+@pytest.mark.parametrize("path", OUTSIDE, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_benchmarks_and_potentials_use_the_public_namespaces(path):
+    """Outside the package only the facade, `fkdrift.registry` and `fkdrift.lowlevel` are
+    imported; a private module there would be an undocumented dependency."""
+    private = sorted(m for m in imports_of(path) if m.startswith("_") and m != "__init__")
+    assert not private, f"{path.name} imports private modules {private}"
+
+
+def test_lowlevel_names_resolve_and_are_documented():
+    import fkdrift.lowlevel as lowlevel
+
+    for name in lowlevel.__all__:
+        assert getattr(lowlevel, name) is not None
+        assert f"`{name}" in lowlevel.__doc__, f"{name} is not described in the docstring"

@@ -14,9 +14,9 @@ from conftest import FKDRIFT
 import fkdrift
 import potentials
 from fkdrift import Config, FkdriftError, System
-from fkdrift import solver as solver_module
-from fkdrift.cli import main
-from fkdrift.user_potential import load_potential
+from fkdrift import _solver as solver_module
+from fkdrift._cli import main
+from fkdrift._user_potential import load_potential
 
 FAST = Config(train_steps=30, batch=64, window=10, eval_walkers=128, eval_time=1.0,
               burn_in_time=0.5)

@@ -5,7 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from fkdrift.brownian import LatticeBrownianPath
+from fkdrift._brownian import LatticeBrownianPath
 
 SHAPE = (4000, 2, 3)
 

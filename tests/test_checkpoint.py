@@ -1,4 +1,4 @@
-"""Checkpoints and resume (`fkdrift.checkpoint`, `fkdrift.resume`, `fkdrift resume`): an
+"""Checkpoints and resume (`fkdrift._checkpoint`, `fkdrift.resume`, `fkdrift resume`): an
 interrupted run, continued, ends with the same numbers as one never stopped."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 from conftest import FKDRIFT
 
 import fkdrift
-from fkdrift.checkpoint import read_checkpoint
+from fkdrift._checkpoint import read_checkpoint
 
 FAST = fkdrift.Config(train_steps=40, batch=64, window=10, width=8, eval_walkers=128,
                       eval_time=4.0, burn_in_time=0.8, reweighted_time=8.0)

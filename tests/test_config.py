@@ -11,7 +11,7 @@ import pytest
 
 import fkdrift
 from fkdrift import Config, FkdriftError
-from fkdrift.config import (
+from fkdrift._config import (
     FIELD_SECTION,
     SECTIONS,
     EvaluationConfig,

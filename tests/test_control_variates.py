@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from fkdrift.control_variates import boundary_basis, cross_fitted_correction
+from fkdrift._control_variates import boundary_basis, cross_fitted_correction
 
 
 def in_sample_correction(values, controls):

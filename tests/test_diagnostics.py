@@ -11,7 +11,7 @@ import pytest
 from conftest import FKDRIFT
 
 import fkdrift
-from fkdrift.diagnostics import (
+from fkdrift._diagnostics import (
     check_estimates,
     check_walkers,
     fit_warnings,

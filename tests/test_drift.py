@@ -9,7 +9,7 @@ import pytest
 
 import potentials
 from fkdrift import Config, System
-from fkdrift.drift import (
+from fkdrift._drift import (
     SMALLEST_CONFINEMENT,
     CuspDrift,
     MLPDrift,
@@ -18,7 +18,7 @@ from fkdrift.drift import (
     init_drift_params,
     make_drift_model,
 )
-from fkdrift.trial import GradientDrift, MLPLogPsi, PairLogPsi
+from fkdrift._trial import GradientDrift, MLPLogPsi, PairLogPsi
 
 SMALL = Config(width=16, depth=2)
 SMALL64 = Config(width=16, depth=2, network_dtype="float64")

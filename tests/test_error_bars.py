@@ -22,9 +22,9 @@ from conftest import ou_chunks
 
 import fkdrift
 import potentials
-from fkdrift.evaluation import evaluate, make_evaluation_chunk
-from fkdrift.reweighting import reweighted_energy
-from fkdrift.solver import control_basis, replicate
+from fkdrift._evaluation import evaluate, make_evaluation_chunk
+from fkdrift._reweighting import reweighted_energy
+from fkdrift._solver import control_basis, replicate
 
 QUARTIC_E0 = 0.667986259
 SEEDS = range(24)
@@ -133,7 +133,7 @@ def test_copies_of_a_start_form_one_replica():
                       config.stopping, replicas=replicas)
         x = ev.extrapolation
         honest.append((x.energy - exact) / x.error)
-        flat = fkdrift.statistics.extrapolate_dt(config.eval_dts, ev.per_walker)
+        flat = fkdrift._statistics.extrapolate_dt(config.eval_dts, ev.per_walker)
         naive.append((flat.energy - exact) / flat.error)
     honest, naive = np.asarray(honest), np.asarray(naive)
     # robust widths (16 replicas: Student-t tails)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from fkdrift.control_variates import boundary_basis
-from fkdrift.evaluation import decays_far_out, fit_log_trial
+from fkdrift._control_variates import boundary_basis
+from fkdrift._evaluation import decays_far_out, fit_log_trial
 
 
 def basis(r: np.ndarray, powers: bool = True) -> np.ndarray:

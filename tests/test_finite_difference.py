@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from fkdrift.errors import FkdriftError
+from fkdrift._errors import FkdriftError
 from potentials.finite_difference import (
     STENCILS,
     ground_state_energy,

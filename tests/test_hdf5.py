@@ -253,7 +253,7 @@ def test_save_over_existing_file_replaces_it(result, tmp_path):
 
 
 def test_failed_save_keeps_old_file_and_no_temp(result, tmp_path, monkeypatch):
-    from fkdrift import hdf5
+    from fkdrift import _hdf5 as hdf5
 
     path = tmp_path / "run.h5"
     result.save(path)

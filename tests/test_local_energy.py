@@ -1,5 +1,5 @@
 """Gradient drifts v = ∇ log ψ: the trial networks, local energies against closed forms,
-and the local-energy training step (fkdrift/trial.py, local_energy.py, training.py)."""
+and the local-energy training step (fkdrift/_trial.py, local_energy.py, training.py)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ import pytest
 import fkdrift
 import potentials
 from fkdrift import Config, System
-from fkdrift.drift import init_drift_params, make_drift_model, trial_log_psi
-from fkdrift.local_energy import local_energies, log_psi_terms
-from fkdrift.training import (
+from fkdrift._drift import init_drift_params, make_drift_model, trial_log_psi
+from fkdrift._local_energy import local_energies, log_psi_terms
+from fkdrift._training import (
     TrainState,
     exponential_decay,
     init_walkers,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fkdrift.observables import G_BLOCKS, densities, pair_correlation
+from fkdrift._observables import G_BLOCKS, densities, pair_correlation
 
 
 def gaussian_pairs(n: int, dim: int, seed: int = 0) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Plots (`fkdrift.plots`): what a physicist reads off each figure is on it."""
+"""Plots (`fkdrift._plots`): what a physicist reads off each figure is on it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 
 import fkdrift
 import potentials
-from fkdrift.plots import (
+from fkdrift._plots import (
     densities_figure,
     extrapolation_figure,
     plot_result,

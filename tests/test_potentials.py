@@ -227,7 +227,7 @@ def test_trapped_bosons_bad_arguments():
 
 
 def test_solver_resolves_builtin_names():
-    from fkdrift.solver import resolve_system
+    from fkdrift._solver import resolve_system
 
     assert resolve_system("hydrogen").exact_energy == -0.5
     with pytest.raises(FkdriftError, match="known"):

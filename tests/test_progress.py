@@ -1,4 +1,4 @@
-"""Progress receivers (`fkdrift.progress`): plain lines, the JSON-lines training log,
+"""Progress receivers (`fkdrift._progress`): plain lines, the JSON-lines training log,
 and `solve(progress=True)`."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import io
 import json
 
 import fkdrift
-from fkdrift.progress import Fanout, LineProgress, TrainingLog
+from fkdrift._progress import Fanout, LineProgress, TrainingLog
 
 VALUES = {"loss": 1.25, "energy": 1.5, "learning_rate": 1e-3, "step": 1.0}
 

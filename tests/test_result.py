@@ -1,10 +1,10 @@
-"""`fkdrift.result`: the printed form of estimates."""
+"""`fkdrift._result`: the printed form of estimates."""
 
 from __future__ import annotations
 
 import pytest
 
-from fkdrift.result import value_with_error
+from fkdrift._result import value_with_error
 
 
 @pytest.mark.parametrize(("value", "error", "at_least", "text"), [

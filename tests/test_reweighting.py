@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import fkdrift
-from fkdrift.statistics import systematic_resample
+from fkdrift._statistics import systematic_resample
 
 QUARTIC_E0 = 0.667986259  # −½ d²/dx² + x⁴ (checked by finite differences in test_solver)
 
@@ -64,9 +64,9 @@ def test_answer_does_not_move_with_population_size():
     from conftest import ou_chunks
 
     import potentials
-    from fkdrift.evaluation import evaluate
-    from fkdrift.reweighting import reweighted_energy
-    from fkdrift.solver import control_basis
+    from fkdrift._evaluation import evaluate
+    from fkdrift._reweighting import reweighted_energy
+    from fkdrift._solver import control_basis
 
     system, a = potentials.harmonic(dim=1), 3.0
     config = fkdrift.Config(eval_walkers=512, eval_time=4.0, burn_in_time=2.0,

@@ -7,8 +7,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from fkdrift.brownian import LatticeBrownianPath
-from fkdrift.sde import integrate_window
+from fkdrift._brownian import LatticeBrownianPath
+from fkdrift._sde import integrate_window
 
 integrate_window_jit = eqx.filter_jit(integrate_window)
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.signal import lfilter
 
-from fkdrift.statistics import (
+from fkdrift._statistics import (
     chi2_sf,
     cluster_means,
     extrapolate_dt,

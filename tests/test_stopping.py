@@ -32,7 +32,7 @@ def test_says_when_the_budget_ran_out_instead():
 
 
 def test_cli_target_error_option(tmp_path):
-    from fkdrift.cli import main
+    from fkdrift._cli import main
 
     out = tmp_path / "h.h5"
     args = ["solve", "--potential", "harmonic", "--out", str(out), "--target-error", "0.05"]

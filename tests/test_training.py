@@ -11,9 +11,9 @@ import pytest
 
 import fkdrift
 from fkdrift import Config, FkdriftError, System
-from fkdrift.drift import init_drift_params, make_drift_model
-from fkdrift.sde import integrate_window
-from fkdrift.training import (
+from fkdrift._drift import init_drift_params, make_drift_model
+from fkdrift._sde import integrate_window
+from fkdrift._training import (
     TrainState,
     exponential_decay,
     init_walkers,

@@ -19,8 +19,8 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array
 
-from .config import NetworkConfig, default_drift_form
-from .networks import (  # noqa: F401 (re-exported: the drift's building blocks)
+from ._config import NetworkConfig, default_drift_form
+from ._networks import (  # noqa: F401 (re-exported: the drift's building blocks)
     MLP,
     SMALLEST_CONFINEMENT,
     _softplus_inverse,
@@ -28,7 +28,7 @@ from .networks import (  # noqa: F401 (re-exported: the drift's building blocks)
     flat_inputs,
     invariant_features,
 )
-from .trial import GradientDrift, MLPLogPsi, PairLogPsi
+from ._trial import GradientDrift, MLPLogPsi, PairLogPsi
 
 
 class MLPDrift(nn.Module):

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import FkdriftError
+from ._errors import FkdriftError
 
 
 def load_potential(spec: str) -> Callable:

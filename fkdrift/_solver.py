@@ -14,29 +14,28 @@ import numpy as np
 from jaxtyping import Array, PRNGKeyArray
 
 from . import registry
-from ._version import __version__
-from .anytime import GUIDED_VARIATIONAL_TIME, VARIATIONAL_SHARE, Budget, training_schedule
-from .checkpoint import Checkpoint, Checkpointer, read_checkpoint
-from .config import Config, StoppingConfig
-from .control_variates import boundary_basis
-from .diagnostics import (
+from ._anytime import GUIDED_VARIATIONAL_TIME, VARIATIONAL_SHARE, Budget, training_schedule
+from ._checkpoint import Checkpoint, Checkpointer, read_checkpoint
+from ._config import Config, StoppingConfig
+from ._control_variates import boundary_basis
+from ._diagnostics import (
     check_estimates,
     check_walkers,
     fit_warnings,
     heavy_tail_warnings,
     reweighting_warnings,
 )
-from .drift import count_parameters, init_drift_params, make_drift_model, trial_log_psi
-from .errors import FkdriftError
-from .estimate import ReweightedEstimate, VariationalEstimate
-from .evaluation import Evaluation, EvaluationState, evaluate, make_evaluation_chunk
-from .hdf5 import rebuild_system
-from .observables import densities
-from .progress import LineProgress
-from .result import Result
-from .reweighting import Reweighted, ReweightingState, reweighted_energy
-from .system import System
-from .training import (
+from ._drift import count_parameters, init_drift_params, make_drift_model, trial_log_psi
+from ._errors import FkdriftError
+from ._estimate import ReweightedEstimate, VariationalEstimate
+from ._evaluation import Evaluation, EvaluationState, evaluate, make_evaluation_chunk
+from ._hdf5 import rebuild_system
+from ._observables import densities
+from ._progress import LineProgress
+from ._result import Result
+from ._reweighting import Reweighted, ReweightingState, reweighted_energy
+from ._system import System
+from ._training import (
     TrainState,
     init_walkers,
     make_local_energy_step,
@@ -44,6 +43,7 @@ from .training import (
     make_train_step,
     train,
 )
+from ._version import __version__
 
 VARIATIONAL = "variational, dt->0 extrapolated"
 REWEIGHTED = "reweighted (drift-guided DMC), dt->0 extrapolated"

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .statistics import Extrapolation
+from ._statistics import Extrapolation
 
 STORED_AS = {"energy": "extrapolated", "error": "extrapolated_error"}
 """`Extrapolation` fields stored under another name (the rest under their own)."""

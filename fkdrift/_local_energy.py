@@ -12,7 +12,7 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array
 
-from .sde import PotentialFn
+from ._sde import PotentialFn
 
 LogPsiFn = Callable[[Array], Array]
 """log ψ(r): (..., particles, dim) -> (...,)."""

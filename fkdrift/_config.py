@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import FkdriftError
+from ._errors import FkdriftError
 
 DRIFT_FORMS = ("gradient", "free")
 """Values of `TrainingConfig.drift_form`."""

@@ -8,7 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array
 
-from .geometry import centre_squared_distances, pair_squared_distances
+from ._geometry import centre_squared_distances, pair_squared_distances
 
 
 def _softplus_inverse(x: float) -> float:

@@ -10,11 +10,11 @@ from typing import Any
 import jax
 import numpy as np
 
-from .config import Config
-from .drift import make_drift_model
-from .estimate import Estimate
-from .hdf5 import read_result_fields, save_result
-from .system import System
+from ._config import Config
+from ._drift import make_drift_model
+from ._estimate import Estimate
+from ._hdf5 import read_result_fields, save_result
+from ._system import System
 
 
 @dataclass(eq=False)
@@ -26,7 +26,7 @@ class Result:
         estimator: which estimate `energy` is (e.g. "variational, dt->0 extrapolated").
         estimates: each estimator's per-dt energies and dt → 0 fit, by name:
             {"variational": VariationalEstimate, "reweighted": ReweightedEstimate}
-            (see `fkdrift.estimate`).
+            (see `fkdrift._estimate`).
         samples: (n, particles, dim) walkers of the stationary SDE (samples of |φ0|²).
         params: parameters of the drift network.
         history: training history, arrays of shape (train_steps,) keyed by metric.
@@ -111,7 +111,7 @@ class Result:
 
     @property
     def warnings(self) -> list[str]:
-        """Health-check warnings of the run (see `fkdrift.diagnostics`)."""
+        """Health-check warnings of the run (see `fkdrift._diagnostics`)."""
         return list(self.info.get("warnings", []))
 
 

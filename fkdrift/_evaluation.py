@@ -20,11 +20,11 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, PRNGKeyArray
 
-from .config import EvaluationConfig, StoppingConfig
-from .control_variates import cross_fitted_correction, fit_coefficients
-from .drift import analytic_cusps
-from .sde import PotentialFn, integrate_window
-from .statistics import Extrapolation, cluster_means, extrapolate_dt
+from ._config import EvaluationConfig, StoppingConfig
+from ._control_variates import cross_fitted_correction, fit_coefficients
+from ._drift import analytic_cusps
+from ._sde import PotentialFn, integrate_window
+from ._statistics import Extrapolation, cluster_means, extrapolate_dt
 
 ChunkFn = Callable[[dict, Array, PRNGKeyArray], tuple[Array, Array, Array, Array]]
 BasisFn = Callable[..., np.ndarray]

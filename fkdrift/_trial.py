@@ -22,7 +22,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array
 
-from .networks import MLP, confinement_strength, flat_inputs
+from ._networks import MLP, confinement_strength, flat_inputs
 
 
 class MLPLogPsi(nn.Module):

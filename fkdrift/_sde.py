@@ -18,7 +18,7 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, PRNGKeyArray
 
-from .brownian import LatticeBrownianPath
+from ._brownian import LatticeBrownianPath
 
 DriftFn = Callable[[Array], Array]
 """v(r): (walkers, particles, dim) -> (walkers, particles, dim)."""

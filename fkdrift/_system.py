@@ -10,7 +10,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .errors import FkdriftError
+from ._errors import FkdriftError
 
 STATISTICS = ("distinguishable", "bosons")
 

@@ -31,9 +31,9 @@ import jax
 import numpy as np
 from jaxtyping import Array, PRNGKeyArray
 
-from .config import ReweightingConfig, StoppingConfig
-from .evaluation import BasisFn, ChunkFn, early_stop
-from .statistics import (
+from ._config import ReweightingConfig, StoppingConfig
+from ._evaluation import BasisFn, ChunkFn, early_stop
+from ._statistics import (
     Extrapolation,
     fit_dt,
     fit_order,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .geometry import pair_distances, pair_index
+from ._geometry import pair_distances, pair_index
 
 
 def axis_density(samples: np.ndarray, bins: int) -> dict[str, np.ndarray]:

@@ -27,8 +27,8 @@ from typing import Any, NamedTuple
 import jax
 import numpy as np
 
-from .errors import FkdriftError
-from .files import remove_stale_temporaries
+from ._errors import FkdriftError
+from ._files import remove_stale_temporaries
 
 FORMAT = "fkdrift-checkpoint"
 

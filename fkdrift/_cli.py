@@ -11,11 +11,11 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from ._checkpoint import checkpoint_path, read_checkpoint
+from ._config import SECTIONS, Config, did_you_mean
+from ._errors import FkdriftError
+from ._progress import Fanout, LineProgress, TrainingLog
 from ._version import __version__
-from .checkpoint import checkpoint_path, read_checkpoint
-from .config import SECTIONS, Config, did_you_mean
-from .errors import FkdriftError
-from .progress import Fanout, LineProgress, TrainingLog
 
 console = Console(stderr=True)
 
@@ -61,9 +61,9 @@ def _parse_options(options: tuple[str, ...], flag: str = "--option") -> dict:
 
 def build_system(potential: str, dim: int | None, particles: int | None, options: dict):
     """The System named on the command line: a registered name or path/to/file.py:function."""
+    from ._system import System
+    from ._user_potential import load_potential
     from .registry import build
-    from .system import System
-    from .user_potential import load_potential
 
     if ":" in potential or potential.endswith(".py"):
         func = load_potential(potential)
@@ -120,7 +120,7 @@ def bind_keywords(func, options: dict):
     import functools
     import inspect
 
-    from .system import System
+    from ._system import System
 
     own = list(inspect.signature(func).parameters)[1:]  # after r
     fields = [f.name for f in dataclasses.fields(System)
@@ -179,8 +179,8 @@ SOLVE_HELP = ("Train a drift for POTENTIAL, evaluate E0 with an error bar, write
                    "when training ends and on Ctrl-C or SIGTERM; `fkdrift resume OUT`).")
 def solve(config_file, potential, dim, particles, seed, out, force, as_json, options,
           settings, target_error, time_budget, checkpoint_every) -> None:
-    from .hdf5 import check_writable
-    from .solver import solve as run_solve
+    from ._hdf5 import check_writable
+    from ._solver import solve as run_solve
 
     run = read_run_file(config_file) if config_file else {}
     potential = potential or run.get("potential")
@@ -219,7 +219,7 @@ def solve(config_file, potential, dim, particles, seed, out, force, as_json, opt
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 def resume(out: str, checkpoint_every: float, as_json: bool) -> None:
     """Continue the interrupted run that was writing OUT (from OUT.ckpt) and write OUT."""
-    from .solver import resume as run_resume
+    from ._solver import resume as run_resume
 
     path = Path(out)
     ckpt = checkpoint_path(path)
@@ -364,7 +364,7 @@ def show(result_files: tuple[str, ...], as_json: bool) -> None:
     """Print saved results: one file in full, several as one table."""
     import json
 
-    from .result import load_result
+    from ._result import load_result
 
     results = [(path, load_result(path)) for path in result_files]
     if as_json:
@@ -403,7 +403,7 @@ def run_line(rec: dict) -> str:
 
 
 def show_table(records: list[dict]) -> str:
-    from .result import value_with_error
+    from ._result import value_with_error
 
     head = ["file", "system", "E0 ± error", "reference", "dev σ", "seed", "device",
             "wall s", "fkdrift"]
@@ -422,9 +422,9 @@ def show_table(records: list[dict]) -> str:
 @click.option("--out", "stem", default=None, help="Path stem of the PNGs [default: beside FILE].")
 def plot(result_file: str, stem: str | None) -> None:
     """Write PNG plots: a one-page report, training curve, dt extrapolation, densities."""
-    from .hdf5 import check_writable
-    from .plots import plot_result
-    from .result import load_result
+    from ._hdf5 import check_writable
+    from ._plots import plot_result
+    from ._result import load_result
 
     stem = Path(stem) if stem else Path(result_file).with_suffix("")
     check_writable(stem.with_name(f"{stem.name}_report.png"))

@@ -20,10 +20,10 @@ import numpy as np
 import optax
 from jaxtyping import Array, PRNGKeyArray
 
-from .drift import analytic_cusps, trial_log_psi
-from .errors import FkdriftError
-from .local_energy import local_energies
-from .sde import PotentialFn, Window, integrate_window
+from ._drift import analytic_cusps, trial_log_psi
+from ._errors import FkdriftError
+from ._local_energy import local_energies
+from ._sde import PotentialFn, Window, integrate_window
 
 
 class TrainState(NamedTuple):

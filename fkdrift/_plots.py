@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from .result import Result  # noqa: E402
+from ._result import Result  # noqa: E402
 
 
 def _blocks(x: np.ndarray, span: int) -> tuple[np.ndarray, np.ndarray]:

@@ -19,12 +19,12 @@ import numpy as np
 from flax.traverse_util import flatten_dict, unflatten_dict
 
 from . import registry
-from .config import Config
-from .drift import init_drift_params, make_drift_model
-from .errors import FkdriftError
-from .estimate import estimate_from_record
-from .files import remove_stale_temporaries
-from .system import System
+from ._config import Config
+from ._drift import init_drift_params, make_drift_model
+from ._errors import FkdriftError
+from ._estimate import estimate_from_record
+from ._files import remove_stale_temporaries
+from ._system import System
 
 FORMAT = "fkdrift-result"
 FORMAT_VERSION = 2
@@ -220,7 +220,7 @@ def rebuild_system(info: dict[str, Any]) -> System:
     if "builtin" in source:
         return registry.build(source["builtin"], **source.get("kwargs", {}))
     if "file" in source:
-        from .user_potential import load_potential
+        from ._user_potential import load_potential
 
         try:
             potential = load_potential(source["file"])

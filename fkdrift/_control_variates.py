@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .geometry import centre_distances, pair_distances
+from ._geometry import centre_distances, pair_distances
 
 
 def boundary_basis(r: np.ndarray, nuclei: np.ndarray | None = None, pairs: bool = False,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import FkdriftError
+from ._errors import FkdriftError
 
 P_VALUE = 0.01
 """A dt → 0 fit with a χ² p-value below this does not describe its per-dt values."""

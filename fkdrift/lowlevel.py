@@ -1,0 +1,57 @@
+"""The low-level namespace: the numerical building blocks behind `fkdrift.solve`.
+
+`import fkdrift` gives the public API (`solve`, `Config`, `System`, `Result`, ...). This
+module gives the pieces that benchmarks, studies of the method and custom pipelines
+assemble themselves; every other module of the package is private (`fkdrift._name`) and may
+change without notice. Shapes: walkers r are (batch, particles, dim); a chain-batched
+population is (K, W, particles, dim), one chain per evaluation time step.
+
+Drift networks
+    `make_drift_model(system, network, drift_form)` -> flax module v_θ(r);
+    `init_drift_params(model, key, system)`, `count_parameters(params)`.
+Training (`(init, update)` pairs; docs/method.md §2)
+    `TrainState`, `init_walkers`, `make_optimizer`, `make_train_step` (path-space loss ℓ_T/T),
+    `make_local_energy_step` (gradient drifts), `train` (the loop with its stopping rule).
+Window integration
+    `integrate_window`, `Window`, `PotentialFn`.
+Evaluation (docs/method.md §3–§4)
+    `make_evaluation_chunk`, `evaluate` (variational chains), `reweighted_energy`
+    (guided, resampled populations).
+Observables and figures
+    `densities(samples, bins)`, `plot_result(result, stem)`.
+"""
+
+from ._drift import count_parameters, init_drift_params, make_drift_model
+from ._evaluation import evaluate, make_evaluation_chunk
+from ._observables import densities
+from ._plots import plot_result
+from ._reweighting import reweighted_energy
+from ._sde import PotentialFn, Window, integrate_window
+from ._training import (
+    TrainState,
+    init_walkers,
+    make_local_energy_step,
+    make_optimizer,
+    make_train_step,
+    train,
+)
+
+__all__ = [
+    "PotentialFn",
+    "TrainState",
+    "Window",
+    "count_parameters",
+    "densities",
+    "evaluate",
+    "init_drift_params",
+    "init_walkers",
+    "integrate_window",
+    "make_drift_model",
+    "make_evaluation_chunk",
+    "make_local_energy_step",
+    "make_optimizer",
+    "make_train_step",
+    "plot_result",
+    "reweighted_energy",
+    "train",
+]
