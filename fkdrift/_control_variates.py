@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._geometry import centre_distances, pair_distances
+from ._geometry import array_namespace, centre_distances, pair_distances
 
 
 def boundary_basis(r: np.ndarray, nuclei: np.ndarray | None = None, pairs: bool = False,
                    powers: bool = True) -> np.ndarray:
-    """Basis functions f_m(r) for r: (W, particles, dim) -> (W, M).
+    """Basis functions f_m(r) for r: (W, particles, dim) -> (W, M) (NumPy or JAX arrays).
 
     Coordinates, their pairwise products (a quadratic log φ is exact for harmonic wells),
     the cube and fourth power of each coordinate (anharmonic and double wells: with the
@@ -34,7 +34,7 @@ def boundary_basis(r: np.ndarray, nuclei: np.ndarray | None = None, pairs: bool 
         columns.append(centre_distances(r, nuclei).reshape(W, -1))
     if pairs and r.shape[1] > 1:
         columns.append(pair_distances(r))
-    return np.concatenate(columns, axis=1)
+    return array_namespace(r).concatenate(columns, axis=1)
 
 
 def fit_coefficients(values: np.ndarray, controls: np.ndarray) -> np.ndarray:

@@ -8,11 +8,12 @@ over walkers gives a standard error that already contains all time correlation.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import flax.linen as nn
 import jax
@@ -29,8 +30,28 @@ from ._statistics import Extrapolation, cluster_means, extrapolate_dt
 ChunkFn = Callable[[dict, Array, PRNGKeyArray], tuple[Array, Array, Array, Array]]
 BasisFn = Callable[..., np.ndarray]
 """f(r): (W, particles, dim) -> (W, M), basis of boundary control variates (with a keyword
-`powers` to leave out its cubic and quartic columns, see `control_variates`); also the type
-of the fitted log-trial function r -> (W,)."""
+`powers` to leave out its cubic and quartic columns, see `control_variates`); NumPy in,
+NumPy out, and traceable by JAX."""
+
+
+class TrialFunction(NamedTuple):
+    """The boundary function f(r) ≈ log φ0(r) + const that guides the reweighted stage, as
+    a pure function and its arrays: apply(params, r: (W, particles, dim)) -> (W,).
+
+    For a gradient drift apply is its log ψ and params the network's parameters; for a
+    free drift apply is the boundary basis times params, the coefficients fitted in the
+    variational stage (`fit_log_trial`). Calling it evaluates f(r)."""
+
+    apply: Callable[[Any, Array], Array]
+    params: Any
+
+    def __call__(self, r: Array) -> Array:
+        return self.apply(self.params, r)
+
+
+def _fitted_boundary(basis: BasisFn, powers: bool, coef: Array, r: Array) -> Array:
+    """basis(r) · coef: (W,) for r: (W, particles, dim)."""
+    return basis(r, powers=powers) @ coef
 
 
 def make_evaluation_chunk(
@@ -83,10 +104,10 @@ class Evaluation:
     replica (the independent samples behind the error bars);
     measured_time: mean physical time per walker that was averaged (finest chain);
     samples: (n, particles, dim) snapshots of the finest chain;
-    walkers: (K, W, particles, dim) final positions;
+    walkers: (K, W, particles, dim) final positions (a device array);
     stop_reason: "eval_time", "target_error" or "time_budget"; wall_time: seconds;
-    log_trial: r: (W, particles, dim) -> (W,), the fitted boundary function
-    f ≈ log φ0 (ℓ − E t ≈ f(r_T) − f(r_0)), or None without a basis.
+    log_trial: the fitted boundary function f ≈ log φ0 (ℓ − E t ≈ f(r_T) − f(r_0)), a
+    `TrialFunction` of r: (W, particles, dim) -> (W,), or None without a basis.
     """
 
     dts: np.ndarray
@@ -99,10 +120,10 @@ class Evaluation:
     per_replica: np.ndarray
     measured_time: float
     samples: np.ndarray
-    walkers: np.ndarray
+    walkers: Array
     stop_reason: str
     wall_time: float
-    log_trial: BasisFn | None = None
+    log_trial: TrialFunction | None = None
 
 
 def early_stop(error: float, target: float, deadline: float) -> str | None:
@@ -143,7 +164,7 @@ def _per_walker(sums: np.ndarray, noise: np.ndarray, times: np.ndarray, walkers0
 def fit_log_trial(
     raw: np.ndarray, noise: np.ndarray, times: np.ndarray, walkers0: np.ndarray,
     walkers: np.ndarray, basis: BasisFn | None,
-) -> BasisFn | None:
+) -> TrialFunction | None:
     """f(r) = basis(r)·c with c from regressing one chain's ℓ/t on its control variates.
 
     raw, times: (W,); noise, walkers0, walkers: (W, particles, dim). At the optimum
@@ -163,15 +184,10 @@ def fit_log_trial(
     moments = noise.reshape(len(raw), -1) / t
     candidates = []
     for powers in (True, False):
-        def columns(r: np.ndarray, powers: bool = powers) -> np.ndarray:
-            return basis(np.asarray(r), powers=powers)
-
-        controls = np.concatenate([moments, (columns(walkers) - columns(walkers0)) / t], 1)
+        controls = np.concatenate([moments, (basis(walkers, powers=powers)
+                                             - basis(walkers0, powers=powers)) / t], 1)
         coef = fit_coefficients(raw, controls)[moments.shape[1]:]
-
-        def log_trial(r: np.ndarray, columns=columns, coef=coef) -> np.ndarray:
-            return columns(r) @ coef
-
+        log_trial = TrialFunction(functools.partial(_fitted_boundary, basis, powers), coef)
         residual = float(np.var(cross_fitted_correction(raw, controls)))
         if powers:
             residual *= POWERS_GAIN  # the extra columns must earn their place
@@ -184,7 +200,7 @@ POWERS_GAIN = 1.25
 boundary fit to be used for the reweighting guide."""
 
 
-def decays_far_out(log_trial: BasisFn, walkers: np.ndarray, scale: float = 4.0) -> bool:
+def decays_far_out(log_trial: TrialFunction, walkers: np.ndarray, scale: float = 4.0) -> bool:
     """Whether f falls when the outer half of the walkers (radius of the configuration
     above the median) is pushed `scale` times farther from the origin.
     walkers: (W, particles, dim)."""
@@ -194,7 +210,8 @@ def decays_far_out(log_trial: BasisFn, walkers: np.ndarray, scale: float = 4.0) 
 
 
 class EvaluationState(NamedTuple):
-    """Where a variational evaluation stands (host arrays; checkpointed between chunks).
+    """Where a variational evaluation stands (checkpointed between chunks). The arrays
+    live on the device while the stage runs (host arrays when read from a checkpoint).
 
     walkers: (K, W, particles, dim) now; start: (K, W, particles, dim) after the burn-in;
     sums, times: (K, W) accumulated ℓ and physical time; noise: (K, W, particles, dim)
@@ -205,13 +222,13 @@ class EvaluationState(NamedTuple):
     seconds: wall time spent measuring.
     """
 
-    walkers: np.ndarray
-    start: np.ndarray
-    sums: np.ndarray
-    times: np.ndarray
-    noise: np.ndarray
+    walkers: Array
+    start: Array
+    sums: Array
+    times: Array
+    noise: Array
     chunks: int
-    snapshots: tuple[np.ndarray, ...] | np.ndarray
+    snapshots: tuple[Array, ...] | np.ndarray
     error: float = float("nan")
     stop_reason: str = ""
     seconds: float = 0.0
@@ -223,12 +240,16 @@ def burn_in(chunk: ChunkFn, params: dict, start: Array, key: PRNGKeyArray,
     the state before the first measured chunk."""
     K = len(config.eval_dts)
     burn_key, _ = jax.random.split(key)
-    walkers = jnp.broadcast_to(start, (K, *start.shape))
+    walkers = jnp.broadcast_to(jnp.asarray(start), (K, *start.shape))
     for i in range(_chunks(config.burn_in_time, config.chunk_time) if config.burn_in_time else 0):
         walkers, *_ = chunk(params, walkers, jax.random.fold_in(burn_key, i))
-    walkers = np.asarray(walkers)
-    return EvaluationState(walkers, walkers, np.zeros((K, start.shape[0])),
-                           np.zeros((K, start.shape[0])), np.zeros(walkers.shape), 0, ())
+    zeros = jnp.zeros((K, start.shape[0]), walkers.dtype)
+    return EvaluationState(walkers, walkers, zeros, zeros, jnp.zeros_like(walkers), 0, ())
+
+
+@jax.jit
+def _accumulate(totals: tuple[Array, ...], parts: tuple[Array, ...]) -> tuple[Array, ...]:
+    return tuple(a + b for a, b in zip(totals, parts, strict=True))
 
 
 def measure_chunk(state: EvaluationState, chunk: ChunkFn, params: dict, key: PRNGKeyArray,
@@ -236,16 +257,42 @@ def measure_chunk(state: EvaluationState, chunk: ChunkFn, params: dict, key: PRN
     """One measured chunk on every chain, accumulated (and a density snapshot of the
     finest chain every `config.sample_every`)."""
     _, key = jax.random.split(key)
-    walkers, ell, t, q = chunk(params, jnp.asarray(state.walkers),
-                               jax.random.fold_in(key, state.chunks))
-    walkers = np.asarray(walkers)
+    walkers, ell, t, q = chunk(params, state.walkers, jax.random.fold_in(key, state.chunks))
+    sums, times, noise = _accumulate((state.sums, state.times, state.noise), (ell, t, q))
     done = state.chunks + 1
     snapshots = state.snapshots
     if done % max(1, round(config.sample_every / config.chunk_time)) == 0:
         snapshots = (*snapshots, walkers[-1])
-    return state._replace(walkers=walkers, sums=state.sums + np.asarray(ell),
-                          times=state.times + np.asarray(t), noise=state.noise + np.asarray(q),
-                          chunks=done, snapshots=snapshots)
+    return state._replace(walkers=walkers, sums=sums, times=times, noise=noise, chunks=done,
+                          snapshots=snapshots)
+
+
+def run_stage(state: NamedTuple, advance: Callable, check: Callable, done: Callable,
+              target: float, deadline: float, on_state: Callable | None,
+              report: Callable, finished: str) -> NamedTuple:
+    """The loop both evaluation stages share: advance(state) until done(state) or a stop.
+
+    The state (a NamedTuple with fields error, stop_reason and seconds) gets, after each
+    advance, check(state) -> the current dt → 0 error bar or None (no check due), the
+    stop rule of `early_stop` (target error, perf_counter deadline) and its wall time; then
+    on_state(state) (checkpoints) and report(state) (progress, may raise an interrupt). A
+    stage that ran its plan ends with stop_reason `finished`."""
+    start = time.perf_counter() - state.seconds
+    while not state.stop_reason and not done(state):
+        state = advance(state)
+        error = check(state)
+        if error is not None:
+            state = state._replace(error=error,
+                                   stop_reason=early_stop(error, target, deadline) or "")
+        state = state._replace(seconds=time.perf_counter() - start)
+        if on_state is not None:
+            on_state(state)
+        report(state)
+    if not state.stop_reason:
+        state = state._replace(stop_reason=finished)
+        if on_state is not None:
+            on_state(state)
+    return state
 
 
 def evaluate(
@@ -287,26 +334,25 @@ def evaluate(
     adaptive = stopping.target_error > 0 or math.isfinite(deadline)
     planned = stopping.max_eval_time if adaptive else config.eval_time
     n_planned = _chunks(planned, config.chunk_time)
-    t_start = time.perf_counter() - state.seconds
-    while not state.stop_reason and state.chunks < n_planned:
-        state = measure_chunk(state, chunk, params, key, config)
-        i = state.chunks
-        if adaptive and (i % _chunks(CHECK_TIME, config.chunk_time) == 0 or i == n_planned):
-            current = _per_walker(state.sums, state.noise, state.times, state.start,
-                                  state.walkers, basis, replicas, finest)
-            error = extrapolate_dt(config.eval_dts, cluster_means(current, replicas)).error
-            state = state._replace(error=error,
-                                   stop_reason=early_stop(error, stopping.target_error,
-                                                          deadline) or "")
-        state = state._replace(seconds=time.perf_counter() - t_start)
-        if on_state is not None:
-            on_state(state)
+    check_every = _chunks(CHECK_TIME, config.chunk_time)
+
+    def check(state: EvaluationState) -> float | None:
+        if not adaptive or (state.chunks % check_every and state.chunks != n_planned):
+            return None
+        # the accumulators (no snapshots) come to the host once per CHECK_TIME
+        host = jax.device_get((state.sums, state.noise, state.times, state.start,
+                               state.walkers))
+        current = _per_walker(*host, basis, replicas, finest)
+        return extrapolate_dt(config.eval_dts, cluster_means(current, replicas)).error
+
+    def report(state: EvaluationState) -> None:
         if on_chunk is not None:
-            on_chunk(i * config.chunk_time, n_planned * config.chunk_time, state.error)
-    if not state.stop_reason:
-        state = state._replace(stop_reason="max_eval_time" if adaptive else "eval_time")
-        if on_state is not None:
-            on_state(state)
+            on_chunk(state.chunks * config.chunk_time, n_planned * config.chunk_time,
+                     state.error)
+
+    state = run_stage(state, lambda s: measure_chunk(s, chunk, params, key, config), check,
+                      lambda s: s.chunks >= n_planned, stopping.target_error, deadline,
+                      on_state, report, "max_eval_time" if adaptive else "eval_time")
     return summarize(state, config, basis, replicas)
 
 
@@ -315,6 +361,8 @@ def summarize(state: EvaluationState, config: EvaluationConfig, basis: BasisFn |
     """The `Evaluation` of a finished (or stopped) stage: control variates, replica
     means, the dt → 0 fit, the snapshots and the fitted boundary function."""
     finest = int(np.argmin(config.eval_dts))
+    walkers = state.walkers
+    state = jax.device_get(state)
     measured = float(state.times[-1].mean())
     raw = state.sums / state.times
     per_walker = _per_walker(state.sums, state.noise, state.times, state.start,
@@ -334,7 +382,7 @@ def summarize(state: EvaluationState, config: EvaluationConfig, basis: BasisFn |
         per_replica=per_replica,
         measured_time=measured,
         samples=samples,
-        walkers=state.walkers,
+        walkers=walkers,
         stop_reason=state.stop_reason,
         wall_time=state.seconds,
         log_trial=fit_log_trial(raw[-1], state.noise[-1], state.times[-1], state.start[-1],

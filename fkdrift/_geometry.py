@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from functools import cache
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 
 
@@ -38,11 +40,17 @@ def centre_squared_distances(r, centres):
     return (centre_separations(r, centres) ** 2).sum(-1)
 
 
-def pair_distances(r: np.ndarray) -> np.ndarray:
-    """|r_i − r_j| for i < j (NumPy): (..., P(P−1)/2)."""
-    return np.sqrt(pair_squared_distances(r))
+def array_namespace(x):
+    """jax.numpy for a JAX array (or tracer), NumPy otherwise: the module whose functions
+    (sqrt, concatenate, ...) keep `x`'s array type."""
+    return jnp if isinstance(x, jax.Array) else np
 
 
-def centre_distances(r: np.ndarray, centres: np.ndarray) -> np.ndarray:
-    """|r_p − R_k| (NumPy): (..., P, K)."""
-    return np.sqrt(centre_squared_distances(r, centres))
+def pair_distances(r):
+    """|r_i − r_j| for i < j: (..., P(P−1)/2)."""
+    return array_namespace(r).sqrt(pair_squared_distances(r))
+
+
+def centre_distances(r, centres):
+    """|r_p − R_k|: (..., P, K)."""
+    return array_namespace(r).sqrt(centre_squared_distances(r, centres))

@@ -21,26 +21,20 @@ K chains feeds the dt → 0 fit.
 
 from __future__ import annotations
 
+import functools
 import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, PRNGKeyArray
 
 from ._config import ReweightingConfig, StoppingConfig
-from ._evaluation import BasisFn, ChunkFn, early_stop
-from ._statistics import (
-    Extrapolation,
-    fit_dt,
-    fit_order,
-    gls_weights,
-    integrated_time,
-    systematic_resample,
-)
+from ._evaluation import ChunkFn, TrialFunction, run_stage
+from ._statistics import Extrapolation, fit_dt, fit_order, gls_weights, integrated_time
 
 
 @dataclass
@@ -57,7 +51,7 @@ class Reweighted:
     growth between the halves of the run, in standard errors (see `drift_sigmas`);
     stop_reason: "reweighted_time",
     "target_error", "time_budget" or "max_eval_time"; wall_time: seconds;
-    walkers: (K, W, particles, dim) the final populations.
+    walkers: (K, W, particles, dim) the final populations (a device array).
     """
 
     dts: np.ndarray
@@ -71,7 +65,7 @@ class Reweighted:
     drift_sigmas: float
     stop_reason: str
     wall_time: float
-    walkers: np.ndarray
+    walkers: Array
 
 
 @dataclass
@@ -122,24 +116,93 @@ def drift_sigmas(series: np.ndarray) -> float:
     return float((parts[1].mean() - parts[0].mean()) / error) if error > 0 else 0.0
 
 
-def interval_growth(log_w: np.ndarray, interval: float) -> np.ndarray:
-    """−log⟨w⟩/τ of each chain's whole population; log_w: (K, W) -> (K,)."""
-    top = log_w.max(axis=1, keepdims=True)
-    return -(top[:, 0] + np.log(np.mean(np.exp(log_w - top), axis=1))) / interval
+class Population(NamedTuple):
+    """The guided populations on the device: walkers: (K, W, particles, dim), one population
+    per time step; f: (K, W) their boundary function f(r)."""
+
+    walkers: Array
+    f: Array
+
+
+class Interval(NamedTuple):
+    """What one interval measured, per chain: growth −log⟨w⟩/τ: (K,) and the spread of
+    the log-weights: (K,). The only numbers the host reads while the stage runs."""
+
+    growth: Array
+    spread: Array
+
+
+def systematic_resample(log_w: Array, u: Array) -> Array:
+    """Indices: (W,) of a systematic resample of W walkers with log-weights log_w: (W,);
+    u ∈ [0, 1) the offset of the comb."""
+    n = log_w.shape[0]
+    w = jnp.exp(log_w - log_w.max())
+    cdf = jnp.cumsum(w / w.sum())
+    return jnp.minimum(jnp.searchsorted(cdf, (u + jnp.arange(n)) / n), n - 1)
+
+
+@functools.cache
+def _weighing(log_trial: Callable[[Any, Array], Array], interval: float):
+    """The jitted weigh-measure-resample half of `make_population_step` (cached per
+    boundary function and interval)."""
+    boundary = jax.vmap(log_trial, in_axes=(None, 0))  # over the K chains
+
+    @jax.jit
+    def init(trial_params: Any, walkers: Array) -> Population:
+        walkers = jnp.asarray(walkers)
+        return Population(walkers, boundary(trial_params, walkers))
+
+    @jax.jit
+    def weigh(trial_params: Any, f_old: Array, new: Array, ell: Array, u: Array
+              ) -> tuple[Population, Interval]:
+        f_new = boundary(trial_params, new)
+        log_w = -ell + f_new - f_old
+        top = log_w.max(axis=1)
+        growth = -(top + jnp.log(jnp.mean(jnp.exp(log_w - top[:, None]), axis=1))) / interval
+        idx = jax.vmap(systematic_resample, in_axes=(0, None))(log_w, u)
+        picked = Population(jnp.take_along_axis(new, idx[:, :, None, None], axis=1),
+                            jnp.take_along_axis(f_new, idx, axis=1))
+        return picked, Interval(growth, log_w.std(axis=1))
+
+    return init, weigh
+
+
+def make_population_step(chunk: ChunkFn, log_trial: Callable[[Any, Array], Array],
+                         interval: float):
+    """The reweighted stage as a pure `(init, update)` pair of device computations.
+
+    init(trial_params, walkers: (K, W, particles, dim)) -> Population
+    update(params, trial_params, population, key, index, u) -> (Population, Interval):
+        move every chain one interval with the compiled `chunk` (key fold_in(key, index)),
+        then, in one jitted step, weight each walker by w = exp(−ℓ_τ + f(r_τ) − f(r_0)),
+        measure, and resample each chain's population with the shared comb offset u (so
+        the chains stay correlated).
+    Walkers never leave the device. The chunk is the one the variational stage already
+    compiled; only the small weighing step compiles here (once per boundary function).
+    """
+    init, weigh = _weighing(log_trial, interval)
+
+    def update(params: dict, trial_params: Any, population: Population, key: PRNGKeyArray,
+               index: int, u: float) -> tuple[Population, Interval]:
+        new, ell, _, _ = chunk(params, population.walkers, jax.random.fold_in(key, index))
+        return weigh(trial_params, population.f, new, ell, u)
+
+    return init, update
 
 
 class ReweightingState(NamedTuple):
-    """Where a reweighted run stands (host arrays; checkpointed between intervals).
+    """Where a reweighted run stands (checkpointed between intervals).
 
-    walkers: (K, W, particles, dim) the populations; f_old: (K, W) their boundary
-    function; intervals: intervals run (burn-in included); series, spreads: the measured
-    interval growths and log-weight spreads, one (K,) row per interval (tuples, appended
-    without copying; (M, K) arrays after a checkpoint); error: the last checked dt → 0 error
-    bar; stop_reason: "" while running; seconds: wall time spent.
+    walkers: (K, W, particles, dim) the populations and f_old: (K, W) their boundary
+    function (device arrays while running; host arrays from a checkpoint); intervals:
+    intervals run (burn-in included); series, spreads: the measured interval growths and
+    log-weight spreads, one (K,) host row per interval (tuples, appended without copying;
+    (M, K) arrays after a checkpoint); error: the last checked dt → 0 error bar;
+    stop_reason: "" while running; seconds: wall time spent.
     """
 
-    walkers: np.ndarray
-    f_old: np.ndarray
+    walkers: Array
+    f_old: Array
     intervals: int
     series: tuple[np.ndarray, ...] | np.ndarray
     spreads: tuple[np.ndarray, ...] | np.ndarray
@@ -148,15 +211,9 @@ class ReweightingState(NamedTuple):
     seconds: float = 0.0
 
 
-def start_reweighting(walkers: Array, log_trial: BasisFn) -> ReweightingState:
-    """The state before the first interval, from walkers: (K, W, particles, dim)."""
-    current = np.asarray(walkers)
-    return ReweightingState(current, np.stack([log_trial(w) for w in current]), 0, (), ())
-
-
 def _offsets(key: PRNGKeyArray, skip: int) -> np.random.Generator:
     """The generator of the resampling offsets (one per interval), after `skip` draws."""
-    rng = np.random.default_rng(np.asarray(jax.random.key_data(key)).ravel())
+    rng = np.random.default_rng(jax.device_get(jax.random.key_data(key)).ravel())
     if skip:
         rng.random(skip)
     return rng
@@ -167,7 +224,7 @@ def reweighted_energy(
     params: dict,
     walkers: Array,
     key: PRNGKeyArray,
-    log_trial: BasisFn,
+    log_trial: TrialFunction,
     *,
     dts: tuple[float, ...],
     burn_in_time: float,
@@ -182,7 +239,10 @@ def reweighted_energy(
 
     chunk: built by `make_evaluation_chunk` with chunk_time = config.resample_interval and
     the steps `dts`: (K,); walkers: (K, W, particles, dim) stationary walkers of each
-    chain; burn_in_time: time run before measuring.
+    chain; log_trial: the boundary function f ≈ log φ0 (a `TrialFunction`: the gradient
+    drift's log ψ or the fit of the variational stage); burn_in_time: time run before
+    measuring. The populations stay on the device (`make_population_step`); per interval
+    the host reads the (K,) growths and spreads and draws the comb offset.
     The chains share the Brownian path and the resampling offsets, so they stay
     correlated and the dt → 0 fit is precise. With stopping.target_error > 0 or a
     `deadline` (perf_counter seconds) it measures until the dt → 0 error bar is below the
@@ -194,8 +254,10 @@ def reweighted_energy(
     """
     interval = config.resample_interval
     n_burn = int(round(burn_in_time / interval))
+    init, update = make_population_step(chunk, log_trial.apply, interval)
     if state is None:
-        state = start_reweighting(walkers, log_trial)
+        population = init(log_trial.params, walkers)
+        state = ReweightingState(population.walkers, population.f, 0, (), ())
         if on_state is not None:
             on_state(state)
     rng = _offsets(key, state.intervals)
@@ -203,25 +265,32 @@ def reweighted_energy(
     n_planned = max(1, round((stopping.max_eval_time if adaptive else config.reweighted_time)
                              / interval))
     check_every = max(1, round(1.0 / interval))
-    start = time.perf_counter() - state.seconds
-    while not state.stop_reason and len(state.series) < n_planned:
-        state = _interval(state, chunk, params, key, log_trial, interval, rng.random(),
-                          measured=state.intervals >= n_burn)
+
+    def advance(state: ReweightingState) -> ReweightingState:
+        population, measured = update(params, log_trial.params,
+                                      Population(state.walkers, state.f_old), key,
+                                      state.intervals, rng.random())
+        series, spreads = state.series, state.spreads
+        if state.intervals >= n_burn:
+            growth, spread = jax.device_get(measured)
+            series, spreads = (*series, growth), (*spreads, spread)
+        return state._replace(walkers=population.walkers, f_old=population.f,
+                              intervals=state.intervals + 1, series=series, spreads=spreads)
+
+    def check(state: ReweightingState) -> float | None:
         n = len(state.series)
         if (adaptive and state.intervals > n_burn and n % check_every == 0
                 and n >= max(64, 4 * check_every)):
-            error = growth_estimate(dts, state.series, interval).extrapolation.error
-            state = state._replace(error=error, stop_reason=early_stop(
-                error, stopping.target_error, deadline) or "")
-        state = state._replace(seconds=time.perf_counter() - start)
-        if on_state is not None:
-            on_state(state)
+            return growth_estimate(dts, state.series, interval).extrapolation.error
+        return None
+
+    def report(state: ReweightingState) -> None:
         if on_chunk is not None:
             on_chunk(state.intervals * interval, (n_burn + n_planned) * interval, state.error)
-    if not state.stop_reason:
-        state = state._replace(stop_reason="max_eval_time" if adaptive else "reweighted_time")
-        if on_state is not None:
-            on_state(state)
+
+    state = run_stage(state, advance, check, lambda s: len(s.series) >= n_planned,
+                      stopping.target_error, deadline, on_state, report,
+                      "max_eval_time" if adaptive else "reweighted_time")
     return summarize_reweighting(state, dts, interval)
 
 
@@ -244,34 +313,3 @@ def summarize_reweighting(state: ReweightingState, dts: tuple[float, ...],
         wall_time=state.seconds,
         walkers=state.walkers,
     )
-
-
-def _interval(state: ReweightingState, chunk, params, key, log_trial, interval, u,
-              measured: bool) -> ReweightingState:
-    """`_advance` one interval from `state`; its growth and spread are recorded when
-    `measured` (after the burn-in)."""
-    walkers, f_old, growth, spread = _advance(
-        chunk, params, state.walkers, state.f_old, jax.random.fold_in(key, state.intervals),
-        log_trial, interval, u)
-    series, spreads = state.series, state.spreads
-    if measured:
-        series, spreads = (*series, growth), (*spreads, spread)
-    return state._replace(walkers=walkers, f_old=f_old, intervals=state.intervals + 1,
-                          series=series, spreads=spreads)
-
-
-def _advance(chunk, params, walkers, f_old, key, log_trial, interval, u):
-    """Move every chain one interval, weight, and resample each chain's population.
-
-    walkers: (K, W, particles, dim); f_old: (K, W); u: resampling offset, shared by the
-    chains so that they stay correlated. Returns (walkers, f_old, growth: (K,),
-    log-weight spread: (K,)).
-    """
-    new, ell, _, _ = chunk(params, walkers, key)
-    new = np.array(new)
-    f_new = np.stack([log_trial(w) for w in new])
-    log_w = -np.asarray(ell) + f_new - f_old
-    for k in range(len(new)):
-        idx = systematic_resample(np.exp(log_w[k] - log_w[k].max()), u)
-        new[k], f_new[k] = new[k][idx], f_new[k][idx]
-    return new, f_new, interval_growth(log_w, interval), log_w.std(axis=1)

@@ -28,7 +28,13 @@ from ._diagnostics import (
 from ._drift import count_parameters, init_drift_params, make_drift_model, trial_log_psi
 from ._errors import FkdriftError
 from ._estimate import ReweightedEstimate, VariationalEstimate
-from ._evaluation import Evaluation, EvaluationState, evaluate, make_evaluation_chunk
+from ._evaluation import (
+    Evaluation,
+    EvaluationState,
+    TrialFunction,
+    evaluate,
+    make_evaluation_chunk,
+)
 from ._hdf5 import rebuild_system
 from ._observables import densities
 from ._progress import LineProgress
@@ -194,13 +200,13 @@ def estimate(system: System, config: Config, model, params, walkers: Array,
     rw = None
     log_trial = ev.log_trial
     if gradient:  # its own log ψ is the boundary function
-        log_trial = host_log_trial(log_psi, params)
+        log_trial = TrialFunction(log_psi, params)
     if reweighting and log_trial:
         rw_chunk = chunk if config.chunk_time == config.resample_interval else (
             make_evaluation_chunk(model, system.potential, config.eval_dts,
                                   config.resample_interval))  # one compilation if equal
         rw = reweighted_energy(
-            rw_chunk, params, jnp.asarray(ev.walkers), key_rw, log_trial,
+            rw_chunk, params, ev.walkers, key_rw, log_trial,
             dts=config.eval_dts, burn_in_time=config.burn_in_time, config=config.reweighting,
             stopping=config.stopping,
             on_chunk=progress.reweighting if progress is not None else None,
@@ -225,17 +231,6 @@ def variational_stopping(stopping: StoppingConfig, budget: Budget,
         return stopping
     return dataclasses.replace(
         stopping, max_eval_time=min(stopping.max_eval_time, GUIDED_VARIATIONAL_TIME))
-
-
-def host_log_trial(log_psi, params):
-    """The boundary function r: (W, particles, dim) NumPy -> (W,) of the reweighted stage
-    from a gradient drift's log ψ (see `drift.trial_log_psi`)."""
-    compiled = jax.jit(log_psi)
-
-    def log_trial(r: np.ndarray, **_) -> np.ndarray:
-        return np.asarray(compiled(params, jnp.asarray(r)))
-
-    return log_trial
 
 
 STAGES = {"variational": EvaluationState, "reweighting": ReweightingState}

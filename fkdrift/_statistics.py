@@ -51,13 +51,6 @@ def integrated_time(series: np.ndarray, window_factor: float = 5.0) -> float:
     return float(max(tau[window], MIN_INTEGRATED_TIME))
 
 
-def systematic_resample(weights: np.ndarray, u: float) -> np.ndarray:
-    """Indices of a systematic resample of len(weights) walkers; u ∈ [0, 1)."""
-    n = len(weights)
-    cdf = np.cumsum(weights / weights.sum())
-    return np.minimum(np.searchsorted(cdf, (u + np.arange(n)) / n), n - 1)
-
-
 def chi2_sf(chi2: float, dof: int) -> float:
     """P(X ≥ chi2) for X ~ χ² with `dof` degrees of freedom (NaN without a dof)."""
     if dof < 1 or not np.isfinite(chi2):

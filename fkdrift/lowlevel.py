@@ -16,13 +16,14 @@ Window integration
     `integrate_window`, `Window`, `PotentialFn`.
 Evaluation (docs/method.md §3–§4)
     `make_evaluation_chunk`, `evaluate` (variational chains), `reweighted_energy`
-    (guided, resampled populations).
+    (guided, resampled populations, kept on the device), `TrialFunction` (its guide:
+    a pure log-trial function and its parameters).
 Observables and figures
     `densities(samples, bins)`, `plot_result(result, stem)`.
 """
 
 from ._drift import count_parameters, init_drift_params, make_drift_model
-from ._evaluation import evaluate, make_evaluation_chunk
+from ._evaluation import TrialFunction, evaluate, make_evaluation_chunk
 from ._observables import densities
 from ._plots import plot_result
 from ._reweighting import reweighted_energy
@@ -39,6 +40,7 @@ from ._training import (
 __all__ = [
     "PotentialFn",
     "TrainState",
+    "TrialFunction",
     "Window",
     "count_parameters",
     "densities",

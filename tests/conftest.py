@@ -45,8 +45,7 @@ def ou_chunks(system, a: float, config):
         make_drift_model,
         trial_log_psi,
     )
-    from fkdrift._evaluation import make_evaluation_chunk
-    from fkdrift._solver import host_log_trial
+    from fkdrift._evaluation import TrialFunction, make_evaluation_chunk
 
     model = make_drift_model(system, config.network, config.drift_form)
     params = init_drift_params(model, jax.random.PRNGKey(0), system)
@@ -56,4 +55,4 @@ def ou_chunks(system, a: float, config):
     rw_chunk = make_evaluation_chunk(model, system.potential, config.eval_dts,
                                      config.resample_interval)
     log_psi = trial_log_psi(model)
-    return params, chunk, rw_chunk, log_psi and host_log_trial(log_psi, params)
+    return params, chunk, rw_chunk, log_psi and TrialFunction(log_psi, params)

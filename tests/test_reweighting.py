@@ -7,14 +7,14 @@ import numpy as np
 import pytest
 
 import fkdrift
-from fkdrift._statistics import systematic_resample
+from fkdrift._reweighting import systematic_resample
 
 QUARTIC_E0 = 0.667986259  # −½ d²/dx² + x⁴ (checked by finite differences in test_solver)
 
 
 def test_systematic_resample_keeps_count_and_follows_weights():
-    w = np.array([0.0, 1.0, 3.0, 0.0])
-    idx = systematic_resample(w, 0.3)
+    log_w = jnp.array([-jnp.inf, 0.0, np.log(3.0), -jnp.inf])
+    idx = np.asarray(systematic_resample(log_w, 0.3))
     assert len(idx) == 4 and set(idx) <= {1, 2}
     assert np.sum(idx == 2) == 3
 
@@ -88,3 +88,75 @@ def test_answer_does_not_move_with_population_size():
     uncorrected = small.energies[-1] + small.population_bias[-1]
     assert uncorrected - 0.5 > 2 * small.errors[-1]  # the correction is what makes it agree
     assert small.population_bias[-1] > 10 * large.population_bias[-1]
+
+
+class _NumPySpy:
+    """NumPy as seen by a module under test: every function call that receives a device
+    array records its shape (on a CPU backend the transfer guard cannot see such copies)."""
+
+    def __init__(self, seen: list[tuple[int, ...]]) -> None:
+        self._seen = seen
+
+    def __getattr__(self, name):
+        import jax
+
+        attr = getattr(np, name)
+        if not callable(attr) or isinstance(attr, type):
+            return attr
+
+        def call(*args, **kwargs):
+            self._seen.extend(x.shape for x in jax.tree_util.tree_leaves((args, kwargs))
+                              if isinstance(x, jax.Array))
+            return attr(*args, **kwargs)
+
+        return call
+
+
+@pytest.fixture
+def host_copies(monkeypatch) -> list[tuple[int, ...]]:
+    """Shapes of the device arrays that the stage's host code hands to NumPy or fetches
+    with `jax.device_get`, from now on."""
+    import jax
+
+    from fkdrift import _evaluation, _reweighting, _statistics
+
+    seen: list[tuple[int, ...]] = []
+    for module in (_evaluation, _reweighting, _statistics):
+        monkeypatch.setattr(module, "np", _NumPySpy(seen))
+    fetch = jax.device_get
+
+    def spy_fetch(tree):
+        seen.extend(x.shape for x in jax.tree_util.tree_leaves(tree)
+                    if isinstance(x, jax.Array))
+        return fetch(tree)
+
+    monkeypatch.setattr(jax, "device_get", spy_fetch)
+    return seen
+
+
+def test_reweighting_copies_no_walkers_to_the_host(host_copies):
+    """The populations are weighted and resampled on the device: while the stage runs the
+    host reads only (K,) rows (growths, spreads) and the key, also under the transfer
+    guard (which enforces it on an accelerator)."""
+    import jax
+    from conftest import ou_chunks
+
+    import potentials
+    from fkdrift._reweighting import reweighted_energy
+
+    system = potentials.harmonic(dim=1)
+    config = fkdrift.Config(reweighted_time=2.0, eval_dts=(0.02, 0.01), drift_form="gradient")
+    params, _, rw_chunk, trial = ou_chunks(system, 1.2, config)
+    walkers = jax.random.normal(jax.random.PRNGKey(1), (2, 64, 1, 1))
+    host_copies.clear()
+    with jax.transfer_guard_device_to_host("disallow"):
+        rw = reweighted_energy(rw_chunk, params, walkers, jax.random.PRNGKey(2), trial,
+                               dts=config.eval_dts, burn_in_time=0.5,
+                               config=config.reweighting, stopping=config.stopping)
+    assert host_copies and max(np.prod(s) for s in host_copies) <= 2, set(host_copies)
+    assert rw.intervals == round(2.0 / config.resample_interval)
+    assert isinstance(rw.walkers, jax.Array)
+    from fkdrift import _reweighting
+
+    _reweighting.np.asarray(rw.walkers)  # the spy sees a walker copy when there is one
+    assert host_copies[-1] == (2, 64, 1, 1)
