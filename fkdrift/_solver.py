@@ -11,6 +11,7 @@ from typing import Protocol
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.sharding import Mesh
 from jaxtyping import Array, PRNGKeyArray
 
 from . import registry
@@ -40,6 +41,7 @@ from ._observables import densities
 from ._progress import LineProgress
 from ._result import Result
 from ._reweighting import Reweighted, ReweightingState, reweighted_energy
+from ._sharding import check_divisible, shard_walkers, walker_mesh
 from ._system import System
 from ._training import (
     TrainState,
@@ -74,9 +76,11 @@ def resolve_system(system: System | str) -> System:
     raise FkdriftError(f"solve() needs a System or a built-in name, got {type(system).__name__}")
 
 
-def device_info() -> dict[str, object]:
-    """Which JAX backend and how many devices the run used."""
-    devices = jax.devices()
+def device_info(walkers: Array) -> dict[str, object]:
+    """Which JAX backend and how many devices the run used: those its walkers: (...)
+    lived on."""
+    sharding = getattr(walkers, "sharding", None)
+    devices = sorted(sharding.device_set if sharding else jax.devices()[:1], key=lambda d: d.id)
     return {
         "device": f"{devices[0].platform}:{getattr(devices[0], 'device_kind', '')}",
         "device_count": len(devices),
@@ -141,7 +145,10 @@ def _run(system: System, seed: int, config: Config, progress, checkpoint, checkp
     """The run itself (see `solve`); `saved`: a checkpoint to continue from."""
     budget = Budget.start(config.time_budget, config.training_share, config.target_error)
     key_init, key_walkers, key_train, key_eval = jax.random.split(jax.random.PRNGKey(seed), 4)
-    walkers = init_walkers(key_walkers, config.batch, system.shape, config.init_width)
+    mesh = walker_mesh()
+    check_divisible({"batch": config.batch, "eval_walkers": config.eval_walkers}, mesh)
+    walkers = shard_walkers(
+        init_walkers(key_walkers, config.batch, system.shape, config.init_width), mesh)
     system.check_potential(walkers)
     keeper = None
     if checkpoint is not None:
@@ -156,7 +163,7 @@ def _run(system: System, seed: int, config: Config, progress, checkpoint, checkp
     check_walkers("training", walkers, state.walkers)
     try:
         ev, rw = estimate(system, config, model, state.params, state.walkers, key_eval,
-                          progress, budget, keeper, saved)
+                          progress, budget, keeper, saved, mesh)
     except KeyboardInterrupt:
         if keeper is not None:
             keeper.write()
@@ -172,8 +179,8 @@ def _run(system: System, seed: int, config: Config, progress, checkpoint, checkp
 
 def estimate(system: System, config: Config, model, params, walkers: Array,
              key: PRNGKeyArray, progress: Progress | None = None, budget: Budget | None = None,
-             keeper: Checkpointer | None = None, saved: Checkpoint | None = None
-             ) -> tuple[Evaluation, Reweighted | None]:
+             keeper: Checkpointer | None = None, saved: Checkpoint | None = None,
+             mesh: Mesh | None = None) -> tuple[Evaluation, Reweighted | None]:
     """Both estimators for a drift: the variational evaluation from walkers:
     (B, particles, dim) (each a replica, tiled to config.eval_walkers), then the
     reweighted population (where the boundary fit exists).
@@ -184,7 +191,10 @@ def estimate(system: System, config: Config, model, params, walkers: Array,
     reweighting = config.estimator == "reweighted"
     key_var, key_rw = jax.random.split(key)
     finest = int(np.argmin(config.eval_dts))
+    mesh = walker_mesh() if mesh is None else mesh
+    check_divisible({"eval_walkers": config.eval_walkers}, mesh)
     start, replicas = replicate(walkers, config.eval_walkers)
+    start = shard_walkers(start, mesh)
     chunk = make_evaluation_chunk(model, system.potential, config.eval_dts, config.chunk_time)
     log_psi = trial_log_psi(model)
     gradient = log_psi is not None
@@ -194,7 +204,7 @@ def estimate(system: System, config: Config, model, params, walkers: Array,
                   progress.evaluating if progress is not None else None,
                   replicas=replicas,
                   deadline=budget.stage_deadline(VARIATIONAL_SHARE if reweighting else 1.0),
-                  state=saved.stage_state(STAGES["variational"], "variational") if saved else None,
+                  state=_saved_stage(saved, "variational", mesh),
                   on_state=_stage_keeper(keeper, "variational"))
     check_walkers("evaluation", start, ev.walkers[finest], ev.per_walker)
     rw = None
@@ -211,7 +221,7 @@ def estimate(system: System, config: Config, model, params, walkers: Array,
             stopping=config.stopping,
             on_chunk=progress.reweighting if progress is not None else None,
             deadline=budget.stage_deadline(1.0),
-            state=saved.stage_state(STAGES["reweighting"], "reweighting") if saved else None,
+            state=_saved_stage(saved, "reweighting", mesh),
             on_state=_stage_keeper(keeper, "reweighting"))
         check_walkers("reweighting", ev.walkers[finest], rw.walkers[finest], rw.energies)
     check_estimates(ev.per_replica[finest],
@@ -219,6 +229,20 @@ def estimate(system: System, config: Config, model, params, walkers: Array,
                     0.0 if rw is None else rw.drift_sigmas,
                     1 if rw is None else rw.walkers.shape[1])
     return ev, rw
+
+
+def _saved_stage(saved: Checkpoint | None, name: str, mesh: Mesh):
+    """The checkpointed state of evaluation stage `name`, its walker arrays (walkers on
+    axis 1) spread over the mesh again; None without one."""
+    state = saved.stage_state(STAGES[name], name) if saved else None
+    if state is None:
+        return None
+    return state._replace(**{f: shard_walkers(getattr(state, f), mesh, axis=1)
+                             for f in WALKER_FIELDS & set(state._fields)})
+
+
+WALKER_FIELDS = {"walkers", "start", "sums", "times", "noise", "f_old"}
+"""Fields of the evaluation-stage states whose axis 1 runs over the walkers."""
 
 
 def variational_stopping(stopping: StoppingConfig, budget: Budget,
@@ -306,6 +330,7 @@ def _train(system, config, model, walkers, key_init, key_train, progress,
     history: dict[str, list[float]] = {}
     if saved is not None:
         state, history = saved.state(state), saved.history
+        state = state._replace(walkers=jax.device_put(state.walkers, walkers.sharding))
         if saved.meta["phase"] != "training":
             if keeper is not None:  # go on keeping what the checkpoint had
                 keeper.latest = (state, history, len(history.get("step", ())))
@@ -390,7 +415,7 @@ def _package(system, config, seed, params, history, ev: Evaluation, rw: Reweight
         "parameters": count_parameters(params),
         "stop_reason": rw.stop_reason if rw is not None else ev.stop_reason,
         "warnings": health_warnings(ev, rw),
-        **device_info(),
+        **device_info(ev.walkers),
     }
     params = jax.tree_util.tree_map(np.asarray, params)
     return Result(
@@ -423,7 +448,10 @@ def reevaluate(result: Result, seed: int = 1, config: Config | None = None,
     config = (result.config if config is None else config).for_system(system)
     samples = jnp.asarray(result.samples)
     order = jax.random.permutation(jax.random.PRNGKey(seed), len(samples))
+    mesh = walker_mesh()
+    check_divisible({"eval_walkers": config.eval_walkers}, mesh)
     start, replicas = replicate(samples[order], config.eval_walkers)
+    start = shard_walkers(start, mesh)
     model = make_drift_model(result.system, result.config.network, result.config.drift_form)
     chunk = make_evaluation_chunk(model, system.potential, config.eval_dts, config.chunk_time)
     params = jax.tree_util.tree_map(jnp.asarray, result.params)

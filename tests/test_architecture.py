@@ -16,8 +16,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "fkdrift"
 
 LAYERS = {
     "leaf": {"_version", "_anytime", "_brownian", "_config", "_diagnostics", "_errors",
-             "_estimate", "_files", "_geometry", "_networks", "_progress", "_statistics",
-             "_system"},
+             "_estimate", "_files", "_geometry", "_networks", "_progress", "_sharding",
+             "_statistics", "_system"},
     "numerics": {"_control_variates", "_drift", "_evaluation", "_local_energy",
                  "_observables", "_reweighting", "_sde", "_training", "_trial"},
     "shell": {"__init__", "_checkpoint", "_cli", "_hdf5", "_plots", "registry", "_result",

@@ -1,0 +1,50 @@
+"""Walkers spread over every local device (jax.sharding), parameters replicated.
+
+A run places its walker arrays with a `NamedSharding` over a one-axis `Mesh` of
+`jax.devices()` (axis "walkers"); the compiled steps then run on every device and the
+compiler inserts the reductions (gradient means, estimator sums, the population's
+resampling). With one device this is a no-op placement. Random numbers are drawn with
+the partitionable Threefry (`jax_threefry_partitionable`), so a seed gives the same
+walkers whatever the device count.
+"""
+
+from __future__ import annotations
+
+import jax
+import numpy as np
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+from ._errors import FkdriftError
+
+AXIS = "walkers"
+
+
+def walker_mesh(devices: list | None = None) -> Mesh:
+    """A one-axis mesh ("walkers") over `devices` (default: all devices of all processes)."""
+    return Mesh(np.asarray(jax.devices() if devices is None else devices), (AXIS,))
+
+
+def walker_sharding(mesh: Mesh, axis: int = 0) -> NamedSharding:
+    """Split dimension `axis` (the walkers) over the mesh, replicate the others."""
+    return NamedSharding(mesh, PartitionSpec(*([None] * axis), AXIS))
+
+
+def replicated(mesh: Mesh) -> NamedSharding:
+    """The same array on every device of the mesh (parameters, optimizer state)."""
+    return NamedSharding(mesh, PartitionSpec())
+
+
+def shard_walkers(x: jax.Array, mesh: Mesh, axis: int = 0) -> jax.Array:
+    """x with dimension `axis` split over the mesh's devices."""
+    return jax.device_put(x, walker_sharding(mesh, axis))
+
+
+def check_divisible(counts: dict[str, int], mesh: Mesh) -> None:
+    """One-line FkdriftError unless every walker count in `counts` (name -> count)
+    splits evenly over the mesh's devices."""
+    n = mesh.devices.size
+    for name, count in counts.items():
+        if count % n:
+            raise FkdriftError(
+                f"Config.{name} = {count} does not split over {n} devices; use a multiple "
+                f"of {n} (e.g. {max(n, count // n * n)})")
