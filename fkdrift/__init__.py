@@ -18,6 +18,8 @@ from ._config import (  # noqa: E402
     StoppingConfig,
     TrainingConfig,
 )
+from ._distributed import initialize as initialize_distributed  # noqa: E402
+from ._distributed import is_main_process  # noqa: E402
 from ._errors import FkdriftError  # noqa: E402
 from ._estimate import Estimate, ReweightedEstimate, VariationalEstimate  # noqa: E402
 from ._result import Result  # noqa: E402
@@ -40,6 +42,8 @@ __all__ = [
     "TrainingConfig",
     "VariationalEstimate",
     "__version__",
+    "initialize_distributed",
+    "is_main_process",
     "load",
     "reestimate",
     "reevaluate",

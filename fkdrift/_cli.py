@@ -177,11 +177,26 @@ SOLVE_HELP = ("Train a drift for POTENTIAL, evaluate E0 with an error bar, write
 @click.option("--checkpoint-every", type=float, default=300.0, show_default=True,
               help="Seconds between checkpoints of the run (OUT.ckpt; also written "
                    "when training ends and on Ctrl-C or SIGTERM; `fkdrift resume OUT`).")
+@click.option("--distributed", is_flag=True,
+              help="Join a multi-process run (jax.distributed); without the three options "
+                   "below, under a SLURM or MPI launch that JAX detects.")
+@click.option("--coordinator", default=None, metavar="HOST:PORT",
+              help="Address of process 0's coordinator (with --distributed).")
+@click.option("--num-processes", type=int, default=None, help="Processes in the run.")
+@click.option("--process-id", type=int, default=None, help="This process's id, 0..N-1.")
 def solve(config_file, potential, dim, particles, seed, out, force, as_json, options,
-          settings, target_error, time_budget, checkpoint_every) -> None:
+          settings, target_error, time_budget, checkpoint_every, distributed, coordinator,
+          num_processes, process_id) -> None:
+    from ._distributed import initialize, is_main_process, process_count
     from ._hdf5 import check_writable
     from ._solver import solve as run_solve
 
+    launch = {"coordinator": coordinator, "num_processes": num_processes,
+              "process_id": process_id}
+    if distributed:
+        initialize(**launch)
+    elif any(v is not None for v in launch.values()):
+        raise FkdriftError("--coordinator, --num-processes and --process-id need --distributed")
     run = read_run_file(config_file) if config_file else {}
     potential = potential or run.get("potential")
     if not potential:
@@ -206,9 +221,13 @@ def solve(config_file, potential, dim, particles, seed, out, force, as_json, opt
     if not checkpoint_every > 0:
         raise FkdriftError(f"--checkpoint-every must be positive, got {checkpoint_every}")
     start = time.perf_counter()
+    checkpoint = checkpoint_path(path) if process_count() == 1 else None
+    if not is_main_process():  # computes its share; prints and writes nothing
+        run_solve(system, seed=seed, config=config)
+        return
     result = _run_with_progress(path, lambda progress: run_solve(
         system, seed=seed, config=config, progress=progress,
-        checkpoint=checkpoint_path(path), checkpoint_every=checkpoint_every))
+        checkpoint=checkpoint, checkpoint_every=checkpoint_every))
     _finish(result, path, start, as_json)
 
 

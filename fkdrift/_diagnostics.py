@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._errors import FkdriftError
+from ._sharding import to_host
 
 P_VALUE = 0.01
 """A dt → 0 fit with a χ² p-value below this does not describe its per-dt values."""
@@ -44,6 +45,7 @@ def check_walkers(stage: str, before: np.ndarray, after: np.ndarray,
                   values: np.ndarray | None = None) -> None:
     """Raise FkdriftError when walkers: (..., particles, dim) or values became non-finite
     or the RMS radius grew by ESCAPE_FACTOR[stage] from `before` to `after`."""
+    before, after, values = to_host((before, after, values))
     if not np.all(np.isfinite(after)) or (values is not None
                                           and not np.all(np.isfinite(values))):
         raise FkdriftError(

@@ -25,6 +25,7 @@ from ._config import EvaluationConfig, StoppingConfig
 from ._control_variates import cross_fitted_correction, fit_coefficients
 from ._drift import analytic_cusps
 from ._sde import PotentialFn, integrate_window
+from ._sharding import to_host
 from ._statistics import Extrapolation, cluster_means, extrapolate_dt
 
 ChunkFn = Callable[[dict, Array, PRNGKeyArray], tuple[Array, Array, Array, Array]]
@@ -340,8 +341,7 @@ def evaluate(
         if not adaptive or (state.chunks % check_every and state.chunks != n_planned):
             return None
         # the accumulators (no snapshots) come to the host once per CHECK_TIME
-        host = jax.device_get((state.sums, state.noise, state.times, state.start,
-                               state.walkers))
+        host = to_host((state.sums, state.noise, state.times, state.start, state.walkers))
         current = _per_walker(*host, basis, replicas, finest)
         return extrapolate_dt(config.eval_dts, cluster_means(current, replicas)).error
 
@@ -362,7 +362,7 @@ def summarize(state: EvaluationState, config: EvaluationConfig, basis: BasisFn |
     means, the dt → 0 fit, the snapshots and the fitted boundary function."""
     finest = int(np.argmin(config.eval_dts))
     walkers = state.walkers
-    state = jax.device_get(state)
+    state = to_host(state)
     measured = float(state.times[-1].mean())
     raw = state.sums / state.times
     per_walker = _per_walker(state.sums, state.noise, state.times, state.start,

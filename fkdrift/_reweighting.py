@@ -34,6 +34,7 @@ from jaxtyping import Array, PRNGKeyArray
 
 from ._config import ReweightingConfig, StoppingConfig
 from ._evaluation import ChunkFn, TrialFunction, run_stage
+from ._sharding import to_host
 from ._statistics import Extrapolation, fit_dt, fit_order, gls_weights, integrated_time
 
 
@@ -272,7 +273,7 @@ def reweighted_energy(
                                       state.intervals, rng.random())
         series, spreads = state.series, state.spreads
         if state.intervals >= n_burn:
-            growth, spread = jax.device_get(measured)
+            growth, spread = to_host(measured)
             series, spreads = (*series, growth), (*spreads, spread)
         return state._replace(walkers=population.walkers, f_old=population.f,
                               intervals=state.intervals + 1, series=series, spreads=spreads)

@@ -48,3 +48,19 @@ def check_divisible(counts: dict[str, int], mesh: Mesh) -> None:
             raise FkdriftError(
                 f"Config.{name} = {count} does not split over {n} devices; use a multiple "
                 f"of {n} (e.g. {max(n, count // n * n)})")
+
+
+def to_host(tree):
+    """NumPy copies of the arrays in `tree`. An array split over the devices of several
+    processes (a multi-process run) is gathered whole on every process, a collective that
+    every process must call; one fully replicated is read from a local copy."""
+    def one(x):
+        if not isinstance(x, jax.Array) or x.is_fully_addressable:
+            return jax.device_get(x)
+        if x.is_fully_replicated:
+            return np.asarray(x.addressable_data(0))
+        from jax.experimental import multihost_utils
+
+        return np.asarray(multihost_utils.process_allgather(x, tiled=True))
+
+    return jax.tree_util.tree_map(one, tree)

@@ -26,6 +26,7 @@ from ._diagnostics import (
     heavy_tail_warnings,
     reweighting_warnings,
 )
+from ._distributed import check_single_clock, process_count
 from ._drift import count_parameters, init_drift_params, make_drift_model, trial_log_psi
 from ._errors import FkdriftError
 from ._estimate import ReweightedEstimate, VariationalEstimate
@@ -41,7 +42,7 @@ from ._observables import densities
 from ._progress import LineProgress
 from ._result import Result
 from ._reweighting import Reweighted, ReweightingState, reweighted_energy
-from ._sharding import check_divisible, shard_walkers, walker_mesh
+from ._sharding import check_divisible, shard_walkers, to_host, walker_mesh
 from ._system import System
 from ._training import (
     TrainState,
@@ -84,6 +85,7 @@ def device_info(walkers: Array) -> dict[str, object]:
     return {
         "device": f"{devices[0].platform}:{getattr(devices[0], 'device_kind', '')}",
         "device_count": len(devices),
+        "process_count": process_count(),
     }
 
 
@@ -145,11 +147,12 @@ def _run(system: System, seed: int, config: Config, progress, checkpoint, checkp
     """The run itself (see `solve`); `saved`: a checkpoint to continue from."""
     budget = Budget.start(config.time_budget, config.training_share, config.target_error)
     key_init, key_walkers, key_train, key_eval = jax.random.split(jax.random.PRNGKey(seed), 4)
+    check_single_clock(config.time_budget, checkpoint)
     mesh = walker_mesh()
     check_divisible({"batch": config.batch, "eval_walkers": config.eval_walkers}, mesh)
-    walkers = shard_walkers(
-        init_walkers(key_walkers, config.batch, system.shape, config.init_width), mesh)
+    walkers = init_walkers(key_walkers, config.batch, system.shape, config.init_width)
     system.check_potential(walkers)
+    walkers = shard_walkers(walkers, mesh)
     keeper = None
     if checkpoint is not None:
         meta = {"seed": seed, "config": config.to_dict(), "system": system.describe()}
@@ -417,7 +420,7 @@ def _package(system, config, seed, params, history, ev: Evaluation, rw: Reweight
         "warnings": health_warnings(ev, rw),
         **device_info(ev.walkers),
     }
-    params = jax.tree_util.tree_map(np.asarray, params)
+    params = to_host(params)
     return Result(
         energy=best.energy,
         energy_error=best.error,
