@@ -30,3 +30,13 @@ def test_throughput_benchmark_times_fkdrift_against_the_plain_scan():
     assert set(result["median_walker_steps_per_s"]) == {"fkdrift", "plain"}
     assert all(rate > 0 for rate in result["median_walker_steps_per_s"].values())
     assert result["ratio"] > 0
+
+
+def test_gpu_benchmark_runs_its_three_parts_on_the_cpu():
+    """The accelerator script at smoke-test size on whatever device this is (no helium
+    run: that part is `fkdrift.solve` with a target and budget, tested elsewhere)."""
+    result = load_benchmark("gpu").main(["--quick", "--skip-helium"])
+    assert [row["batch"] for row in result["throughput"]] == [512, 1024, 4096]
+    assert all(row["walker_steps_per_s"] > 0 for row in result["throughput"])
+    assert result["bosons"]["particles"] == 4 and result["bosons"]["seconds_per_update"] > 0
+    assert result["device"].startswith("cpu")
