@@ -8,7 +8,7 @@ free drift, whose gradient runs back through the window; and
 3D harmonic well, it compiles one update and reads XLA's memory analysis: the scratch
 memory one update allocates (`temp_size_in_bytes`), the part that grows with the window
 and the batch. The path loss is compiled with each `window_checkpoints` setting: every
-step stored (`None`, the default) or k stored steps recomputed between (`jax.checkpoint`
+step stored (0, the default) or k stored steps recomputed between (`jax.checkpoint`
 through diffrax's `RecursiveCheckpointAdjoint`). Seconds per update are the median of
 `--repeats` timed updates after one untimed one (context only: a shared CPU is noisy).
 
@@ -55,7 +55,7 @@ def measure(form: str, window: int, batch: int, checkpoints: int | None,
     optimizer = make_optimizer(config.learning_rate)
     if form == "free":
         step = make_train_step(model, system.potential, optimizer, dt=config.dt,
-                               n_steps=window, window_checkpoints=checkpoints)
+                               n_steps=window, window_checkpoints=checkpoints or 0)
     else:
         step = make_local_energy_step(model, system.potential, optimizer, dt=config.dt,
                                       n_steps=window)

@@ -83,9 +83,14 @@ class TrainingConfig:
     final_learning_rate: float = 1e-5  # rate at the last update (exponential decay)
     grad_clip: float = 1.0  # global-norm gradient clip; 0 disables
     init_width: float = 1.0  # standard deviation of the initial Gaussian walkers
+    window_checkpoints: int = 0  # free drift: window steps kept for the gradient; 0: all
 
     def __post_init__(self) -> None:
         _choice("drift_form", self.drift_form, DRIFT_FORMS, optional=True)
+        _check(isinstance(self.window_checkpoints, int)
+               and not isinstance(self.window_checkpoints, bool)
+               and self.window_checkpoints >= 0, "window_checkpoints",
+               "a non-negative integer", self.window_checkpoints)
         _positive_int("train_steps", self.train_steps)
         _positive_int("batch", self.batch, optional=True)
         _positive_int("window", self.window, optional=True)

@@ -84,7 +84,6 @@ def make_evaluation_chunk(
             integrate_window(
                 drift, potential, walkers[k], key,
                 dt=dt, n_steps=round(chunk_time / dt), substeps=round(dt / lattice),
-                checkpoint_every_step=False,
                 cusp=None if cusp is None else cusp_terms,
             )
             for k, dt in enumerate(dts)

@@ -108,7 +108,7 @@ def integrate_window(
     dt: float,
     n_steps: int,
     substeps: int = 1,
-    checkpoint_every_step: bool = True,
+    checkpoints: int | None = None,
     cusp: CuspFn | None = None,
 ) -> Window:
     """Run walkers for one window of `n_steps` Euler–Maruyama steps of size `dt`.
@@ -118,6 +118,10 @@ def integrate_window(
 
     Args:
         r0: (walkers, particles, dim) start positions.
+        checkpoints: steps stored for a backward pass through the window (diffrax's
+            `RecursiveCheckpointAdjoint`): n_steps stores every step, fewer store that
+            many and recompute the steps between (memory for time); None: diffrax's
+            default, for windows that are only run forward.
     Returns:
         the `Window` at the end: r_T, ℓ_T, the elapsed time and the noise moments.
     """
@@ -125,11 +129,7 @@ def integrate_window(
     term = FeynmanKacTerm(drift, potential, path, cusp)
     ell0 = jnp.zeros(r0.shape[0], dtype=jnp.result_type(r0.dtype, jnp.float64))
     y0 = Window(r0, ell0, jnp.zeros_like(ell0), jnp.zeros_like(r0))
-    adjoint = (
-        diffrax.RecursiveCheckpointAdjoint(checkpoints=n_steps)
-        if checkpoint_every_step
-        else diffrax.RecursiveCheckpointAdjoint()
-    )
+    adjoint = diffrax.RecursiveCheckpointAdjoint(checkpoints=checkpoints)
     sol = diffrax.diffeqsolve(
         term,
         diffrax.Euler(),

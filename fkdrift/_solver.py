@@ -327,8 +327,13 @@ def _train(system, config, model, walkers, key_init, key_train, progress,
     an interrupt (which is then raised again)."""
     params = init_drift_params(model, key_init, system)
     optimizer = make_optimizer(config.learning_rate, config.grad_clip)
-    factory = make_train_step if config.drift_form == "free" else make_local_energy_step
-    step = factory(model, system.potential, optimizer, dt=config.dt, n_steps=config.window)
+    if config.drift_form == "free":
+        step = make_train_step(model, system.potential, optimizer, dt=config.dt,
+                               n_steps=config.window,
+                               window_checkpoints=config.window_checkpoints)
+    else:
+        step = make_local_energy_step(model, system.potential, optimizer, dt=config.dt,
+                                      n_steps=config.window)
     state = TrainState(params, optimizer.init(params), walkers, key_train, jnp.zeros((), int))
     history: dict[str, list[float]] = {}
     if saved is not None:

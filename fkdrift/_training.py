@@ -50,6 +50,7 @@ def window_loss(
     dt: float,
     n_steps: int,
     substeps: int = 1,
+    checkpoints: int | None = None,
 ) -> tuple[Array, tuple[Array, Array, Array]]:
     """Loss of one window: mean ℓ_T/T − mean(stop_grad(v(r_T))·r_T)/T.
 
@@ -61,6 +62,7 @@ def window_loss(
     dt → 0, with bounded Coulomb terms, so a far less noisy gradient (hydrogen: 136×
     lower spread); a model without analytic cusps has the plain Itô sum.
     substeps: Brownian lattice cells per step (see `integrate_window`).
+    checkpoints: steps stored for the gradient (`integrate_window`); None: every step.
     """
 
     def drift(r: Array) -> Array:
@@ -69,6 +71,7 @@ def window_loss(
     cusps = analytic_cusps(model)
     out = integrate_window(drift, potential, walkers, key, dt=dt, n_steps=n_steps,
                            substeps=substeps,
+                           checkpoints=n_steps if checkpoints is None else checkpoints,
                            cusp=None if cusps is None else partial(cusps, params))
     return window_loss_terms(drift, out, n_steps * dt)
 
@@ -111,14 +114,18 @@ def make_train_step(
     *,
     dt: float,
     n_steps: int,
+    window_checkpoints: int = 0,
 ) -> Callable[[TrainState], tuple[TrainState, dict[str, Array]]]:
     """Build the jitted update: one window of walkers, pathwise gradient, one Adam step.
 
     The walkers' end positions (detached) start the next window (see `window_loss`).
+    window_checkpoints: steps of the window stored for the gradient, the others
+    recomputed (rematerialised); 0: every step (see `benchmarks/memory.py`).
     """
 
     def loss_fn(params, walkers, key):
-        return window_loss(params, model, potential, walkers, key, dt=dt, n_steps=n_steps)
+        return window_loss(params, model, potential, walkers, key, dt=dt, n_steps=n_steps,
+                           checkpoints=window_checkpoints or None)
 
     @jax.jit
     def train_step(state: TrainState) -> tuple[TrainState, dict[str, Array]]:
@@ -194,7 +201,7 @@ def make_local_energy_step(
         params = state.params
         r = integrate_window(
             lambda x: model.apply(params, x), potential, state.walkers, move_key, dt=dt,
-            n_steps=n_steps, checkpoint_every_step=False,
+            n_steps=n_steps,
             cusp=None if cusps is None else partial(cusps, params)).r
         walker_ok = jnp.all(jnp.isfinite(r), axis=(-2, -1))[:, None, None]
         r = jnp.where(walker_ok, r, state.walkers)

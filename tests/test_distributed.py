@@ -12,8 +12,8 @@ from conftest import FKDRIFT
 
 import fkdrift
 
-SETTINGS = {"train_steps": 100, "batch": 128, "eval_walkers": 256, "eval_time": 4.0,
-            "reweighted_time": 8.0}
+SETTINGS = {"train_steps": 40, "batch": 128, "eval_walkers": 256, "eval_time": 2.0,
+            "reweighted_time": 6.0}
 SET_ARGS = [arg for key, value in SETTINGS.items() for arg in ("--set", f"{key}={value}")]
 
 
@@ -39,6 +39,7 @@ def two_processes(tmp_path_factory):
     return cwd, outputs
 
 
+@pytest.mark.slow  # half a minute each: CI runs them with the slow set
 def test_only_process_zero_writes_and_prints(two_processes):
     cwd, outputs = two_processes
     assert sorted(p.name for p in cwd.iterdir()) == ["two.h5", "two.train.jsonl"]
@@ -47,6 +48,7 @@ def test_only_process_zero_writes_and_prints(two_processes):
     assert "E0" not in outputs[1][0] and "reweighted" not in outputs[1][1]
 
 
+@pytest.mark.slow
 def test_two_processes_agree_with_one(two_processes):
     cwd, _ = two_processes
     two = fkdrift.load(cwd / "two.h5")

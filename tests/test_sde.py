@@ -100,8 +100,8 @@ def test_chains_at_different_dt_share_the_brownian_path():
     assert not np.allclose(np.asarray(other_key), np.asarray(ends[0]))
 
 
-@pytest.mark.parametrize("checkpoint", [True, False], ids=["checkpoint-every-step", "default"])
-def test_ell_gradient_is_pathwise_with_the_ito_sum_detached(checkpoint):
+@pytest.mark.parametrize("checkpoints", [15, 4, None], ids=["every-step", "four", "default"])
+def test_ell_gradient_is_pathwise_with_the_ito_sum_detached(checkpoints):
     """d mean ℓ_T / d a for v = −a r equals a central difference of the path integral of
     the rate ½|v|² + V along the Euler path (the Itô sum Σ v·ΔB is zero-mean for every a
     and is detached from the gradient by design), and its value is unchanged."""
@@ -112,7 +112,7 @@ def test_ell_gradient_is_pathwise_with_the_ito_sum_detached(checkpoint):
 
     def mean_ell(a):
         ell = integrate_window(lambda r: -a * r, quadratic_potential, r0, key,
-                               dt=dt, n_steps=n, checkpoint_every_step=checkpoint).ell
+                               dt=dt, n_steps=n, checkpoints=checkpoints).ell
         return jnp.mean(ell)
 
     def mean_rate_integral(a):

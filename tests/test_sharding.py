@@ -15,8 +15,8 @@ from conftest import FKDRIFT
 import fkdrift
 
 SETTINGS = {
-    "harmonic": {"train_steps": 200, "eval_time": 4.0, "reweighted_time": 8.0},
-    "helium": {"train_steps": 100, "eval_time": 2.0, "reweighted_time": 6.0},
+    "harmonic": {"train_steps": 100, "eval_time": 2.0, "reweighted_time": 6.0},
+    "helium": {"train_steps": 60, "eval_time": 2.0, "reweighted_time": 4.0},
 }
 
 FOUR_DEVICES = {**os.environ,
@@ -44,6 +44,7 @@ def four_devices() -> dict[str, list]:
     return json.loads(proc.stdout.splitlines()[-1])
 
 
+@pytest.mark.slow  # a minute: CI runs it with the slow set
 @pytest.mark.parametrize("name", list(SETTINGS))
 def test_four_devices_agree_with_one(four_devices, name):
     one = fkdrift.solve(name, seed=0, config=fkdrift.Config(**SETTINGS[name]))
