@@ -23,6 +23,13 @@ memory analysis (`jit(...).lower(...).compile().memory_analysis()`) gives the sc
 ("temp") bytes XLA allocates for one update.
 
 Run: ``python benchmarks/particles.py [--particles 1 2 4 8 --batch 512 --window 40]``.
+
+``--forward`` measures instead what evaluation and reweighting spend their time on: one
+compiled forward window (`fkdrift.lowlevel.integrate_window`, drift and V at every step)
+of trapped bosons, for every boson drift network (the free `PairDrift`, the gradient
+drifts of `PairLogPsi` and `PooledLogPsi`), at N = 1, 2, 4, 8, 16, 32 by default: seconds
+per walker-step, XLA's scratch bytes, the exponent of a log-log fit of cost against N
+over N ≥ 8, and a log-log plot (``--plot PATH``).
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ from pathlib import Path
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jaxtyping import Array
 
 import fkdrift  # noqa: F401  (enables float64 before any array is created)
@@ -46,6 +54,7 @@ from fkdrift.lowlevel import (
     count_parameters,
     init_drift_params,
     init_walkers,
+    integrate_window,
     make_drift_model,
     make_optimizer,
     make_train_step,
@@ -107,12 +116,120 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="skip XLA's compiled memory analysis")
     parser.add_argument("--json", type=Path, default=None, metavar="PATH",
                         help="also write the numbers to this JSON file")
+    parser.add_argument("--forward", action="store_true",
+                        help="forward walker-step cost of every boson drift network")
+    parser.add_argument("--plot", type=Path, default=None, metavar="PATH",
+                        help="--forward: log-log plot of cost against N")
     return parser.parse_args(argv)
+
+
+NETWORKS = {  # name: (drift_form, boson_network)
+    "PairDrift (free)": ("free", "pair"),
+    "PairLogPsi (gradient)": ("gradient", "pair"),
+    "PooledLogPsi (gradient)": ("gradient", "pooled"),
+}
+
+
+def forward_window(network: str, particles: int, args):
+    """(jitted window, walkers, key, parameters) of one forward window of bosons."""
+    form, boson_network = NETWORKS[network]
+    system = trapped_bosons(particles, g=args.g)
+    config = Config(width=args.width, depth=args.depth, drift_form=form,
+                    boson_network=boson_network)
+    model = make_drift_model(system, config.network, form)
+    params = init_drift_params(model, jax.random.PRNGKey(args.seed), system)
+    walkers = init_walkers(jax.random.PRNGKey(args.seed + 1), args.batch, system.shape, 1.0)
+
+    @jax.jit
+    def window(params, walkers, key):
+        return integrate_window(lambda r: model.apply(params, r), system.potential, walkers,
+                                key, dt=args.dt, n_steps=args.window).r
+
+    return window, walkers, jax.random.PRNGKey(args.seed + 2), params
+
+
+def measure_forward(args) -> dict:
+    """Median seconds per walker-step and scratch bytes of each network at each N."""
+    rows = []
+    for network in NETWORKS:
+        for n in args.particles:
+            window, walkers, key, params = forward_window(network, n, args)
+            compiled = window.lower(params, walkers, key).compile()
+            memory = compiled.memory_analysis()
+            jax.block_until_ready(compiled(params, walkers, key))
+            times = []
+            for _ in range(args.rounds):
+                start = time.perf_counter()
+                for _ in range(args.repeats):
+                    walkers = compiled(params, walkers, key)
+                jax.block_until_ready(walkers)
+                times.append((time.perf_counter() - start) / args.repeats)
+            per_step = statistics.median(times) / (args.batch * args.window)
+            rows.append({"network": network, "particles": n,
+                         "parameters": count_parameters(params),
+                         "seconds_per_walker_step": per_step,
+                         "temp_bytes": int(getattr(memory, "temp_size_in_bytes", 0))})
+            print(f"{network:<24} N={n:>3}: {per_step * 1e9:10.0f} ns per walker-step, "
+                  f"scratch {rows[-1]['temp_bytes'] / 2**20:.1f} MiB", flush=True)
+    exponents = {}
+    for network in NETWORKS:
+        points = [(r["particles"], r["seconds_per_walker_step"]) for r in rows
+                  if r["network"] == network and r["particles"] >= 8]
+        if len(points) >= 2:
+            x, y = np.log([p[0] for p in points]), np.log([p[1] for p in points])
+            exponents[network] = float(np.polyfit(x, y, 1)[0])
+    return {"batch": args.batch, "window": args.window, "width": args.width,
+            "depth": args.depth, "g": args.g, "dt": args.dt, "machine": machine(),
+            "jax": jax.__version__, "rows": rows, "exponents_from_N8": exponents}
+
+
+def print_forward(result: dict) -> None:
+    """The forward-cost table (markdown) and the fitted exponents."""
+    ns = sorted({r["particles"] for r in result["rows"]})
+    print(f"\nforward walker-step cost, trapped bosons 2D, batch {result['batch']}, "
+          f"window {result['window']}, width {result['width']}; {result['machine']}")
+    print("| network | " + " | ".join(f"N = {n}" for n in ns) + " | exponent (N ≥ 8) |")
+    print("|---|" + "---|" * (len(ns) + 1))
+    for network in NETWORKS:
+        cells = {r["particles"]: r for r in result["rows"] if r["network"] == network}
+        print(f"| {network} | " + " | ".join(
+            f"{cells[n]['seconds_per_walker_step'] * 1e9:,.0f} ns, "
+            f"{cells[n]['temp_bytes'] / 2**20:.1f} MiB" for n in ns)
+            + f" | {result['exponents_from_N8'].get(network, float('nan')):.2f} |")
+
+
+def plot_forward(result: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    for network in NETWORKS:
+        rows = [r for r in result["rows"] if r["network"] == network]
+        ax.loglog([r["particles"] for r in rows],
+                  [r["seconds_per_walker_step"] * 1e9 for r in rows], "o-",
+                  label=f"{network}, N^{result['exponents_from_N8'].get(network, 0):.2f}")
+    ax.set_xlabel("particles N")
+    ax.set_ylabel("ns per walker-step (forward window)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
 
 
 def main(argv: list[str] | None = None) -> dict:
     """Run the benchmark, print the table and return the numbers (also written to --json)."""
     args = parse_args(argv)
+    if args.forward:
+        result = measure_forward(args)
+        print_forward(result)
+        if args.plot is not None:
+            plot_forward(result, args.plot)
+        if args.json is not None:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(json.dumps(result, indent=2) + "\n")
+        return result
     config = Config(batch=args.batch, window=args.window, dt=args.dt, width=args.width,
                     depth=args.depth, drift_form="free")  # the path-window update
     names = [(kind, n) for n in args.particles for kind in KINDS]

@@ -23,6 +23,11 @@ DRIFT_FORMS = ("gradient", "free")
 ESTIMATORS = ("reweighted", "variational")
 """Values of `ReweightingConfig.estimator`."""
 
+BOSON_NETWORKS = ("pair", "pooled")
+"""Values of `NetworkConfig.boson_network`: `PairLogPsi` (an MLP on each of the N(N−1)
+ordered pairs) or `PooledLogPsi` (radial pair features pooled per particle; cost per
+walker-step nearly linear in N, benchmarks/PARTICLES.md)."""
+
 
 def did_you_mean(word: str, known: list[str]) -> str:
     """"; did you mean 'x'?" for the closest of `known` to `word`, or ""."""
@@ -106,12 +111,14 @@ class NetworkConfig:
     width: int = 64  # hidden units per layer
     depth: int = 2  # hidden layers
     network_dtype: str = "float32"  # "float32" or "float64"; walkers are always float64
+    boson_network: str | None = None  # bosons' log ψ: "pair" (MLP per pair) or "pooled"
 
     def __post_init__(self) -> None:
         _positive_int("width", self.width)
         _check(isinstance(self.depth, int) and not isinstance(self.depth, bool)
                and self.depth >= 0, "depth", "a non-negative integer", self.depth)
         _choice("network_dtype", self.network_dtype, ("float32", "float64"))
+        _choice("boson_network", self.boson_network, BOSON_NETWORKS, optional=True)
 
 
 @dataclass(frozen=True)
@@ -226,7 +233,19 @@ def presets(system, drift_form: str) -> dict[str, Any]:
         "eval_dts": ((0.01, 0.005, 0.0025, 0.00125) if coulomb
                      else (0.04, 0.02, 0.01, 0.005)),
         "burn_in_time": 3.0 if free else 1.0,
+        "boson_network": default_boson_network(system),
     }
+
+
+def default_boson_network(system) -> str:
+    """"pooled" from `POOLED_FROM` particles on, "pair" below."""
+    return "pooled" if system.particles >= POOLED_FROM else "pair"
+
+
+POOLED_FROM = 8
+"""Particle number from which the bosons' log ψ is `PooledLogPsi`: at N = 8 its forward
+walker-step costs 0.57× `PairLogPsi`'s, at N = 16 0.22× (benchmarks/PARTICLES.md), and a
+run of 8 bosons at g = 3 ends within 0.04% of the independent DMC."""
 
 
 @dataclass(frozen=True, init=False)
@@ -238,7 +257,8 @@ class Config:
     `Config(batch=64, eval_time=40.0)` equals
     `Config(training=TrainingConfig(batch=64), evaluation=EvaluationConfig(eval_time=40.0))`.
     `config.batch` reads `config.training.batch`. Fields left None (drift_form, batch,
-    window, eval_dts, burn_in_time) are chosen per system by `for_system` (`presets`).
+    window, eval_dts, burn_in_time, boson_network) are chosen per system by `for_system`
+    (`presets`).
     """
 
     training: TrainingConfig

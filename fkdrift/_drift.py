@@ -19,7 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array
 
-from ._config import NetworkConfig, default_drift_form
+from ._config import NetworkConfig, default_boson_network, default_drift_form
 from ._networks import (  # noqa: F401 (re-exported: the drift's building blocks)
     MLP,
     SMALLEST_CONFINEMENT,
@@ -28,7 +28,7 @@ from ._networks import (  # noqa: F401 (re-exported: the drift's building blocks
     flat_inputs,
     invariant_features,
 )
-from ._trial import GradientDrift, MLPLogPsi, PairLogPsi
+from ._trial import GradientDrift, MLPLogPsi, PairLogPsi, PooledLogPsi
 
 
 class MLPDrift(nn.Module):
@@ -206,7 +206,8 @@ def make_drift_model(system, network: NetworkConfig,
     """The drift network for `system` (a `System`) with the sizes of `network`.
 
     `drift_form` "gradient": v = ∇ log ψ of a trial network
-    (`trial.PairLogPsi` for bosons, `trial.MLPLogPsi` otherwise); "free": a general
+    (`trial.PairLogPsi`, or `trial.PooledLogPsi` with network.boson_network "pooled",
+    for bosons; `trial.MLPLogPsi` otherwise); "free": a general
     vector field (`PairDrift` for bosons, `MLPDrift` otherwise); None: the system's
     default (`config.default_drift_form`). Distinguishable networks
     also read smooth pair and particle–nucleus distances when there are several particles
@@ -221,7 +222,9 @@ def make_drift_model(system, network: NetworkConfig,
     bosons = system.statistics == "bosons"
     features = bool(system.particles > 1 or centres)
     if drift_form == "gradient":
-        net = (PairLogPsi(*sizes, centres=centres) if bosons
+        choice = network.boson_network or default_boson_network(system)
+        boson_net = PooledLogPsi if choice == "pooled" else PairLogPsi
+        net = (boson_net(*sizes, centres=centres) if bosons
                else MLPLogPsi(*sizes, distance_features=features, centres=centres))
         smooth = GradientDrift(net)
     elif bosons:

@@ -10,6 +10,8 @@ uses log ψ itself as its boundary function.
   invariant distances, minus a learnable confinement ½ Σ c_k x_k² (c ≥ 0).
 * `PairLogPsi` — identical bosons: log ψ = −½c Σ|r_i|² + Σ_i F(r_i, Σ_{j≠i} G(r_i − r_j)),
   exactly permutation-invariant, so its gradient is exactly equivariant.
+* `PooledLogPsi` — identical bosons at larger N: smooth radial pair features pooled per
+  particle and a pair Jastrow, one MLP per particle (cost nearly linear in N).
 * `GradientDrift` — the drift module: v(r) = ∇_r log ψ(r); `log_psi` gives log ψ itself.
 """
 
@@ -84,6 +86,52 @@ class PairLogPsi(nn.Module):
         per_particle = MLP(self.width, self.depth, 1, self.dtype)(jnp.concatenate(node, -1))
         c = confinement_strength(self, self.confinement, ())
         return (jnp.sum(per_particle[..., 0], -1).astype(r.dtype)
+                - 0.5 * c.astype(r.dtype) * jnp.sum(r**2, (-2, -1)))
+
+
+class PooledLogPsi(nn.Module):
+    """Permutation-invariant log ψ for identical bosons whose cost per walker grows nearly
+    linearly in N at fixed width. r: (..., particles, dim) -> (...,).
+
+    log ψ = −½c Σ_i |r_i|² + ½ Σ_i a·S_i + Σ_i F(r_i, |r_i|², n_i, S_i), with the pooled
+    pair features S_i = Σ_{j≠i} φ(|r_i − r_j|²): (basis,), φ_m(d²) = exp(−d²/s_m²) smooth
+    radial functions with learned widths s_m (started geometrically from 0.25 to 4),
+    a·φ a learned pair Jastrow, F one MLP per particle and n_i the smooth distances to
+    `centres`. A pair costs `basis` exponentials and no dense layer, so the per-particle
+    MLP dominates up to N ≈ width²/basis; `PairLogPsi` runs an MLP on every pair.
+    """
+
+    particles: int
+    dim: int
+    width: int = 64
+    depth: int = 2
+    confinement: float = 1.0
+    dtype: jnp.dtype = jnp.float32
+    centres: Sequence[Sequence[float]] = ()
+    basis: int = 8
+
+    @nn.compact
+    def __call__(self, r: Array) -> Array:
+        x = r.astype(self.dtype)
+        P = self.particles
+        node = [x, jnp.sum(x**2, -1, keepdims=True)]
+        jastrow = jnp.zeros(r.shape[:-2], self.dtype)
+        if P > 1:
+            log_widths = self.param(
+                "log_widths", lambda _: jnp.log(jnp.geomspace(0.25, 4.0, self.basis)
+                                                ).astype(self.dtype))
+            squared = jnp.sum((x[..., :, None, :] - x[..., None, :, :]) ** 2, -1)
+            phi = jnp.exp(-squared[..., None] * jnp.exp(-2 * log_widths))  # (..., P, P, M)
+            pooled = jnp.sum(phi * (1 - jnp.eye(P, dtype=self.dtype))[..., None], -2)
+            a = self.param("pair_jastrow", nn.initializers.zeros, (self.basis,), self.dtype)
+            jastrow = 0.5 * jnp.sum(pooled @ a, -1)
+            node.append(pooled)
+        if len(self.centres):
+            centres = jnp.asarray(self.centres, self.dtype)  # (K, D)
+            node.append(jnp.log1p(jnp.sum((x[..., :, None, :] - centres) ** 2, -1)))
+        per_particle = MLP(self.width, self.depth, 1, self.dtype)(jnp.concatenate(node, -1))
+        c = confinement_strength(self, self.confinement, ())
+        return ((jnp.sum(per_particle[..., 0], -1) + jastrow).astype(r.dtype)
                 - 0.5 * c.astype(r.dtype) * jnp.sum(r**2, (-2, -1)))
 
 

@@ -18,7 +18,7 @@ from fkdrift._drift import (
     init_drift_params,
     make_drift_model,
 )
-from fkdrift._trial import GradientDrift, MLPLogPsi, PairLogPsi
+from fkdrift._trial import GradientDrift, MLPLogPsi, PairLogPsi, PooledLogPsi
 
 SMALL = Config(width=16, depth=2)
 SMALL64 = Config(width=16, depth=2, network_dtype="float64")
@@ -48,6 +48,7 @@ SYSTEMS = {
     "quartic-1p-1d": (System(quartic, particles=1, dim=1), MLPDrift, MLPLogPsi),
     "harmonic-2p-3d": (potentials.harmonic(dim=3, particles=2), MLPDrift, MLPLogPsi),
     "bosons-3p-2d": (potentials.trapped_bosons(particles=3), PairDrift, PairLogPsi),
+    "bosons-8p-2d": (potentials.trapped_bosons(particles=8), PairDrift, PooledLogPsi),
     "hydrogen": (potentials.hydrogen(), MLPDrift, MLPLogPsi),
     "helium": (potentials.helium(), MLPDrift, MLPLogPsi),
     "h2": (potentials.h2(), MLPDrift, MLPLogPsi),
@@ -93,10 +94,13 @@ def test_mlp_drift_starts_as_minus_r(shape, dtype):
     np.testing.assert_array_equal(np.asarray(apply(params, r)), -np.asarray(r))
 
 
+@pytest.mark.parametrize("network", ["pair", "pooled"])
+@pytest.mark.parametrize("form", ["gradient", "free"])
 @pytest.mark.parametrize("particles", [2, 4])
-def test_pair_drift_is_permutation_equivariant(particles):
+def test_boson_drifts_are_permutation_equivariant(particles, form, network):
     system = potentials.trapped_bosons(particles=particles)
-    model, params, apply = build(system, SMALL64)
+    config = SMALL64.replace(drift_form=form, boson_network=network)
+    model, params, apply = build(system, config)
     params = randomise(params)
     r = jnp.asarray(np.random.default_rng(4).normal(size=(6, particles, 2)))
     v = np.asarray(apply(params, r))
