@@ -98,6 +98,7 @@ DMC_E0 = {
     (3, 16.0): (4.9833012554, 0.0001039377),
     (4, 3.0): (5.6818135215, 0.0004639958),
     (4, 16.0): (7.6979109491, 0.0012400412),
+    (8, 3.0): (14.7544707783, 0.0005434920),  # results/bosons_dmc/n8_g3_seed0.json
 }
 
 
@@ -122,7 +123,8 @@ def trapped_bosons(particles: int = 2, g: float = 3.0, s: float = WIDTH) -> Syst
     """N identical bosons in the 2D isotropic trap (ω = 1) with Gaussian repulsion g.
 
     A reference energy is attached where one is known (`reference_energy`): exact for
-    g = 0 and N = 2, the independent DMC for N = 3, 4 at g = 3, 16, else the table.
+    g = 0 and N = 2, the independent DMC for N = 3, 4 at g = 3, 16 and N = 8 at g = 3,
+    else the table.
     """
     if particles < 1:
         raise FkdriftError(f"trapped_bosons needs at least one particle, got {particles}")
