@@ -53,12 +53,9 @@ class MLPLogPsi(nn.Module):
         return net.astype(r.dtype) - 0.5 * jnp.sum(c.astype(r.dtype) * x**2, -1)
 
 
-class PairLogPsi(nn.Module):
-    """Permutation-invariant log ψ for identical bosons. r: (..., particles, dim) -> (...,).
-
-    log ψ = −½c Σ_i |r_i|² + Σ_i F(r_i, |r_i|², n_i, Σ_{j≠i} G(r_i − r_j, |r_i − r_j|²))
-    with c ≥ 0 shared by all particles and n_i the smooth distances to `centres`.
-    """
+class BosonLogPsi(nn.Module):
+    """The fields of the boson trial networks (`PairLogPsi`, `PooledLogPsi`): sizes, the
+    starting confinement, the network dtype and the fixed `centres` (K, dim)."""
 
     particles: int
     dim: int
@@ -67,6 +64,14 @@ class PairLogPsi(nn.Module):
     confinement: float = 1.0
     dtype: jnp.dtype = jnp.float32
     centres: Sequence[Sequence[float]] = ()
+
+
+class PairLogPsi(BosonLogPsi):
+    """Permutation-invariant log ψ for identical bosons. r: (..., particles, dim) -> (...,).
+
+    log ψ = −½c Σ_i |r_i|² + Σ_i F(r_i, |r_i|², n_i, Σ_{j≠i} G(r_i − r_j, |r_i − r_j|²))
+    with c ≥ 0 shared by all particles and n_i the smooth distances to `centres`.
+    """
 
     @nn.compact
     def __call__(self, r: Array) -> Array:
@@ -89,7 +94,7 @@ class PairLogPsi(nn.Module):
                 - 0.5 * c.astype(r.dtype) * jnp.sum(r**2, (-2, -1)))
 
 
-class PooledLogPsi(nn.Module):
+class PooledLogPsi(BosonLogPsi):
     """Permutation-invariant log ψ for identical bosons whose cost per walker grows nearly
     linearly in N at fixed width. r: (..., particles, dim) -> (...,).
 
@@ -101,13 +106,6 @@ class PooledLogPsi(nn.Module):
     MLP dominates up to N ≈ width²/basis; `PairLogPsi` runs an MLP on every pair.
     """
 
-    particles: int
-    dim: int
-    width: int = 64
-    depth: int = 2
-    confinement: float = 1.0
-    dtype: jnp.dtype = jnp.float32
-    centres: Sequence[Sequence[float]] = ()
     basis: int = 8
 
     @nn.compact

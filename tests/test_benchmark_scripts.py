@@ -36,7 +36,7 @@ def test_gpu_benchmark_runs_its_three_parts_on_the_cpu():
     """The accelerator script at smoke-test size on whatever device this is (no helium
     run: that part is `fkdrift.solve` with a target and budget, tested elsewhere)."""
     result = load_benchmark("gpu").main(["--quick", "--skip-helium"])
-    assert [row["batch"] for row in result["throughput"]] == [512, 1024, 4096]
+    assert [row["batch"] for row in result["throughput"]] == [64, 128, 256]
     assert all(row["walker_steps_per_s"] > 0 for row in result["throughput"])
     assert result["bosons"]["particles"] == 4 and result["bosons"]["seconds_per_update"] > 0
     assert result["device"].startswith("cpu")
