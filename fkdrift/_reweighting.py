@@ -256,8 +256,9 @@ def reweighted_energy(
     interval = config.resample_interval
     n_burn = int(round(burn_in_time / interval))
     init, update = make_population_step(chunk, log_trial.apply, interval)
+    trial_params = jax.device_put(log_trial.params)  # once, not every interval
     if state is None:
-        population = init(log_trial.params, walkers)
+        population = init(trial_params, walkers)
         state = ReweightingState(population.walkers, population.f, 0, (), ())
         if on_state is not None:
             on_state(state)
@@ -268,7 +269,7 @@ def reweighted_energy(
     check_every = max(1, round(1.0 / interval))
 
     def advance(state: ReweightingState) -> ReweightingState:
-        population, measured = update(params, log_trial.params,
+        population, measured = update(params, trial_params,
                                       Population(state.walkers, state.f_old), key,
                                       state.intervals, rng.random())
         series, spreads = state.series, state.spreads
