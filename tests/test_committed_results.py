@@ -76,3 +76,17 @@ def test_committed_rows_come_from_the_current_estimators(name):
     assert rw.population_bias is not None and np.isfinite(rw.drift_sigmas)
     assert rw.fit.order == 2 and len(rw.dts) == 4
     assert result.system.reference_source == reference(name).reference_source
+
+
+def test_eight_bosons_with_default_settings_within_a_thousandth_of_the_dmc():
+    """results/many_bosons/N8_g3.h5: a default-settings run of 8 bosons at g = 3 (the
+    pooled pair network) against the independent DMC: within 0.1% and within 3σ, from a
+    run that used the default network and settings."""
+    result = fkdrift.load(RESULTS / "many_bosons" / "N8_g3.h5")
+    system = potentials.trapped_bosons(8, 3.0)
+    assert system.reference_source == "independent DMC"
+    deviation = result.energy - system.exact_energy
+    assert abs(deviation) < 1e-3 * system.exact_energy, result.summary()
+    assert abs(deviation) < 3 * np.hypot(result.energy_error, system.reference_error)
+    assert result.config.boson_network == "pooled" and result.config.train_steps == 2000
+    assert result.config == fkdrift.Config().for_system(system)
