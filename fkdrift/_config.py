@@ -89,6 +89,7 @@ class TrainingConfig:
     grad_clip: float = 1.0  # global-norm gradient clip; 0 disables
     init_width: float = 1.0  # standard deviation of the initial Gaussian walkers
     window_checkpoints: int = 0  # free drift: window steps kept for the gradient; 0: all
+    laplacian_probes: int = 0  # gradient drift: random vectors for Δ log ψ; 0: exact
 
     def __post_init__(self) -> None:
         _choice("drift_form", self.drift_form, DRIFT_FORMS, optional=True)
@@ -96,6 +97,10 @@ class TrainingConfig:
                and not isinstance(self.window_checkpoints, bool)
                and self.window_checkpoints >= 0, "window_checkpoints",
                "a non-negative integer", self.window_checkpoints)
+        _check(isinstance(self.laplacian_probes, int)
+               and not isinstance(self.laplacian_probes, bool)
+               and self.laplacian_probes >= 0, "laplacian_probes",
+               "a non-negative integer", self.laplacian_probes)
         _positive_int("train_steps", self.train_steps)
         _positive_int("batch", self.batch, optional=True)
         _positive_int("window", self.window, optional=True)

@@ -6,6 +6,7 @@ For a gradient drift v = ∇ log ψ, Itô's formula turns the path energy into
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import jax
@@ -36,8 +37,40 @@ def log_psi_terms(log_psi: LogPsiFn, r: Array) -> tuple[Array, Array, Array]:
     return jax.vmap(one)(r)
 
 
-def local_energies(log_psi: LogPsiFn, potential: PotentialFn, r: Array) -> Array:
-    """E_L = V − ½|∇ log ψ|² − ½Δ log ψ at r: (W, particles, dim) -> (W,)."""
+def hutchinson_terms(log_psi: LogPsiFn, r: Array, key: Array, probes: int
+                     ) -> tuple[Array, Array]:
+    """∇ log ψ: (W, particles, dim) and an unbiased estimate of Δ log ψ: (W,) at r:
+    (W, particles, dim): the mean of zᵀHz over `probes` Rademacher vectors z per walker
+    (Hutchinson), one Hessian-vector product each instead of particles·dim."""
+    shape = r.shape[1:]
+
+    def flat_log_psi(y: Array) -> Array:
+        return log_psi(y.reshape(shape)[None])[0]
+
+    def one(x: Array, z: Array) -> tuple[Array, Array]:
+        flat = x.reshape(-1)
+        grad_fn = jax.grad(flat_log_psi)
+
+        def quadratic(v: Array) -> tuple[Array, Array]:
+            grad, hv = jax.jvp(grad_fn, (flat,), (v,))
+            return grad, jnp.dot(v, hv)
+
+        grads, quads = jax.vmap(quadratic)(z)
+        return grads[0].reshape(shape), jnp.mean(quads)
+
+    z = jax.random.rademacher(key, (r.shape[0], probes, math.prod(shape)), r.dtype)
+    return jax.vmap(one)(r, z)
+
+
+def local_energies(log_psi: LogPsiFn, potential: PotentialFn, r: Array,
+                   key: Array | None = None, probes: int = 0) -> Array:
+    """E_L = V − ½|∇ log ψ|² − ½Δ log ψ at r: (W, particles, dim) -> (W,). With
+    probes > 0 the Laplacian is Hutchinson's unbiased estimate from that many random
+    vectors per walker (`hutchinson_terms`, needs `key`), else exact."""
+    if probes:
+        v, laplacian = hutchinson_terms(log_psi, r, key, probes)
+        return (jax.vmap(potential)(r) - 0.5 * jnp.sum(v**2, axis=(-2, -1))
+                - 0.5 * laplacian)
     _, v, laplacian = log_psi_terms(log_psi, r)
     return (jax.vmap(potential)(r) - 0.5 * jnp.sum(v**2, axis=(-2, -1))
             - 0.5 * laplacian)

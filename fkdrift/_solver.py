@@ -333,7 +333,8 @@ def _train(system, config, model, walkers, key_init, key_train, progress,
                                window_checkpoints=config.window_checkpoints)
     else:
         step = make_local_energy_step(model, system.potential, optimizer, dt=config.dt,
-                                      n_steps=config.window)
+                                      n_steps=config.window,
+                                      laplacian_probes=config.laplacian_probes)
     state = TrainState(params, optimizer.init(params), walkers, key_train, jnp.zeros((), int))
     history: dict[str, list[float]] = {}
     if saved is not None:

@@ -183,13 +183,17 @@ def make_local_energy_step(
     *,
     dt: float,
     n_steps: int,
+    laplacian_probes: int = 0,
 ) -> Callable[[TrainState], tuple[TrainState, dict[str, Array]]]:
     """Build the jitted update of a gradient drift (`drift.trial_log_psi` is not None):
     the walkers move `n_steps` Euler–Maruyama steps of the current drift (forward only,
     so they follow its stationary law |ψ|²), then one Adam step on `local_energy_loss`.
 
     Metrics as `make_train_step`'s, with energy and loss the walkers' mean local energy
-    and energy_spread its standard deviation."""
+    and energy_spread its standard deviation. laplacian_probes > 0: the local energies'
+    Laplacian is Hutchinson's estimate from that many random vectors per walker
+    (unbiased, so the gradient stays unbiased; O(1) instead of O(particles·dim)
+    Hessian-vector products); 0: exact."""
     log_psi = trial_log_psi(model)
     if log_psi is None:
         raise FkdriftError("make_local_energy_step needs a gradient drift")
@@ -198,6 +202,9 @@ def make_local_energy_step(
     @jax.jit
     def train_step(state: TrainState) -> tuple[TrainState, dict[str, Array]]:
         key, move_key = jax.random.split(state.key)
+        probe_key = None
+        if laplacian_probes:
+            key, probe_key = jax.random.split(key)
         params = state.params
         r = integrate_window(
             lambda x: model.apply(params, x), potential, state.walkers, move_key, dt=dt,
@@ -205,7 +212,8 @@ def make_local_energy_step(
             cusp=None if cusps is None else partial(cusps, params)).r
         walker_ok = jnp.all(jnp.isfinite(r), axis=(-2, -1))[:, None, None]
         r = jnp.where(walker_ok, r, state.walkers)
-        e_local = local_energies(partial(log_psi, params), potential, r)
+        e_local = local_energies(partial(log_psi, params), potential, r, probe_key,
+                                 laplacian_probes)
         energy = jnp.mean(e_local)
         grads = jax.grad(lambda p: local_energy_loss(log_psi, p, r, e_local))(params)
         grad_norm = optax.tree.norm(grads)
