@@ -500,13 +500,14 @@ def key_for(seed: int, N: int, g: float) -> jax.Array:
 
 
 def run_system(N: int, g: float, seed: int = 0, dts: Sequence[float] = (0.04, 0.02, 0.01),
-               walkers: int = 1000, time_total: float = 60.0, verbose: bool = True
-               ) -> SystemResult:
-    """Optimise ψ_T, run VMC, DMC at each dt, the population check and the dt → 0 fit."""
+               walkers: int = 1000, time_total: float = 60.0, verbose: bool = True,
+               trial: Trial | None = None) -> SystemResult:
+    """Optimise ψ_T (or take `trial` as it is), run VMC, DMC at each dt, the population
+    check and the dt → 0 fit."""
     t0 = time.perf_counter()
     k_opt, k_vmc, k_dmc = jax.random.split(key_for(seed, N, g), 3)
     say = print if verbose else (lambda *a, **k: None)
-    trial = optimise_trial(k_opt, N, g)
+    trial = optimise_trial(k_opt, N, g) if trial is None else trial
     say(f"N={N} g={g:g}: trial " + " ".join(f"{k}={v:.4f}" for k, v in trial._asdict().items()))
     E_vmc, acc, samples = vmc(k_vmc, trial, N, g, walkers=500, steps=4000, thin=20)
     say(f"  VMC {E_vmc.mean:.5f} ± {E_vmc.error:.5f} (acceptance {acc:.3f})")
@@ -826,6 +827,12 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="imaginary time of production per DMC run")
     parser.add_argument("--dts", type=float, nargs="+", default=[0.04, 0.02, 0.01])
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--trial-from", type=Path, default=None,
+                        help="take the trial function of the first system in this --json "
+                        "file as it is, without optimising (at N = 16 the correlated-"
+                        "sampling optimisation runs to the bounds of its parameters; DMC of "
+                        "nodeless bosons is exact with any trial, a poorer one only costs "
+                        "variance and population-control bias, which the M/4 run shows)")
     parser.add_argument("--json", type=Path, default=None,
                         help="also write the results (results.json format) to this file")
     parser.add_argument("--pool", type=Path, nargs="+", default=None,
@@ -870,7 +877,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     systems = [(n, g) for n in (2, 3, 4) for g in (3.0, 16.0)] if args.all else [(args.N,
                                                                                    args.g)]
     t0 = time.perf_counter()
-    results = [run_system(n, g, args.seed, args.dts, args.walkers, args.time)
+    trial = None
+    if args.trial_from is not None:
+        stored = json.loads(args.trial_from.read_text())["systems"][0]["trial"]
+        trial = Trial(**stored)
+    results = [run_system(n, g, args.seed, args.dts, args.walkers, args.time, trial=trial)
                for n, g in systems]
     wall = time.perf_counter() - t0
     print(f"wall {wall:.0f} s")

@@ -90,3 +90,15 @@ def test_eight_bosons_with_default_settings_within_a_thousandth_of_the_dmc():
     assert abs(deviation) < 3 * np.hypot(result.energy_error, system.reference_error)
     assert result.config.boson_network == "pooled" and result.config.train_steps == 2000
     assert result.config == fkdrift.Config().for_system(system)
+
+
+def test_sixteen_bosons_within_a_thousandth_of_the_dmc():
+    """results/many_bosons/N16_g3.h5 (pooled network, Hutchinson Laplacian in training,
+    --target-error 0.015) against the independent DMC: within 0.1% and within 3σ."""
+    result = fkdrift.load(RESULTS / "many_bosons" / "N16_g3.h5")
+    system = potentials.trapped_bosons(16, 3.0)
+    assert system.reference_source == "independent DMC"
+    deviation = result.energy - system.exact_energy
+    assert abs(deviation) < 1e-3 * system.exact_energy, result.summary()
+    assert abs(deviation) < 3 * np.hypot(result.energy_error, system.reference_error)
+    assert result.config.boson_network == "pooled" and result.config.laplacian_probes == 4
