@@ -26,8 +26,9 @@ Run: ``python benchmarks/particles.py [--particles 1 2 4 8 --batch 512 --window 
 
 ``--forward`` measures instead what evaluation and reweighting spend their time on: one
 compiled forward window (`fkdrift.lowlevel.integrate_window`, drift and V at every step)
-of trapped bosons, for every boson drift network (the free `PairDrift`, the gradient
-drifts of `PairLogPsi` and `PooledLogPsi`), at N = 1, 2, 4, 8, 16, 32 by default: seconds
+for every drift network: of trapped bosons for the free `PairDrift` and the gradient
+drifts of `PairLogPsi` and `PooledLogPsi`, of distinguishable particles in a 2D trap for
+the free `MLPDrift` and the gradient drift of `MLPLogPsi`; at the given N: seconds
 per walker-step, XLA's scratch bytes, the exponent of a log-log fit of cost against N
 over N ≥ 8, and a log-log plot (``--plot PATH``).
 """
@@ -123,17 +124,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-NETWORKS = {  # name: (drift_form, boson_network)
+NETWORKS = {  # name: (drift_form, boson_network or None for distinguishable particles)
     "PairDrift (free)": ("free", "pair"),
     "PairLogPsi (gradient)": ("gradient", "pair"),
     "PooledLogPsi (gradient)": ("gradient", "pooled"),
+    "MLPDrift (free, distinguishable)": ("free", None),
+    "MLPLogPsi (gradient, distinguishable)": ("gradient", None),
 }
 
 
 def forward_window(network: str, particles: int, args):
-    """(jitted window, walkers, key, parameters) of one forward window of bosons."""
+    """(jitted window, walkers, key, parameters) of one forward window: trapped bosons
+    for the boson networks, the 2D harmonic trap of distinguishable particles (whose
+    networks read the smooth pair distances) for the others."""
     form, boson_network = NETWORKS[network]
-    system = trapped_bosons(particles, g=args.g)
+    system = (trapped_bosons(particles, g=args.g) if boson_network
+              else harmonic(dim=2, particles=particles))
     config = Config(width=args.width, depth=args.depth, drift_form=form,
                     boson_network=boson_network)
     model = make_drift_model(system, config.network, form)
@@ -186,7 +192,7 @@ def measure_forward(args) -> dict:
 def print_forward(result: dict) -> None:
     """The forward-cost table (markdown) and the fitted exponents."""
     ns = sorted({r["particles"] for r in result["rows"]})
-    print(f"\nforward walker-step cost, trapped bosons 2D, batch {result['batch']}, "
+    print(f"\nforward walker-step cost, 2D traps, batch {result['batch']}, "
           f"window {result['window']}, width {result['width']}; {result['machine']}")
     print("| network | " + " | ".join(f"N = {n}" for n in ns) + " | exponent (N ≥ 8) |")
     print("|---|" + "---|" * (len(ns) + 1))

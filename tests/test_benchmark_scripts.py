@@ -40,3 +40,14 @@ def test_gpu_benchmark_runs_its_three_parts_on_the_cpu():
     assert all(row["walker_steps_per_s"] > 0 for row in result["throughput"])
     assert result["bosons"]["particles"] == 4 and result["bosons"]["seconds_per_update"] > 0
     assert result["device"].startswith("cpu")
+
+
+def test_particles_forward_mode_times_every_drift_network(tmp_path):
+    result = load_benchmark("particles").main(
+        ["--forward", "--particles", "2", "8", "--batch", "8", "--window", "2", "--repeats",
+         "1", "--rounds", "1", "--plot", str(tmp_path / "cost.png")])
+    networks = {row["network"] for row in result["rows"]}
+    assert len(networks) == 5 and {row["particles"] for row in result["rows"]} == {2, 8}
+    assert all(row["seconds_per_walker_step"] > 0 for row in result["rows"])
+    assert set(result["exponents_from_N8"]) == set()  # one point at N >= 8: no fit
+    assert (tmp_path / "cost.png").stat().st_size > 0
