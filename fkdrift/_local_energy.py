@@ -48,15 +48,9 @@ def hutchinson_terms(log_psi: LogPsiFn, r: Array, key: Array, probes: int
         return log_psi(y.reshape(shape)[None])[0]
 
     def one(x: Array, z: Array) -> tuple[Array, Array]:
-        flat = x.reshape(-1)
-        grad_fn = jax.grad(flat_log_psi)
-
-        def quadratic(v: Array) -> tuple[Array, Array]:
-            grad, hv = jax.jvp(grad_fn, (flat,), (v,))
-            return grad, jnp.dot(v, hv)
-
-        grads, quads = jax.vmap(quadratic)(z)
-        return grads[0].reshape(shape), jnp.mean(quads)
+        grad, hvp = jax.linearize(jax.grad(flat_log_psi), x.reshape(-1))  # grad once
+        quads = jax.vmap(lambda v: jnp.dot(v, hvp(v)))(z)
+        return grad.reshape(shape), jnp.mean(quads)
 
     z = jax.random.rademacher(key, (r.shape[0], probes, math.prod(shape)), r.dtype)
     return jax.vmap(one)(r, z)
