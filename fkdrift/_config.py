@@ -50,6 +50,11 @@ def _positive_int(name: str, value: Any, *, optional: bool = False) -> None:
            "a positive integer", value)
 
 
+def _non_negative_int(name: str, value: Any) -> None:
+    _check(isinstance(value, int) and not isinstance(value, bool) and value >= 0, name,
+           "a non-negative integer", value)
+
+
 def _number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -93,14 +98,8 @@ class TrainingConfig:
 
     def __post_init__(self) -> None:
         _choice("drift_form", self.drift_form, DRIFT_FORMS, optional=True)
-        _check(isinstance(self.window_checkpoints, int)
-               and not isinstance(self.window_checkpoints, bool)
-               and self.window_checkpoints >= 0, "window_checkpoints",
-               "a non-negative integer", self.window_checkpoints)
-        _check(isinstance(self.laplacian_probes, int)
-               and not isinstance(self.laplacian_probes, bool)
-               and self.laplacian_probes >= 0, "laplacian_probes",
-               "a non-negative integer", self.laplacian_probes)
+        _non_negative_int("window_checkpoints", self.window_checkpoints)
+        _non_negative_int("laplacian_probes", self.laplacian_probes)
         _positive_int("train_steps", self.train_steps)
         _positive_int("batch", self.batch, optional=True)
         _positive_int("window", self.window, optional=True)
@@ -120,8 +119,7 @@ class NetworkConfig:
 
     def __post_init__(self) -> None:
         _positive_int("width", self.width)
-        _check(isinstance(self.depth, int) and not isinstance(self.depth, bool)
-               and self.depth >= 0, "depth", "a non-negative integer", self.depth)
+        _non_negative_int("depth", self.depth)
         _choice("network_dtype", self.network_dtype, ("float32", "float64"))
         _choice("boson_network", self.boson_network, BOSON_NETWORKS, optional=True)
 

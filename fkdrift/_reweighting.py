@@ -142,7 +142,7 @@ def systematic_resample(log_w: Array, u: Array) -> Array:
     return jnp.minimum(jnp.searchsorted(cdf, (u + jnp.arange(n)) / n), n - 1)
 
 
-@functools.cache
+@functools.lru_cache(maxsize=16)  # a fitted boundary is a new function each run
 def _weighing(log_trial: Callable[[Any, Array], Array], interval: float):
     """The jitted weigh-measure-resample half of `make_population_step` (cached per
     boundary function and interval)."""

@@ -78,27 +78,28 @@ def test_committed_rows_come_from_the_current_estimators(name):
     assert result.system.reference_source == reference(name).reference_source
 
 
-def test_eight_bosons_with_default_settings_within_a_thousandth_of_the_dmc():
-    """results/many_bosons/N8_g3.h5: a default-settings run of 8 bosons at g = 3 (the
-    pooled pair network) against the independent DMC: within 0.1% and within 3σ, from a
-    run that used the default network and settings."""
-    result = fkdrift.load(RESULTS / "many_bosons" / "N8_g3.h5")
+MANY_BOSONS = {  # file in results/many_bosons: (N, how the run was made)
+    "N8_g3": (8, {"laplacian_probes": 0, "train_steps": 2000}),  # default settings
+    "N16_g3": (16, {"laplacian_probes": 4}),  # Hutchinson Laplacian, --target-error 0.015
+}
+
+
+@pytest.mark.parametrize("name", sorted(MANY_BOSONS))
+def test_many_bosons_within_a_thousandth_of_the_dmc(name):
+    """results/many_bosons/*.h5 (the pooled pair network) against the independent DMC:
+    within 0.1% and within 3σ, made with the settings the table states."""
+    particles, settings = MANY_BOSONS[name]
+    result = fkdrift.load(RESULTS / "many_bosons" / f"{name}.h5")
+    system = potentials.trapped_bosons(particles, 3.0)
+    assert system.reference_source == "independent DMC"
+    deviation = result.energy - system.exact_energy
+    assert abs(deviation) < 1e-3 * system.exact_energy, result.summary()
+    assert abs(deviation) < 3 * np.hypot(result.energy_error, system.reference_error)
+    assert result.config.boson_network == "pooled"
+    assert {k: getattr(result.config, k) for k in settings} == settings
+
+
+def test_eight_boson_row_used_the_default_settings():
     system = potentials.trapped_bosons(8, 3.0)
-    assert system.reference_source == "independent DMC"
-    deviation = result.energy - system.exact_energy
-    assert abs(deviation) < 1e-3 * system.exact_energy, result.summary()
-    assert abs(deviation) < 3 * np.hypot(result.energy_error, system.reference_error)
-    assert result.config.boson_network == "pooled" and result.config.train_steps == 2000
+    result = fkdrift.load(RESULTS / "many_bosons" / "N8_g3.h5")
     assert result.config == fkdrift.Config().for_system(system)
-
-
-def test_sixteen_bosons_within_a_thousandth_of_the_dmc():
-    """results/many_bosons/N16_g3.h5 (pooled network, Hutchinson Laplacian in training,
-    --target-error 0.015) against the independent DMC: within 0.1% and within 3σ."""
-    result = fkdrift.load(RESULTS / "many_bosons" / "N16_g3.h5")
-    system = potentials.trapped_bosons(16, 3.0)
-    assert system.reference_source == "independent DMC"
-    deviation = result.energy - system.exact_energy
-    assert abs(deviation) < 1e-3 * system.exact_energy, result.summary()
-    assert abs(deviation) < 3 * np.hypot(result.energy_error, system.reference_error)
-    assert result.config.boson_network == "pooled" and result.config.laplacian_probes == 4
