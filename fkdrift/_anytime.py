@@ -28,10 +28,11 @@ configured `eval_time` and `reweighted_time`, as before. See docs/anytime.md.
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 
 import numpy as np
+
+from ._distributed import agreed_clock
 
 PLATEAU_BLOCK = 50
 """Updates per block of the plateau test."""
@@ -56,7 +57,8 @@ PACKAGING_RESERVE = 0.03
 
 @dataclass(frozen=True)
 class Budget:
-    """Wall-clock deadlines of one run (perf_counter seconds).
+    """Wall-clock deadlines of one run (perf_counter seconds of `agreed_clock`: process
+    0's clock in a multi-process run, so that every process stops at the same point).
 
     started: when the run began; total: its budget in seconds (inf = none);
     training_share: the part of the budget training may use; target_error: the error bar
@@ -72,7 +74,7 @@ class Budget:
     def start(cls, time_budget: float, training_share: float, target_error: float) -> Budget:
         """A budget starting now; time_budget 0 means none."""
         total = time_budget if time_budget > 0 else math.inf
-        return cls(time.perf_counter(), total, training_share, target_error)
+        return cls(agreed_clock(), total, training_share, target_error)
 
     @property
     def anytime(self) -> bool:
@@ -80,7 +82,7 @@ class Budget:
         return math.isfinite(self.total) or self.target_error > 0
 
     def elapsed(self) -> float:
-        return time.perf_counter() - self.started
+        return agreed_clock() - self.started
 
     def training_progress(self, updates_done: int, train_steps: int) -> float:
         """The larger of the fractions of `train_steps` done and of the training's time
@@ -95,7 +97,7 @@ class Budget:
         if not math.isfinite(self.total):
             return math.inf
         left = self.total * (1.0 - PACKAGING_RESERVE) - self.elapsed()
-        return time.perf_counter() + max(0.0, share * left)
+        return agreed_clock() + max(0.0, share * left)
 
 
 def plateau(energies: np.ndarray, block: int = PLATEAU_BLOCK,

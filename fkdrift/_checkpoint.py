@@ -11,6 +11,11 @@ every `every` seconds, when training ends, and on Ctrl-C or SIGTERM. A resumed r
 continues training update for update, or the evaluation stage chunk for chunk (the key
 of each chunk is fixed by its index), and ends with the same numbers as if never
 stopped (for runs without a time budget, whose decisions depend on the clock).
+
+In a multi-process run every process keeps a Checkpointer and decides by the agreed
+clock (`distributed.agreed_clock`) when to write; the walkers split over the processes
+are gathered whole, and process 0 alone writes the file (on a file system all processes
+share, where they read it back on resume).
 """
 
 from __future__ import annotations
@@ -19,7 +24,6 @@ import dataclasses
 import json
 import os
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -27,8 +31,10 @@ from typing import Any, NamedTuple
 import jax
 import numpy as np
 
+from ._distributed import agreed_clock, is_main_process
 from ._errors import FkdriftError
 from ._files import remove_stale_temporaries
+from ._sharding import to_host
 
 FORMAT = "fkdrift-checkpoint"
 
@@ -63,9 +69,11 @@ class Checkpoint:
                                                       for x in self.leaves])
 
 
-def state_arrays(name: str, state: NamedTuple) -> dict[str, np.ndarray]:
-    """The fields of a NamedTuple state as arrays keyed NAME.FIELD (scalars 0-d)."""
-    return {f"{name}.{field}": np.asarray(value) for field, value in state._asdict().items()}
+def state_arrays(name: str, state: NamedTuple) -> dict[str, Any]:
+    """The fields of a NamedTuple state keyed NAME.FIELD (arrays as they are, scalars as
+    0-d arrays); `write_checkpoint` brings them to the host."""
+    return {f"{name}.{field}": value if isinstance(value, jax.Array) else np.asarray(value)
+            for field, value in state._asdict().items()}
 
 
 def state_from_arrays(cls: type, name: str, arrays: dict[str, np.ndarray]):
@@ -79,10 +87,14 @@ def state_from_arrays(cls: type, name: str, arrays: dict[str, np.ndarray]):
 def write_checkpoint(path: Path, state, history: dict[str, list[float]],
                      meta: dict[str, Any], stages: dict[str, np.ndarray] | None = None
                      ) -> None:
-    """Write atomically (temporary file in the same folder, then rename)."""
-    arrays = {f"leaf_{i:04d}": np.asarray(x)
-              for i, x in enumerate(jax.tree_util.tree_leaves(state))}
-    arrays.update({f"stage_{k}": v for k, v in (stages or {}).items()})
+    """Write atomically (temporary file in the same folder, then rename). Arrays split
+    over several processes are gathered first (every process calls this; process 0
+    writes)."""
+    leaves, stages = to_host((jax.tree_util.tree_leaves(state), stages or {}))
+    if not is_main_process():
+        return
+    arrays = {f"leaf_{i:04d}": np.asarray(x) for i, x in enumerate(leaves)}
+    arrays.update({f"stage_{k}": np.asarray(v) for k, v in stages.items()})
     arrays.update({f"history_{k}": np.asarray(v, float) for k, v in history.items()})
     arrays["meta"] = np.asarray(json.dumps({"format": FORMAT, **meta}))
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -128,7 +140,7 @@ class Checkpointer:
                  train_time: float = 0.0) -> None:
         self.path, self.every, self.meta = path, every, meta
         self.before = train_time
-        self.started = time.perf_counter()
+        self.started = agreed_clock()
         self.last = self.started
         self.latest: tuple[Any, dict[str, list[float]], int] | None = None
         self.phase = "training"
@@ -139,7 +151,7 @@ class Checkpointer:
         """After each update: remember the state and how many history rows belong to it
         (the rows go on growing); write when `every` seconds passed."""
         self.latest = (state, history, len(history.get("step", ())))
-        if time.perf_counter() - self.last >= self.every:
+        if agreed_clock() - self.last >= self.every:
             self.write("training")
 
     def stage(self, phase: str, state: NamedTuple) -> None:
@@ -148,7 +160,7 @@ class Checkpointer:
         when written); write when `every` seconds passed."""
         self.phase = phase
         self.stages[phase] = state
-        if time.perf_counter() - self.last >= self.every:
+        if agreed_clock() - self.last >= self.every:
             self.write(phase)
 
     def write(self, phase: str | None = None, train_time: float | None = None) -> None:
@@ -162,11 +174,11 @@ class Checkpointer:
             train_time = self.trained_time
         state, rows, n = self.latest
         history = {k: v[:n] for k, v in rows.items()}
-        spent = self.before + time.perf_counter() - self.started
+        spent = self.before + agreed_clock() - self.started
         write_checkpoint(self.path, state, history, {
             **self.meta, "phase": phase, "updates": len(history.get("step", ())),
             "train_time": spent if train_time is None else train_time},
             {k: v for name, state in self.stages.items()
              for k, v in state_arrays(name, state).items()}
             if phase in ("variational", "reweighting") else None)
-        self.last = time.perf_counter()
+        self.last = agreed_clock()

@@ -145,6 +145,37 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj = {"debug": debug}
 
 
+def distributed_options(command):
+    """The options that join a multi-process run (`solve` and `resume`)."""
+    options = [
+        click.option("--distributed", is_flag=True,
+                     help="Join a multi-process run (jax.distributed); without the three "
+                          "options below, under a SLURM or MPI launch that JAX detects."),
+        click.option("--coordinator", default=None, metavar="HOST:PORT",
+                     help="Address of process 0's coordinator (with --distributed)."),
+        click.option("--num-processes", type=int, default=None,
+                     help="Processes in the run."),
+        click.option("--process-id", type=int, default=None,
+                     help="This process's id, 0..N-1."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def join(distributed: bool, coordinator: str | None, num_processes: int | None,
+         process_id: int | None) -> None:
+    """Join the multi-process run the options ask for (one-line errors)."""
+    from ._distributed import initialize
+
+    launch = {"coordinator": coordinator, "num_processes": num_processes,
+              "process_id": process_id}
+    if distributed:
+        initialize(**launch)
+    elif any(v is not None for v in launch.values()):
+        raise FkdriftError("--coordinator, --num-processes and --process-id need --distributed")
+
+
 SOLVE_HELP = ("Train a drift for POTENTIAL, evaluate E0 with an error bar, write HDF5.\n\n"
               "Config fields for --set (see `fkdrift config`): "
               + ", ".join(Config().to_dict()) + ".")
@@ -177,26 +208,14 @@ SOLVE_HELP = ("Train a drift for POTENTIAL, evaluate E0 with an error bar, write
 @click.option("--checkpoint-every", type=float, default=300.0, show_default=True,
               help="Seconds between checkpoints of the run (OUT.ckpt; also written "
                    "when training ends and on Ctrl-C or SIGTERM; `fkdrift resume OUT`).")
-@click.option("--distributed", is_flag=True,
-              help="Join a multi-process run (jax.distributed); without the three options "
-                   "below, under a SLURM or MPI launch that JAX detects.")
-@click.option("--coordinator", default=None, metavar="HOST:PORT",
-              help="Address of process 0's coordinator (with --distributed).")
-@click.option("--num-processes", type=int, default=None, help="Processes in the run.")
-@click.option("--process-id", type=int, default=None, help="This process's id, 0..N-1.")
+@distributed_options
 def solve(config_file, potential, dim, particles, seed, out, force, as_json, options,
           settings, target_error, time_budget, checkpoint_every, distributed, coordinator,
           num_processes, process_id) -> None:
-    from ._distributed import initialize, is_main_process, process_count
     from ._hdf5 import check_writable
     from ._solver import solve as run_solve
 
-    launch = {"coordinator": coordinator, "num_processes": num_processes,
-              "process_id": process_id}
-    if distributed:
-        initialize(**launch)
-    elif any(v is not None for v in launch.values()):
-        raise FkdriftError("--coordinator, --num-processes and --process-id need --distributed")
+    join(distributed, coordinator, num_processes, process_id)
     run = read_run_file(config_file) if config_file else {}
     potential = potential or run.get("potential")
     if not potential:
@@ -221,14 +240,12 @@ def solve(config_file, potential, dim, particles, seed, out, force, as_json, opt
     if not checkpoint_every > 0:
         raise FkdriftError(f"--checkpoint-every must be positive, got {checkpoint_every}")
     start = time.perf_counter()
-    checkpoint = checkpoint_path(path) if process_count() == 1 else None
-    if not is_main_process():  # computes its share; prints and writes nothing
-        run_solve(system, seed=seed, config=config)
-        return
+    checkpoint = checkpoint_path(path)
     result = _run_with_progress(path, lambda progress: run_solve(
         system, seed=seed, config=config, progress=progress,
         checkpoint=checkpoint, checkpoint_every=checkpoint_every))
-    _finish(result, path, start, as_json)
+    if result is not None:
+        _finish(result, path, start, as_json)
 
 
 @cli.command()
@@ -236,19 +253,30 @@ def solve(config_file, potential, dim, particles, seed, out, force, as_json, opt
 @click.option("--checkpoint-every", type=float, default=300.0, show_default=True,
               help="Seconds between checkpoints of the run.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
-def resume(out: str, checkpoint_every: float, as_json: bool) -> None:
-    """Continue the interrupted run that was writing OUT (from OUT.ckpt) and write OUT."""
+@distributed_options
+def resume(out: str, checkpoint_every: float, as_json: bool, distributed: bool,
+           coordinator: str | None, num_processes: int | None,
+           process_id: int | None) -> None:
+    """Continue the interrupted run that was writing OUT (from OUT.ckpt) and write OUT.
+
+    A multi-process run resumes with the same processes and the same --distributed
+    options; every process reads OUT.ckpt (on a file system they share)."""
+    from ._distributed import is_main_process
     from ._solver import resume as run_resume
 
+    join(distributed, coordinator, num_processes, process_id)
     path = Path(out)
     ckpt = checkpoint_path(path)
     if not ckpt.is_file():
         raise FkdriftError(f"no checkpoint {ckpt}: nothing to resume for {path}")
-    _trim_training_log(path.with_suffix(".train.jsonl"), read_checkpoint(ckpt).meta["updates"])
+    if is_main_process():
+        _trim_training_log(path.with_suffix(".train.jsonl"),
+                           read_checkpoint(ckpt).meta["updates"])
     start = time.perf_counter()
     result = _run_with_progress(path, lambda progress: run_resume(
         ckpt, progress=progress, checkpoint_every=checkpoint_every), append_log=True)
-    _finish(result, path, start, as_json)
+    if result is not None:
+        _finish(result, path, start, as_json)
 
 
 def _trim_training_log(log: Path, updates: int) -> None:
@@ -261,8 +289,12 @@ def _trim_training_log(log: Path, updates: int) -> None:
 
 def _run_with_progress(path: Path, run, append_log: bool = False):
     """Run `run(progress)` with bars on a terminal or lines otherwise, the training log
-    beside `path`, and Ctrl-C/SIGTERM turned into a kept checkpoint and a resume hint."""
+    beside `path`, and Ctrl-C/SIGTERM turned into a kept checkpoint and a resume hint.
+    Processes other than 0 of a multi-process run compute their share without progress
+    or messages and return None."""
     import signal
+
+    from ._distributed import defer_interrupts, is_main_process
 
     def terminate(signum, frame):
         raise KeyboardInterrupt
@@ -271,24 +303,32 @@ def _run_with_progress(path: Path, run, append_log: bool = False):
     # Ctrl-C (or kill -INT) interrupts even when the process was started with SIGINT
     # ignored, as a shell does for background jobs (a test harness's workers did too)
     previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
-    log = TrainingLog(path.with_suffix(".train.jsonl"), append=append_log)
+    main = is_main_process()
+    log = TrainingLog(path.with_suffix(".train.jsonl"), append=append_log) if main else None
     try:
-        if console.is_terminal:
-            columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-                       TimeRemainingColumn())
-            with Progress(*columns, console=console, transient=True) as bar:
-                return run(Fanout(RichProgress(bar), log))
-        return run(Fanout(LineProgress(sys.stderr), log))  # a log file or a batch job
+        with defer_interrupts():  # several processes: all stop at one agreed point
+            if not main:
+                run(None)
+                return None
+            if console.is_terminal:
+                columns = (TextColumn("{task.description}"), BarColumn(),
+                           TimeElapsedColumn(), TimeRemainingColumn())
+                with Progress(*columns, console=console, transient=True) as bar:
+                    return run(Fanout(RichProgress(bar), log))
+            return run(Fanout(LineProgress(sys.stderr), log))  # a log file or a batch job
     except FkdriftError:  # the run failed (not interrupted): resuming would fail again
-        checkpoint_path(path).unlink(missing_ok=True)
+        if main:
+            checkpoint_path(path).unlink(missing_ok=True)
         raise
     except KeyboardInterrupt:
         ckpt = checkpoint_path(path)
         where = f"checkpoint kept in {ckpt}; " if ckpt.is_file() else ""
-        click.echo(f"interrupted: {where}continue with: fkdrift resume {path}", err=True)
+        if main:
+            click.echo(f"interrupted: {where}continue with: fkdrift resume {path}", err=True)
         sys.exit(130)
     finally:
-        log.close()
+        if log is not None:
+            log.close()
         signal.signal(signal.SIGTERM, previous)
         signal.signal(signal.SIGINT, previous_int)
 

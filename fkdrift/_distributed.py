@@ -4,13 +4,22 @@ computation, and the rules that keep the processes in step.
 Every process runs the same `solve` with the same seed; the walkers are split over the
 devices of all processes (`_sharding.walker_mesh`) and the compiled steps reduce across
 them. Host-side decisions (error bars, stopping) are taken from data gathered whole on
-every process, so they agree; decisions by the wall clock (a time budget) or by a
-checkpoint timer would not, and are refused. Only process 0 prints and writes files.
+every process, so they agree. Decisions by the wall clock (a time budget, the checkpoint
+interval) read `agreed_clock`: process 0's clock, broadcast, so that every process takes
+them at the same update or chunk. Ctrl-C and SIGTERM are deferred to those same points
+(`defer_interrupts`), so that all processes stop together and checkpoint the same state.
+Only process 0 prints and writes files.
 """
 
 from __future__ import annotations
 
+import signal
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import jax
+import numpy as np
 
 from ._errors import FkdriftError
 
@@ -47,13 +56,46 @@ def is_main_process() -> bool:
     return jax.process_index() == 0
 
 
-def check_single_clock(time_budget: float, checkpoint: object) -> None:
-    """One-line FkdriftError when a multi-process run asks for what each process would
-    decide by its own clock: a time budget, or checkpoints every so many seconds."""
+_INTERRUPTED = {"signal": 0}
+"""The signal this process received while interrupts are deferred (0: none)."""
+
+
+@contextmanager
+def defer_interrupts() -> Iterator[None]:
+    """While active, SIGINT and SIGTERM only mark this process as interrupted; the next
+    `agreed_clock` of a multi-process run then raises KeyboardInterrupt on every process
+    at once. (Raised where the signal lands, a collective on one process would wait for
+    the others forever.) One process: signals interrupt at once, as usual."""
     if process_count() == 1:
+        yield
         return
-    if time_budget > 0:
-        raise FkdriftError("a time budget is not supported across processes yet (each "
-                           "process would stop by its own clock); use --target-error")
-    if checkpoint is not None:
-        raise FkdriftError("checkpoints are not supported across processes yet")
+
+    def mark(signum, frame):
+        _INTERRUPTED["signal"] = signum
+
+    previous = {s: signal.signal(s, mark) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        _INTERRUPTED["signal"] = 0
+
+
+def agreed_clock() -> float:
+    """perf_counter seconds, the same on every process: process 0's clock, gathered with
+    the processes' interrupt marks (one small collective, which every process calls at the
+    same points because they run the same program and take the same decisions). Raises
+    KeyboardInterrupt on every process when any of them was interrupted (see
+    `defer_interrupts`). One process: its own clock."""
+    now = time.perf_counter()
+    if process_count() == 1:
+        return now
+    from jax.experimental import multihost_utils
+
+    rows = np.asarray(multihost_utils.process_allgather(
+        np.array([now, float(_INTERRUPTED["signal"])])))  # (processes, 2)
+    if np.any(rows[:, 1]):
+        _INTERRUPTED["signal"] = 0  # raised once; the checkpoint it leads to reads the clock
+        raise KeyboardInterrupt
+    return float(rows[0, 0])

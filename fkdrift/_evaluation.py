@@ -23,6 +23,7 @@ from jaxtyping import Array, PRNGKeyArray
 
 from ._config import EvaluationConfig, StoppingConfig
 from ._control_variates import cross_fitted_correction, fit_coefficients
+from ._distributed import agreed_clock
 from ._drift import analytic_cusps
 from ._sde import PotentialFn, integrate_window
 from ._sharding import to_host
@@ -127,11 +128,11 @@ class Evaluation:
 
 
 def early_stop(error: float, target: float, deadline: float) -> str | None:
-    """"target_error" once `error` is below `target`, "time_budget" once perf_counter
-    passed `deadline`, else None."""
+    """"target_error" once `error` is below `target`, "time_budget" once the agreed clock
+    (`distributed.agreed_clock`) passed a finite `deadline`, else None."""
     if error < target:
         return "target_error"
-    if time.perf_counter() > deadline:
+    if math.isfinite(deadline) and agreed_clock() > deadline:
         return "time_budget"
     return None
 

@@ -26,7 +26,7 @@ from ._diagnostics import (
     heavy_tail_warnings,
     reweighting_warnings,
 )
-from ._distributed import check_single_clock, process_count
+from ._distributed import process_count
 from ._drift import count_parameters, init_drift_params, make_drift_model, trial_log_psi
 from ._errors import FkdriftError
 from ._estimate import ReweightedEstimate, VariationalEstimate
@@ -147,7 +147,6 @@ def _run(system: System, seed: int, config: Config, progress, checkpoint, checkp
     """The run itself (see `solve`); `saved`: a checkpoint to continue from."""
     budget = Budget.start(config.time_budget, config.training_share, config.target_error)
     key_init, key_walkers, key_train, key_eval = jax.random.split(jax.random.PRNGKey(seed), 4)
-    check_single_clock(config.time_budget, checkpoint)
     mesh = walker_mesh()
     check_divisible({"batch": config.batch, "eval_walkers": config.eval_walkers}, mesh)
     walkers = init_walkers(key_walkers, config.batch, system.shape, config.init_width)

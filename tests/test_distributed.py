@@ -1,10 +1,14 @@
 """Two processes on 127.0.0.1 with `fkdrift solve --distributed` against one process
-(fkdrift/_distributed.py)."""
+(fkdrift/_distributed.py): one result, a time budget kept by the agreed clock, and an
+interrupted run that resumes to the same numbers."""
 
 from __future__ import annotations
 
+import json
+import signal
 import socket
 import subprocess
+import time
 
 import numpy as np
 import pytest
@@ -23,20 +27,30 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def start_two(cwd, args: list[str]) -> list[subprocess.Popen]:
+    """`fkdrift ARGS --distributed` as processes 0 and 1 of one run on 127.0.0.1."""
+    port = free_port()
+    return [subprocess.Popen(
+        [*FKDRIFT, *args, "--distributed", "--coordinator", f"127.0.0.1:{port}",
+         "--num-processes", "2", "--process-id", str(i)], cwd=cwd, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True) for i in (1, 0)][::-1]
+
+
+def finish(procs: list[subprocess.Popen], codes=(0, 0)) -> list[tuple[str, str]]:
+    """The (stdout, stderr) of each process, once both exited with `codes`."""
+    outputs = [p.communicate(timeout=600) for p in procs]
+    for p, code, (_, err) in zip(procs, codes, outputs, strict=True):
+        assert p.returncode == code, err[-2000:]
+    return outputs
+
+
 @pytest.fixture(scope="module")
 def two_processes(tmp_path_factory):
     """(folder, [(stdout, stderr) of process 0, of process 1]) of a 2-process harmonic run."""
     cwd = tmp_path_factory.mktemp("distributed")
-    port = free_port()
-    procs = [subprocess.Popen(
-        [*FKDRIFT, "solve", "--potential", "harmonic", "--out", "two.h5", *SET_ARGS,
-         "--distributed", "--coordinator", f"127.0.0.1:{port}", "--num-processes", "2",
-         "--process-id", str(i)], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True) for i in (1, 0)][::-1]
-    outputs = [p.communicate(timeout=600) for p in procs]
-    for p, (_, err) in zip(procs, outputs, strict=True):
-        assert p.returncode == 0, err[-2000:]
-    return cwd, outputs
+    procs = start_two(cwd, ["solve", "--potential", "harmonic", "--out", "two.h5",
+                            *SET_ARGS])
+    return cwd, finish(procs)
 
 
 @pytest.mark.slow  # half a minute each: CI runs them with the slow set
@@ -57,6 +71,49 @@ def test_two_processes_agree_with_one(two_processes):
     assert one.info["process_count"] == 1
     assert abs(two.energy - one.energy) < 2 * np.hypot(two.energy_error, one.energy_error)
     assert abs(two.energy - 0.5) < 3 * two.energy_error
+
+
+@pytest.mark.slow
+def test_a_time_budget_is_kept_by_every_process(tmp_path):
+    """Both processes decide by process 0's clock: they stop training at the same update
+    (else their collectives would hang) and the run ends within its budget."""
+    procs = start_two(tmp_path, ["solve", "--potential", "harmonic", "--out", "budget.h5",
+                                 "--time-budget", "25", "--json", "--set", "batch=128",
+                                 "--set", "eval_walkers=256", "--set", "train_steps=1000000"])
+    outputs = finish(procs)
+    result = fkdrift.load(tmp_path / "budget.h5")
+    assert result.info["process_count"] == 2
+    assert result.info["train_stop_reason"] == "time_budget"
+    assert result.info["wall_time"] < 25
+    assert abs(result.energy - 0.5) < 3 * result.energy_error
+    # the summary is the last line (gloo, the CPU collectives, may print a hello first)
+    assert json.loads(outputs[0][0].splitlines()[-1])["energy"] == pytest.approx(result.energy)
+
+
+@pytest.mark.slow
+def test_an_interrupted_run_of_two_processes_resumes_to_the_same_numbers(two_processes,
+                                                                          tmp_path):
+    """SIGTERM to process 1 alone stops both at one agreed point with one checkpoint
+    (written by process 0); `fkdrift resume --distributed` on two processes then ends
+    with the numbers of the run never stopped."""
+    procs = start_two(tmp_path, ["solve", "--potential", "harmonic", "--out", "two.h5",
+                                 *SET_ARGS, "--checkpoint-every", "1"])
+    log = tmp_path / "two.train.jsonl"
+    deadline = time.monotonic() + 300
+    while not (log.is_file() and log.read_text().count("\n") >= 5):
+        assert time.monotonic() < deadline and procs[0].poll() is None, "no training"
+        time.sleep(0.05)
+    procs[1].send_signal(signal.SIGTERM)
+    outputs = finish(procs, codes=(130, 130))
+    assert "fkdrift resume" in outputs[0][1] and "resume" not in outputs[1][1]
+    assert (tmp_path / "two.ckpt").is_file() and not (tmp_path / "two.h5").exists()
+    finish(start_two(tmp_path, ["resume", "two.h5"]))
+    resumed = fkdrift.load(tmp_path / "two.h5")
+    straight = fkdrift.load(two_processes[0] / "two.h5")
+    assert "resumed_from" in resumed.info
+    assert resumed.energy == pytest.approx(straight.energy, rel=1e-10)
+    assert resumed.energy_error == pytest.approx(straight.energy_error, rel=1e-10)
+    assert not (tmp_path / "two.ckpt").exists()
 
 
 @pytest.mark.parametrize("args, message", [
