@@ -155,28 +155,36 @@ def forward_window(network: str, particles: int, args):
 
 
 def measure_forward(args) -> dict:
-    """Median seconds per walker-step and scratch bytes of each network at each N."""
-    rows = []
+    """Median seconds per walker-step and scratch bytes of each network at each N: every
+    configuration compiled first, then `rounds` rounds over all of them, the order
+    reversed every other round, so that load changes on a shared machine hit all alike."""
+    compiled = {}
     for network in NETWORKS:
         for n in args.particles:
             window, walkers, key, params = forward_window(network, n, args)
-            compiled = window.lower(params, walkers, key).compile()
-            memory = compiled.memory_analysis()
-            jax.block_until_ready(compiled(params, walkers, key))
-            times = []
-            for _ in range(args.rounds):
-                start = time.perf_counter()
-                for _ in range(args.repeats):
-                    walkers = compiled(params, walkers, key)
-                jax.block_until_ready(walkers)
-                times.append((time.perf_counter() - start) / args.repeats)
-            per_step = statistics.median(times) / (args.batch * args.window)
-            rows.append({"network": network, "particles": n,
-                         "parameters": count_parameters(params),
-                         "seconds_per_walker_step": per_step,
-                         "temp_bytes": int(getattr(memory, "temp_size_in_bytes", 0))})
-            print(f"{network:<24} N={n:>3}: {per_step * 1e9:10.0f} ns per walker-step, "
-                  f"scratch {rows[-1]['temp_bytes'] / 2**20:.1f} MiB", flush=True)
+            fn = window.lower(params, walkers, key).compile()
+            jax.block_until_ready(fn(params, walkers, key))
+            compiled[network, n] = (fn, [params, walkers, key], fn.memory_analysis())
+    times = {config: [] for config in compiled}
+    for round_ in range(args.rounds):
+        for config in (list(compiled) if round_ % 2 == 0 else list(compiled)[::-1]):
+            fn, state, _ = compiled[config]
+            start = time.perf_counter()
+            for _ in range(args.repeats):
+                state[1] = fn(*state)
+            jax.block_until_ready(state[1])
+            times[config].append((time.perf_counter() - start) / args.repeats)
+    rows = []
+    for (network, n), (_, state, memory) in compiled.items():
+        per_step = statistics.median(times[network, n]) / (args.batch * args.window)
+        rows.append({"network": network, "particles": n,
+                     "parameters": count_parameters(state[0]),
+                     "seconds_per_walker_step": per_step,
+                     "min_seconds_per_walker_step": min(times[network, n])
+                     / (args.batch * args.window),
+                     "temp_bytes": int(getattr(memory, "temp_size_in_bytes", 0))})
+        print(f"{network:<24} N={n:>3}: {per_step * 1e9:10.0f} ns per walker-step, "
+              f"scratch {rows[-1]['temp_bytes'] / 2**20:.1f} MiB", flush=True)
     exponents = {}
     for network in NETWORKS:
         points = [(r["particles"], r["seconds_per_walker_step"]) for r in rows
@@ -202,6 +210,13 @@ def print_forward(result: dict) -> None:
             f"{cells[n]['seconds_per_walker_step'] * 1e9:,.0f} ns, "
             f"{cells[n]['temp_bytes'] / 2**20:.1f} MiB" for n in ns)
             + f" | {result['exponents_from_N8'].get(network, float('nan')):.2f} |")
+    print("\ncost ratio N = 8 -> 16 (median of the rounds; fastest round):")
+    for network in NETWORKS:
+        cells = {r["particles"]: r for r in result["rows"] if r["network"] == network}
+        if 8 in cells and 16 in cells:
+            median, fastest = (cells[16][k] / cells[8][k] for k in (
+                "seconds_per_walker_step", "min_seconds_per_walker_step"))
+            print(f"  {network}: {median:.2f}x; {fastest:.2f}x")
 
 
 def plot_forward(result: dict, path: Path) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import flax.linen as nn
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array
@@ -102,8 +103,9 @@ class PooledLogPsi(BosonLogPsi):
     pair features S_i = Σ_{j≠i} φ(|r_i − r_j|²): (basis,), φ_m(d²) = exp(−d²/s_m²) smooth
     radial functions with learned widths s_m (started geometrically from 0.25 to 4),
     a·φ a learned pair Jastrow, F one MLP per particle and n_i the smooth distances to
-    `centres`. A pair costs `basis` exponentials and no dense layer, so the per-particle
-    MLP dominates up to N ≈ width²/basis; `PairLogPsi` runs an MLP on every pair.
+    `centres`. A pair costs `basis` exponentials and no dense layer (`PairLogPsi` runs an
+    MLP on every pair): the walker-step grows 1.95× from 8 to 16 bosons and as N^1.37
+    over N = 8–32 at width 64 (benchmarks/PARTICLES.md).
     """
 
     basis: int = 8
@@ -118,9 +120,7 @@ class PooledLogPsi(BosonLogPsi):
             log_widths = self.param(
                 "log_widths", lambda _: jnp.log(jnp.geomspace(0.25, 4.0, self.basis)
                                                 ).astype(self.dtype))
-            squared = jnp.sum((x[..., :, None, :] - x[..., None, :, :]) ** 2, -1)
-            phi = jnp.exp(-squared[..., None] * jnp.exp(-2 * log_widths))  # (..., P, P, M)
-            pooled = jnp.sum(phi * (1 - jnp.eye(P, dtype=self.dtype))[..., None], -2)
+            pooled = jax.checkpoint(pooled_pair_features)(x, jnp.exp(-2 * log_widths))
             a = self.param("pair_jastrow", nn.initializers.zeros, (self.basis,), self.dtype)
             jastrow = 0.5 * jnp.sum(pooled @ a, -1)
             node.append(pooled)
@@ -131,6 +131,21 @@ class PooledLogPsi(BosonLogPsi):
         c = confinement_strength(self, self.confinement, ())
         return ((jnp.sum(per_particle[..., 0], -1) + jastrow).astype(r.dtype)
                 - 0.5 * c.astype(r.dtype) * jnp.sum(r**2, (-2, -1)))
+
+
+def pooled_pair_features(x: Array, inverse_squared_widths: Array) -> Array:
+    """S_im = Σ_{j≠i} exp(−|x_i − x_j|² w_m). x: (..., P, D), w: (M,) -> (..., P, M).
+
+    The pairs are laid out as (P, P) planes per coordinate and per basis function, so the
+    inner loops run along particles (a trailing axis of D = 2 or M = 8 vectorises badly:
+    1.5–2.5× slower at N = 8–32, benchmarks/PARTICLES.md). The diagonal exp(0) = 1 is
+    exact and subtracted instead of masked. `PooledLogPsi` wraps this in `jax.checkpoint`
+    so the reverse pass recomputes the (M, P, P) exponentials instead of storing them.
+    """
+    xt = jnp.swapaxes(x, -1, -2)  # (..., D, P)
+    squared = jnp.sum((xt[..., :, :, None] - xt[..., :, None, :]) ** 2, -3)  # (..., P, P)
+    phi = jnp.exp(-squared[..., None, :, :] * inverse_squared_widths[:, None, None])
+    return jnp.swapaxes(jnp.sum(phi, -1), -1, -2) - 1.0  # (..., P, M)
 
 
 class GradientDrift(nn.Module):
