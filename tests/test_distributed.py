@@ -15,6 +15,7 @@ import pytest
 from conftest import FKDRIFT
 
 import fkdrift
+from fkdrift._distributed import agreed_clock, defer_interrupts
 
 SETTINGS = {"train_steps": 40, "batch": 128, "eval_walkers": 256, "eval_time": 2.0,
             "reweighted_time": 6.0}
@@ -129,3 +130,13 @@ def test_bad_launch_options_are_one_line_errors(tmp_path, args, message):
     lines = proc.stderr.strip().splitlines()
     assert proc.returncode != 0 and len(lines) == 1 and message in lines[0], proc.stderr
     assert not any(tmp_path.iterdir())
+
+
+def test_one_process_keeps_its_own_clock_and_signals():
+    """Without other processes the agreed clock is this process's perf_counter and
+    interrupts are not deferred (Ctrl-C stops at once, as in any program)."""
+    before = time.perf_counter()
+    assert before <= agreed_clock() <= time.perf_counter()
+    handler = signal.getsignal(signal.SIGTERM)
+    with defer_interrupts():
+        assert signal.getsignal(signal.SIGTERM) is handler
