@@ -103,6 +103,10 @@ DMC_E0 = {
     # dof); quadratic check 39.9232 ± 0.0034 (results/bosons_dmc/n16_g3_seed0.json). The
     # unoptimised N = 8 trial had given 39.9151 ± 0.0075.
     (16, 3.0): (39.9191255459, 0.0015893892),
+    # two replicas with the trial optimised from the N = 16 one (seed 0 --start-from,
+    # seed 1 --trial-from it; results/bosons_dmc/n32_g3_seed*.json), pooled per dt:
+    # linear dt fit, chi2/dof 2.5 (one dof); quadratic check 110.8902 ± 0.0083.
+    (32, 3.0): (110.9024876604, 0.0048178579),
 }
 
 
@@ -127,7 +131,7 @@ def trapped_bosons(particles: int = 2, g: float = 3.0, s: float = WIDTH) -> Syst
     """N identical bosons in the 2D isotropic trap (ω = 1) with Gaussian repulsion g.
 
     A reference energy is attached where one is known (`reference_energy`): exact for
-    g = 0 and N = 2, the independent DMC for N = 3, 4 at g = 3, 16 and N = 8, 16 at
+    g = 0 and N = 2, the independent DMC for N = 3, 4 at g = 3, 16 and N = 8, 16, 32 at
     g = 3, else the table.
     """
     if particles < 1:

@@ -80,7 +80,9 @@ def test_committed_rows_come_from_the_current_estimators(name):
 
 MANY_BOSONS = {  # file in results/many_bosons: (N, how the run was made)
     "N8_g3": (8, {"laplacian_probes": 0, "train_steps": 2000}),  # default settings
+    "N16_g3_default": (16, {"laplacian_probes": 0, "train_steps": 2000}),  # default settings
     "N16_g3": (16, {"laplacian_probes": 4}),  # Hutchinson Laplacian, --target-error 0.015
+    "N32_g3": (32, {"laplacian_probes": 4}),  # Hutchinson Laplacian, --target-error 0.03
 }
 
 
@@ -99,7 +101,9 @@ def test_many_bosons_within_a_thousandth_of_the_dmc(name):
     assert {k: getattr(result.config, k) for k in settings} == settings
 
 
-def test_eight_boson_row_used_the_default_settings():
-    system = potentials.trapped_bosons(8, 3.0)
-    result = fkdrift.load(RESULTS / "many_bosons" / "N8_g3.h5")
+@pytest.mark.parametrize("name", ["N8_g3", "N16_g3_default"])
+def test_default_rows_used_the_default_settings(name):
+    particles, _ = MANY_BOSONS[name]
+    system = potentials.trapped_bosons(particles, 3.0)
+    result = fkdrift.load(RESULTS / "many_bosons" / f"{name}.h5")
     assert result.config == fkdrift.Config().for_system(system)
