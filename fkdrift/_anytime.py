@@ -96,8 +96,9 @@ class Budget:
         """perf_counter deadline of a stage that may use `share` of the time left."""
         if not math.isfinite(self.total):
             return math.inf
-        left = self.total * (1.0 - PACKAGING_RESERVE) - self.elapsed()
-        return agreed_clock() + max(0.0, share * left)
+        now = agreed_clock()
+        left = self.total * (1.0 - PACKAGING_RESERVE) - (now - self.started)
+        return now + max(0.0, share * left)
 
 
 def plateau(energies: np.ndarray, block: int = PLATEAU_BLOCK,

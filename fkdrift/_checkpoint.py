@@ -174,11 +174,12 @@ class Checkpointer:
             train_time = self.trained_time
         state, rows, n = self.latest
         history = {k: v[:n] for k, v in rows.items()}
-        spent = self.before + agreed_clock() - self.started
+        now = agreed_clock()  # one clock read (a collective across processes) per write
+        spent = self.before + now - self.started
         write_checkpoint(self.path, state, history, {
             **self.meta, "phase": phase, "updates": len(history.get("step", ())),
             "train_time": spent if train_time is None else train_time},
             {k: v for name, state in self.stages.items()
              for k, v in state_arrays(name, state).items()}
             if phase in ("variational", "reweighting") else None)
-        self.last = agreed_clock()
+        self.last = now

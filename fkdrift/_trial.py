@@ -138,7 +138,7 @@ def pooled_pair_features(x: Array, inverse_squared_widths: Array) -> Array:
 
     The pairs are laid out as (P, P) planes per coordinate and per basis function, so the
     inner loops run along particles (a trailing axis of D = 2 or M = 8 vectorises badly:
-    1.5–2.5× slower at N = 8–32, benchmarks/PARTICLES.md). The diagonal exp(0) = 1 is
+    1.4–2.4× slower at N = 8–32, benchmarks/PARTICLES.md). The diagonal exp(0) = 1 is
     exact and subtracted instead of masked. `PooledLogPsi` wraps this in `jax.checkpoint`
     so the reverse pass recomputes the (M, P, P) exponentials instead of storing them.
     """
