@@ -247,8 +247,8 @@ def default_boson_network(system) -> str:
 
 POOLED_FROM = 8
 """Particle number from which the bosons' log ψ is `PooledLogPsi`: at N = 8 its forward
-walker-step costs 0.3–0.6× `PairLogPsi`'s, at N = 16 0.13–0.22× (benchmarks/PARTICLES.md),
-and a default run of 8 bosons at g = 3 ends 0.001% from the independent DMC."""
+walker-step costs 0.27× `PairLogPsi`'s, at N = 16 0.09× (benchmarks/PARTICLES.md), and
+default runs of 8 and 16 bosons at g = 3 end within 0.013% of the independent DMC."""
 
 
 @dataclass(frozen=True, init=False)

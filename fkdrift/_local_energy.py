@@ -63,8 +63,7 @@ def local_energies(log_psi: LogPsiFn, potential: PotentialFn, r: Array,
     vectors per walker (`hutchinson_terms`, needs `key`), else exact."""
     if probes:
         v, laplacian = hutchinson_terms(log_psi, r, key, probes)
-        return (jax.vmap(potential)(r) - 0.5 * jnp.sum(v**2, axis=(-2, -1))
-                - 0.5 * laplacian)
-    _, v, laplacian = log_psi_terms(log_psi, r)
+    else:
+        _, v, laplacian = log_psi_terms(log_psi, r)
     return (jax.vmap(potential)(r) - 0.5 * jnp.sum(v**2, axis=(-2, -1))
             - 0.5 * laplacian)

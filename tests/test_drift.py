@@ -18,7 +18,13 @@ from fkdrift._drift import (
     init_drift_params,
     make_drift_model,
 )
-from fkdrift._trial import GradientDrift, MLPLogPsi, PairLogPsi, PooledLogPsi
+from fkdrift._trial import (
+    GradientDrift,
+    MLPLogPsi,
+    PairLogPsi,
+    PooledLogPsi,
+    pooled_pair_features,
+)
 
 SMALL = Config(width=16, depth=2)
 SMALL64 = Config(width=16, depth=2, network_dtype="float64")
@@ -282,3 +288,19 @@ def test_cusp_laplacian_cancels_the_coulomb_singularities(name):
     V = jax.vmap(system.potential)(r)
     assert float(jnp.max(jnp.abs(V))) > 1e4  # really at the singularities
     assert float(jnp.max(jnp.abs(V - 0.5 * laplacian))) < 50
+
+
+def test_pooled_pair_features_are_the_sum_over_the_other_particles():
+    """S_im = Σ_{j≠i} exp(−|x_i − x_j|² w_m), against a plain double loop (the plane
+    layout and the subtracted diagonal must not change the function)."""
+    rng = np.random.default_rng(11)
+    x, w = rng.normal(size=(3, 5, 2)), np.array([0.1, 1.0, 16.0])
+    expected = np.zeros((3, 5, 3))
+    for b in range(3):
+        for i in range(5):
+            for j in range(5):
+                if j != i:
+                    expected[b, i] += np.exp(-np.sum((x[b, i] - x[b, j]) ** 2) * w)
+    np.testing.assert_allclose(np.asarray(pooled_pair_features(jnp.asarray(x),
+                                                               jnp.asarray(w))),
+                               expected, rtol=1e-12, atol=1e-14)
