@@ -48,6 +48,7 @@ def test_harmonic_1d_density(harmonic_1d):
     assert abs(np.mean(x)) < 0.02
 
 
+@pytest.mark.slow  # a minute: keeps the default suite within its ~10 minutes
 def test_harmonic_3d_anisotropic():
     system = potentials.harmonic(dim=3, omegas=[1.0, 1.5, 2.0])
     config = fkdrift.Config(train_steps=1000, eval_time=40.0)
