@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import sys
 import time
@@ -207,7 +208,9 @@ SOLVE_HELP = ("Train a drift for POTENTIAL, evaluate E0 with an error bar, write
                    "estimators.")
 @click.option("--checkpoint-every", type=float, default=300.0, show_default=True,
               help="Seconds between checkpoints of the run (OUT.ckpt; also written "
-                   "when training ends and on Ctrl-C or SIGTERM; `fkdrift resume OUT`).")
+                   "when training ends, whatever the interval, and on Ctrl-C or SIGTERM; "
+                   "`fkdrift resume OUT`). A run killed with SIGKILL before its first "
+                   "checkpoint keeps nothing.")
 @distributed_options
 def solve(config_file, potential, dim, particles, seed, out, force, as_json, options,
           settings, target_error, time_budget, checkpoint_every, distributed, coordinator,
@@ -237,13 +240,16 @@ def solve(config_file, potential, dim, particles, seed, out, force, as_json, opt
     path = check_writable(path)
     if path.exists() and not force:
         raise FkdriftError(f"{path} exists; pass --force to overwrite it or choose another --out")
+    if checkpoint_path(path).is_file() and not force:
+        raise FkdriftError(f"{checkpoint_path(path)} holds an interrupted run: continue it "
+                           f"with `fkdrift resume {path}`, or pass --force to start over")
     if not checkpoint_every > 0:
         raise FkdriftError(f"--checkpoint-every must be positive, got {checkpoint_every}")
     start = time.perf_counter()
     checkpoint = checkpoint_path(path)
     result = _run_with_progress(path, lambda progress: run_solve(
         system, seed=seed, config=config, progress=progress,
-        checkpoint=checkpoint, checkpoint_every=checkpoint_every))
+        checkpoint=checkpoint, checkpoint_every=checkpoint_every), fresh=True)
     if result is not None:
         _finish(result, path, start, as_json)
 
@@ -274,7 +280,7 @@ def resume(out: str, checkpoint_every: float, as_json: bool, distributed: bool,
                            read_checkpoint(ckpt).meta["updates"])
     start = time.perf_counter()
     result = _run_with_progress(path, lambda progress: run_resume(
-        ckpt, progress=progress, checkpoint_every=checkpoint_every), append_log=True)
+        ckpt, progress=progress, checkpoint_every=checkpoint_every))
     if result is not None:
         _finish(result, path, start, as_json)
 
@@ -287,16 +293,20 @@ def _trim_training_log(log: Path, updates: int) -> None:
         log.write_text("".join(row + "\n" for row in rows))
 
 
-def _run_with_progress(path: Path, run, append_log: bool = False):
+def _run_with_progress(path: Path, run, fresh: bool = False):
     """Run `run(progress)` with bars on a terminal or lines otherwise, the training log
-    beside `path`, and Ctrl-C/SIGTERM turned into a kept checkpoint and a resume hint.
+    beside `path`, and Ctrl-C/SIGTERM turned into a kept checkpoint and a resume hint
+    (exit 130 for SIGINT, 143 for SIGTERM). fresh: a new run (`solve`), whose failure
+    removes what it created (checkpoint, log, output folder); a resumed run's failure
+    removes nothing, so the checkpoint can still be resumed once the cause is fixed.
     Processes other than 0 of a multi-process run compute their share without progress
     or messages and return None."""
     import signal
 
-    from ._distributed import defer_interrupts, is_main_process
+    from ._distributed import defer_interrupts, interrupting_signal, is_main_process
 
     def terminate(signum, frame):
+        interrupting_signal(signum)
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, terminate)
@@ -304,7 +314,9 @@ def _run_with_progress(path: Path, run, append_log: bool = False):
     # ignored, as a shell does for background jobs (a test harness's workers did too)
     previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     main = is_main_process()
-    log = TrainingLog(path.with_suffix(".train.jsonl"), append=append_log) if main else None
+    created = _not_yet_existing(path) if fresh and main else []
+    log = TrainingLog(path.with_suffix(".train.jsonl"), append=not fresh) if main else None
+    interrupting_signal(0)
     try:
         with defer_interrupts():  # several processes: all stop at one agreed point
             if not main:
@@ -316,21 +328,50 @@ def _run_with_progress(path: Path, run, append_log: bool = False):
                 with Progress(*columns, console=console, transient=True) as bar:
                     return run(Fanout(RichProgress(bar), log))
             return run(Fanout(LineProgress(sys.stderr), log))  # a log file or a batch job
-    except FkdriftError:  # the run failed (not interrupted): resuming would fail again
-        if main:
-            checkpoint_path(path).unlink(missing_ok=True)
+    except FkdriftError:
+        _remove_created(created, log)
         raise
     except KeyboardInterrupt:
+        signum = interrupting_signal() or signal.SIGINT
         ckpt = checkpoint_path(path)
-        where = f"checkpoint kept in {ckpt}; " if ckpt.is_file() else ""
-        if main:
-            click.echo(f"interrupted: {where}continue with: fkdrift resume {path}", err=True)
-        sys.exit(130)
+        if main and ckpt.is_file():
+            click.echo(f"interrupted: checkpoint kept in {ckpt}; continue with: "
+                       f"fkdrift resume {path}", err=True)
+        elif main:
+            _remove_created(created, log)
+            click.echo("interrupted before the first checkpoint: nothing kept (checkpoints "
+                       "come when training ends and every --checkpoint-every seconds)",
+                       err=True)
+        sys.exit(128 + int(signum))
     finally:
         if log is not None:
             log.close()
         signal.signal(signal.SIGTERM, previous)
         signal.signal(signal.SIGINT, previous_int)
+
+
+def _not_yet_existing(path: Path) -> list[Path]:
+    """What a new run writing `path` may create: its checkpoint, its training log, and the
+    folders above it that do not exist yet (innermost first)."""
+    created = [checkpoint_path(path), path.with_suffix(".train.jsonl")]
+    created = [p for p in created if not p.exists()]
+    folder = path.parent.absolute()
+    while not folder.exists():
+        created.append(folder)
+        folder = folder.parent
+    return created
+
+
+def _remove_created(created: list[Path], log) -> None:
+    """Remove the files and (empty) folders a failed new run created."""
+    if log is not None:
+        log.close()
+    for p in created:
+        if p.is_dir():
+            with contextlib.suppress(OSError):  # something else was put there meanwhile
+                p.rmdir()
+        else:
+            p.unlink(missing_ok=True)
 
 
 def _finish(result, path: Path, start: float, as_json: bool) -> None:

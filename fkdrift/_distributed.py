@@ -56,8 +56,18 @@ def is_main_process() -> bool:
     return jax.process_index() == 0
 
 
-_INTERRUPTED = {"signal": 0}
-"""The signal this process received while interrupts are deferred (0: none)."""
+_INTERRUPTED = {"signal": 0, "raised": 0}
+"""signal: the signal this process received while interrupts are deferred (0: none);
+raised: the signal behind the last KeyboardInterrupt raised for an interrupt (0: none
+or Ctrl-C raised by Python itself)."""
+
+
+def interrupting_signal(signum: int | None = None) -> int:
+    """The signal (SIGINT, SIGTERM) behind the interrupt in progress, 0 if unknown; with
+    `signum`, record it (0 clears it)."""
+    if signum is not None:
+        _INTERRUPTED["raised"] = int(signum)
+    return _INTERRUPTED["raised"]
 
 
 @contextmanager
@@ -96,6 +106,7 @@ def agreed_clock() -> float:
     rows = np.asarray(multihost_utils.process_allgather(
         np.array([now, float(_INTERRUPTED["signal"])])))  # (processes, 2)
     if np.any(rows[:, 1]):
+        _INTERRUPTED["raised"] = int(np.max(rows[:, 1]))
         _INTERRUPTED["signal"] = 0  # raised once; the checkpoint it leads to reads the clock
         raise KeyboardInterrupt
     return float(rows[0, 0])

@@ -52,6 +52,7 @@ from ._training import (
     make_train_step,
     train,
 )
+from ._user_potential import check_source_unchanged, source_fingerprint
 from ._version import __version__
 
 VARIATIONAL = "variational, dt->0 extrapolated"
@@ -136,7 +137,10 @@ def resume(checkpoint: str | Path, progress: Progress | bool | None = None,
     if progress is True:
         progress = LineProgress()
     saved = read_checkpoint(checkpoint)
-    system = rebuild_system(saved.meta["system"]) if system is None else system
+    if system is None:
+        check_source_unchanged(saved.meta["system"].get("source", {}),
+                               saved.meta.get("source_sha256"))
+        system = rebuild_system(saved.meta["system"])
     config = Config.from_dict(saved.meta["config"])
     return _run(system, int(saved.meta["seed"]), config, progress or None, checkpoint,
                 checkpoint_every, saved)
@@ -154,7 +158,8 @@ def _run(system: System, seed: int, config: Config, progress, checkpoint, checkp
     walkers = shard_walkers(walkers, mesh)
     keeper = None
     if checkpoint is not None:
-        meta = {"seed": seed, "config": config.to_dict(), "system": system.describe()}
+        meta = {"seed": seed, "config": config.to_dict(), "system": system.describe(),
+                "source_sha256": source_fingerprint(system.source)}
         keeper = Checkpointer(Path(checkpoint), checkpoint_every, meta,
                               saved.meta["train_time"] if saved else 0.0)
 

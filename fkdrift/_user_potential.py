@@ -36,3 +36,43 @@ def load_potential(spec: str) -> Callable:
     if not callable(func):
         raise FkdriftError(f"{path} has no function '{func_name}'")
     return func
+
+
+def source_fingerprint(source: dict) -> str:
+    """A SHA-256 of what defines a system's potential: for a file:function potential the
+    file's bytes, the function name and its keyword options; for a built-in its name and
+    options; "" when the system has no rebuildable source (a potential from Python)."""
+    import hashlib
+    import json
+
+    if "file" in source:
+        path = Path(source["file"].rpartition(":")[0])
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            raise FkdriftError(f"potential file {path} cannot be read: "
+                               f"{exc.strerror or exc}") from exc
+    elif "builtin" in source:
+        content = b""
+    else:
+        return ""
+    digest = hashlib.sha256(content)
+    digest.update(json.dumps(source, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+def check_source_unchanged(source: dict, recorded: str | None) -> None:
+    """Refuse (one line) to continue a run whose potential's source is gone or differs
+    from the fingerprint `recorded` when the run started (None: an old checkpoint that
+    recorded none)."""
+    if not recorded:
+        return
+    if "file" in source:
+        path = Path(source["file"].rpartition(":")[0])
+        if not path.is_file():
+            raise FkdriftError(f"the potential file {path} of this run is gone; put it "
+                               "back to resume (the checkpoint is kept)")
+    if source_fingerprint(source) != recorded:
+        what = source.get("file", source.get("builtin", "the potential"))
+        raise FkdriftError(f"{what} changed since the checkpoint was written; restore it to "
+                           "resume (the checkpoint is kept), or start over with solve --force")

@@ -156,7 +156,7 @@ def test_ctrl_c_keeps_a_checkpoint_and_says_how_to_resume(tmp_path):
         wait_for_lines(tmp_path / "run.train.jsonl", 20, run)
         assert run.poll() is None
         run.send_signal(signal.SIGINT)
-        assert run.wait(120) == 130
+        assert run.wait(120) == 130  # 128 + SIGINT
     finally:
         run.kill()
     err = run.stderr.read()
@@ -185,3 +185,98 @@ def test_a_resumed_stage_interrupted_again_still_resumes_to_the_same_numbers(
     assert watch.seen["variational"] == []
     assert again.energy == uninterrupted.energy
     assert again.energy_error == uninterrupted.energy_error
+
+
+POTENTIAL = "import jax.numpy as jnp\n\ndef V(r):\n    return 0.5 * jnp.sum(r ** 2)\n"
+
+
+@pytest.fixture
+def interrupted_file_run(tmp_path):
+    """A run of a file:function potential (pot.py:V) interrupted in training with
+    its checkpoint run.ckpt beside run.h5."""
+    from fkdrift._cli import build_system
+
+    (tmp_path / "pot.py").write_text(POTENTIAL)
+    system = build_system(str(tmp_path / "pot.py:V"), 1, 1, {})
+    with pytest.raises(KeyboardInterrupt):
+        fkdrift.solve(system, seed=3, config=FAST, progress=InterruptAt(update=5),
+                      checkpoint=tmp_path / "run.ckpt", checkpoint_every=1e9)
+    return tmp_path
+
+
+@pytest.mark.parametrize("change", ["moved", "edited"])
+def test_a_failed_resume_keeps_the_checkpoint(interrupted_file_run, change):
+    """A resume refused because the potential file moved or changed since the checkpoint
+    is one line and a non-zero exit, and OUT.ckpt stays for when the file is back."""
+    tmp = interrupted_file_run
+    before = (tmp / "run.ckpt").read_bytes()
+    if change == "moved":
+        (tmp / "pot.py").rename(tmp / "elsewhere.py")
+    else:
+        (tmp / "pot.py").write_text(POTENTIAL.replace("0.5", "0.6"))
+    run = subprocess.run([*FKDRIFT, "resume", "run.h5"], cwd=tmp, capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode != 0
+    assert run.stderr.count("\n") == 1 and run.stderr.startswith("error: ")
+    assert ("gone" if change == "moved" else "changed since the checkpoint") in run.stderr
+    assert (tmp / "run.ckpt").read_bytes() == before and not (tmp / "run.h5").exists()
+
+
+def test_resume_continues_once_the_potential_file_is_back(interrupted_file_run):
+    tmp = interrupted_file_run
+    (tmp / "pot.py").rename(tmp / "elsewhere.py")
+    with pytest.raises(fkdrift.FkdriftError, match="gone"):
+        fkdrift.resume(tmp / "run.ckpt")
+    (tmp / "elsewhere.py").rename(tmp / "pot.py")
+    again = fkdrift.resume(tmp / "run.ckpt")
+    assert again.energy == pytest.approx(0.5, abs=5 * again.energy_error + 1e-3)
+
+
+def test_a_second_solve_over_a_checkpoint_refuses_and_keeps_it(interrupted_file_run):
+    tmp = interrupted_file_run
+    before = (tmp / "run.ckpt").read_bytes()
+    run = subprocess.run([*FKDRIFT, "solve", "--potential", "pot.py:V", "--out", "run.h5"],
+                         cwd=tmp, capture_output=True, text=True, timeout=120)
+    assert run.returncode != 0 and run.stderr.count("\n") == 1
+    assert "fkdrift resume run.h5" in run.stderr and "--force" in run.stderr
+    assert (tmp / "run.ckpt").read_bytes() == before
+
+
+@pytest.mark.parametrize("signum,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)],
+                         ids=["SIGINT", "SIGTERM"])
+def test_an_interrupt_before_the_first_checkpoint_says_so_and_leaves_nothing(
+        tmp_path, signum, code, capsys):
+    """Interrupted before anything was kept, the run says that nothing was kept (no resume
+    hint), exits 128 + the signal, and removes what it created (log, folder)."""
+    from fkdrift._cli import _run_with_progress
+    from fkdrift._distributed import interrupting_signal
+
+    def interrupted(progress):
+        progress.training(1, 10, {"energy": 1.0, "loss": 1.0})  # the training log has been started
+        interrupting_signal(signum)
+        raise KeyboardInterrupt
+
+    out = tmp_path / "new" / "deeper" / "run.h5"
+    with pytest.raises(SystemExit) as exit_:
+        _run_with_progress(out, interrupted, fresh=True)
+    assert exit_.value.code == code
+    err = capsys.readouterr().err
+    assert "nothing kept" in err and "resume" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_new_run_removes_what_it_created_and_a_failed_resume_nothing(tmp_path):
+    from fkdrift._cli import _run_with_progress
+
+    def fails(progress):
+        progress.training(1, 10, {"energy": 1.0, "loss": 1.0})
+        (tmp_path / "out" / "run.ckpt").write_bytes(b"state")
+        raise fkdrift.FkdriftError("diverged")
+
+    with pytest.raises(fkdrift.FkdriftError):
+        _run_with_progress(tmp_path / "out" / "run.h5", fails, fresh=True)
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "out").mkdir()
+    with pytest.raises(fkdrift.FkdriftError):
+        _run_with_progress(tmp_path / "out" / "run.h5", fails)
+    assert (tmp_path / "out" / "run.ckpt").read_bytes() == b"state"
