@@ -12,9 +12,12 @@ error bar wanted on the reported energy) is an *anytime* run:
   ("reduce on plateau": the plateau of a large step is its noise floor, not the
   network's limit), and training stops at the second plateau (the reweighted estimator
   removes the variational bias; for a modest target the time is better spent
-  measuring). A plateau is when the mean training energy of the last `PLATEAU_BLOCK`
-  updates is no lower than that of the block before by twice the standard error of the
-  difference, at `PLATEAU_CHECKS` checks in a row, counted from the last cut.
+  measuring). A plateau counts only once the updates done exceed the projected cost of
+  the reweighted stage to the target (`enough_training`): a demanding target trains on,
+  up to `train_steps`, since a better guide shortens the long stage that follows. A
+  plateau is when the mean training energy of the last `PLATEAU_BLOCK` updates is no
+  lower than that of the block before by twice the standard error of the difference,
+  at `PLATEAU_CHECKS` checks in a row, counted from the last cut.
 * The variational stage gets `VARIATIONAL_SHARE` of the time left after training (when
   the reweighted stage follows; all of it otherwise), the reweighted stage the rest less
   `PACKAGING_RESERVE`; each stage also stops once its error bar is below the target.
@@ -118,12 +121,14 @@ def plateau(energies: np.ndarray, block: int = PLATEAU_BLOCK,
     return bool(np.all(drop <= 2.0 * noise))  # <=: an exact drift has no noise at all
 
 
-def training_schedule(train_steps: int, initial: float, final: float, budget: Budget):
+def training_schedule(train_steps: int, initial: float, final: float, budget: Budget,
+                      history: dict[str, list[float]] | None = None):
     """(learning_rate(i), stop(i, history)) for `training.train` under this policy (see
     the module doc): the plain exponential decay over `train_steps` (stop None) for a run
     that is not anytime; with a budget alone the decay fitted to the time share, from
     the end of the first update; with a target error the decay cut by `PLATEAU_CUT` at
-    every plateau and a stop at the second. Every anytime run stops with its share."""
+    every plateau and a stop at the second (`plateau_cuts`). Every anytime run stops with
+    its share. history: the rows of a resumed training, whose plateaus are replayed."""
 
     def decay(progress: float) -> float:
         return initial * (final / initial) ** min(progress, 1.0)
@@ -147,18 +152,53 @@ def training_schedule(train_steps: int, initial: float, final: float, budget: Bu
             return decay(progress)
 
         return timed, lambda i, history: "time_budget" if out_of_time(i) else None
-    cuts = {"count": 0, "at": 0}  # plateaus seen, and the update of the last one
-
     def rate(i: int) -> float:
-        return decay(i / train_steps) * PLATEAU_CUT ** cuts["count"]
+        return decay(i / train_steps) * PLATEAU_CUT ** plateau_cuts(energy_rows, i,
+                                                                   budget.target_error)
+
+    energy_rows: dict[str, list[float]] = dict(history or {})
 
     def stop(i: int, history: dict[str, list[float]]) -> str | None:
+        energy_rows.update(history)  # what rate() reads: the rows are the state
         if out_of_time(i):
             return "time_budget"
-        if not plateau(np.asarray(history["energy"][cuts["at"]:])):
-            return None
-        cuts["count"] += 1
-        cuts["at"] = i
-        return "plateau" if cuts["count"] >= 2 else None
+        return "plateau" if plateau_cuts(history, i, budget.target_error) >= 2 else None
 
     return rate, stop
+
+
+def plateau_cuts(history: dict[str, list[float]], updates: int, target_error: float) -> int:
+    """How many plateaus a target-error run's training met in its first `updates` updates
+    (each cuts the learning rate by `PLATEAU_CUT`; the second ends training): replayed
+    from the history's training energies at every whole block, so that a resumed run
+    continues with the rate of the run never stopped. A plateau counts only once training
+    has earned its stop (`enough_training`)."""
+    energies = np.asarray(history.get("energy", ())[:updates], float)
+    spreads = np.asarray(history.get("energy_spread", ())[:updates], float)
+    cuts, at = 0, 0
+    for n in range(PLATEAU_BLOCK, len(energies) + 1, PLATEAU_BLOCK):
+        if cuts < 2 and plateau(energies[at:n]) and enough_training(
+                n, spreads[n - PLATEAU_BLOCK:n], target_error):
+            cuts, at = cuts + 1, n
+    return cuts
+
+
+REWEIGHTED_COST = 0.0127
+"""Projected cost of the reweighted stage, in training updates, per (σ_L/ε)²: σ_L the
+spread of the training's local energies, ε the target error. Measured on helium (400
+updates, σ_L = 0.075, 365 s of Metropolis-adjusted populations to ε = 1e-4 at 0.051 s
+per training update; benchmarks/README.md)."""
+
+
+def enough_training(updates: int, spreads: np.ndarray, target_error: float) -> bool:
+    """Whether a target-error run has trained enough to stop at a plateau: once its
+    updates exceed the projected cost of the reweighted stage at the current guide,
+    `REWEIGHTED_COST`·(σ_L/ε)² updates, σ_L the mean local-energy spread of the last
+    block (spreads: (block,)). A demanding target keeps training (a better guide shrinks
+    the reweighted variance, which a long stage pays for); a modest one stops at the
+    plateau, as measuring is then cheaper than training. Counts, not seconds, so that
+    the same seed gives the same numbers on a loaded machine and after a resume."""
+    if not len(spreads) or not target_error > 0:
+        return True
+    sigma = float(np.mean(spreads))
+    return updates >= REWEIGHTED_COST * (sigma / target_error) ** 2

@@ -23,6 +23,13 @@ DRIFT_FORMS = ("gradient", "free")
 ESTIMATORS = ("reweighted", "variational")
 """Values of `ReweightingConfig.estimator`."""
 
+MOVES = ("metropolis", "euler")
+"""Values of `ReweightingConfig.reweighted_moves`: how the reweighted populations of a guide
+with a log ψ move: Metropolis-adjusted Langevin steps with the local-energy weights of
+importance-sampled DMC (`metropolis`, its own steps `reweighted_dts`, a linear dt → 0
+fit), or the unadjusted Euler–Maruyama chunk of the variational stage (`euler`, its steps
+eval_dts, the quadratic fit). A free drift has no log ψ and always moves by Euler steps."""
+
 BOSON_NETWORKS = ("pair", "pooled")
 """Values of `NetworkConfig.boson_network`: `PairLogPsi` (an MLP on each of the N(N−1)
 ordered pairs) or `PooledLogPsi` (radial pair features pooled per particle; cost per
@@ -95,11 +102,13 @@ class TrainingConfig:
     init_width: float = 1.0  # standard deviation of the initial Gaussian walkers
     window_checkpoints: int = 0  # free drift: window steps kept for the gradient; 0: all
     laplacian_probes: int = 0  # gradient drift: random vectors for Δ log ψ; 0: exact
+    train_moves: str = "euler"  # gradient drift's walker moves: "euler" or "metropolis"
 
     def __post_init__(self) -> None:
         _choice("drift_form", self.drift_form, DRIFT_FORMS, optional=True)
         _non_negative_int("window_checkpoints", self.window_checkpoints)
         _non_negative_int("laplacian_probes", self.laplacian_probes)
+        _choice("train_moves", self.train_moves, MOVES)
         _positive_int("train_steps", self.train_steps)
         _positive_int("batch", self.batch, optional=True)
         _positive_int("window", self.window, optional=True)
@@ -122,6 +131,20 @@ class NetworkConfig:
         _non_negative_int("depth", self.depth)
         _choice("network_dtype", self.network_dtype, ("float32", "float64"))
         _choice("boson_network", self.boson_network, BOSON_NETWORKS, optional=True)
+
+
+def check_time_steps(name: str, dts: tuple, minimum: int = 2) -> None:
+    """FkdriftError unless dts (Config field `name`) are `minimum` or more distinct positive
+    time steps, each a whole multiple of the smallest (one shared Brownian lattice)."""
+    if len(dts) < minimum or any(not _number(x) or not x > 0 for x in dts):
+        raise FkdriftError(f"Config.{name} needs {minimum} or more positive time steps, "
+                           f"got {dts!r}")
+    if len(set(dts)) != len(dts):
+        raise FkdriftError(f"Config.{name} must be distinct, got {dts!r}")
+    for x in dts:
+        if not _whole_multiple(x, min(dts)):
+            raise FkdriftError(f"Config.{name}: {x} is not an integer multiple of the "
+                               f"smallest step {min(dts)}")
 
 
 @dataclass(frozen=True)
@@ -155,16 +178,7 @@ class EvaluationConfig:
         return min(self.eval_dts)
 
     def _check_dts(self) -> None:
-        dts = self.eval_dts
-        if len(dts) < 2 or any(not _number(x) or not x > 0 for x in dts):
-            raise FkdriftError(f"Config.eval_dts needs two or more positive time steps, "
-                               f"got {dts!r}")
-        if len(set(dts)) != len(dts):
-            raise FkdriftError(f"Config.eval_dts must be distinct, got {dts!r}")
-        for x in dts:
-            if not _whole_multiple(x, self.lattice_dt):
-                raise FkdriftError(f"Config.eval_dts: {x} is not an integer multiple of the "
-                                   f"smallest step {self.lattice_dt}")
+        check_time_steps("eval_dts", self.eval_dts)
 
     def check_span(self, name: str, span: float) -> None:
         """FkdriftError unless `span` (Config field `name`) is a whole number of every step."""
@@ -182,11 +196,22 @@ class ReweightingConfig:
     estimator: str = "reweighted"  # which estimate Result.energy reports
     reweighted_time: float = 240.0  # measured time (a run without a target or budget)
     resample_interval: float = 0.08  # time between resamplings
+    reweighted_moves: str = "metropolis"  # a log-psi guide's moves: "metropolis" or "euler"
+    reweighted_dts: tuple[float, ...] | None = None  # time steps of Metropolis populations
 
     def __post_init__(self) -> None:
         _choice("estimator", self.estimator, ESTIMATORS)
         _positive("reweighted_time", self.reweighted_time)
         _positive("resample_interval", self.resample_interval)
+        _choice("reweighted_moves", self.reweighted_moves, MOVES)
+        if self.reweighted_dts is not None:
+            _check(isinstance(self.reweighted_dts, (tuple, list)), "reweighted_dts",
+                   "a tuple of time steps", self.reweighted_dts)
+            object.__setattr__(self, "reweighted_dts", tuple(self.reweighted_dts))
+            check_time_steps("reweighted_dts", self.reweighted_dts, minimum=2)
+            _check(all(_whole_multiple(self.resample_interval, x)
+                       for x in self.reweighted_dts), "reweighted_dts",
+                   "steps that divide resample_interval", self.reweighted_dts)
 
 
 @dataclass(frozen=True)
@@ -236,6 +261,7 @@ def presets(system, drift_form: str) -> dict[str, Any]:
         "eval_dts": ((0.01, 0.005, 0.0025, 0.00125) if coulomb
                      else (0.04, 0.02, 0.01, 0.005)),
         "burn_in_time": 3.0 if free else 1.0,
+        "reweighted_dts": (0.04, 0.02, 0.01) if coulomb else (0.08, 0.04, 0.02),
         "boson_network": default_boson_network(system),
     }
 
@@ -260,8 +286,8 @@ class Config:
     `Config(batch=64, eval_time=40.0)` equals
     `Config(training=TrainingConfig(batch=64), evaluation=EvaluationConfig(eval_time=40.0))`.
     `config.batch` reads `config.training.batch`. Fields left None (drift_form, batch,
-    window, eval_dts, burn_in_time, boson_network) are chosen per system by `for_system`
-    (`presets`).
+    window, eval_dts, burn_in_time, reweighted_dts, boson_network) are chosen per system
+    by `for_system` (`presets`).
     """
 
     training: TrainingConfig
@@ -317,6 +343,9 @@ class Config:
         if kwargs.get("dt", 0) is None:  # None meant "per system" in older files
             kwargs.pop("dt")
         kwargs.setdefault("drift_form", "free")  # the only form before the option
+        kwargs.setdefault("reweighted_moves", "euler")  # the only moves before the option
+        if kwargs.get("reweighted_dts") is not None:
+            kwargs["reweighted_dts"] = tuple(float(x) for x in kwargs["reweighted_dts"])
         if kwargs.get("eval_dts") is not None:
             kwargs["eval_dts"] = tuple(float(x) for x in kwargs["eval_dts"])
         return cls(**kwargs)

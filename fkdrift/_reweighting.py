@@ -81,27 +81,30 @@ class GrowthEstimate:
     drift_sigmas: float
 
 
-def growth_estimate(dts: np.ndarray, series: np.ndarray, interval: float
-                    ) -> GrowthEstimate:
+def growth_estimate(dts: np.ndarray, series: np.ndarray, interval: float,
+                    order: int | None = None) -> GrowthEstimate:
     """E0 per dt and at dt → 0 from interval growths series: (M, K), one row per
     resampling interval of length `interval`, one column per chain.
 
     Means are over all M intervals, minus the Jensen bias T·Var(ḡ)/2 (T = M·interval).
     Variances of the means carry the integrated autocorrelation time (`integrated_time`)
     of each chain's series; the covariance of the chains, scaled by that of the dt → 0
-    combination, feeds the fit, whose error is then that of the combination's series."""
+    combination, feeds the fit, whose error is then that of the combination's series.
+    order: the degree of the dt → 0 polynomial (default `statistics.fit_order`)."""
     series = np.asarray(series, float)
     dts = np.asarray(dts, float)
     M, K = series.shape
     naive = np.atleast_2d(np.cov(series.T)) / M + 1e-30 * np.eye(K)
-    combination = gls_weights(dts, naive, fit_order(K))[0]
+    order = fit_order(K) if order is None else min(order, K - 1)
+    combination = gls_weights(dts, naive, order)[0]
     tau = integrated_time(series @ combination)
     variances = np.diag(naive) * 2 * np.array([integrated_time(x) for x in series.T])
     bias = 0.5 * M * interval * variances
     energies = series.mean(axis=0) - bias
     samples = max(int(M / (2 * tau)), K + 2)
     return GrowthEstimate(energies, np.sqrt(variances), bias, samples,
-                          fit_dt(dts, energies, naive * 2 * tau, samples=samples),
+                          fit_dt(dts, energies, naive * 2 * tau, samples=samples,
+                                 order=order),
                           drift_sigmas(series @ combination))
 
 
@@ -235,6 +238,7 @@ def reweighted_energy(
     deadline: float = math.inf,
     state: ReweightingState | None = None,
     on_state: Callable[[ReweightingState], None] | None = None,
+    order: int | None = None,
 ) -> Reweighted:
     """Run one guided, resampled population per dt and estimate E0 from its growth.
 
@@ -251,7 +255,8 @@ def reweighted_energy(
     once 64 intervals are measured, the fewest that give the error bar), and says which in
     `stop_reason`. state: a `ReweightingState` to continue from (a checkpoint; same key and
     config); on_state(state) is called at the start, after every interval and at the end
-    (before `on_chunk`, which may raise an interrupt).
+    (before `on_chunk`, which may raise an interrupt). order: the degree of the dt → 0
+    fit (default `statistics.fit_order`; 1 for Metropolis-adjusted moves).
     """
     interval = config.resample_interval
     n_burn = int(round(burn_in_time / interval))
@@ -283,7 +288,7 @@ def reweighted_energy(
         n = len(state.series)
         if (adaptive and state.intervals > n_burn and n % check_every == 0
                 and n >= max(64, 4 * check_every)):
-            return growth_estimate(dts, state.series, interval).extrapolation.error
+            return growth_estimate(dts, state.series, interval, order).extrapolation.error
         return None
 
     def report(state: ReweightingState) -> None:
@@ -293,14 +298,14 @@ def reweighted_energy(
     state = run_stage(state, advance, check, lambda s: len(s.series) >= n_planned,
                       stopping.target_error, deadline, on_state, report,
                       "max_eval_time" if adaptive else "reweighted_time")
-    return summarize_reweighting(state, dts, interval)
+    return summarize_reweighting(state, dts, interval, order)
 
 
 def summarize_reweighting(state: ReweightingState, dts: tuple[float, ...],
-                          interval: float) -> Reweighted:
-    """The `Reweighted` estimate of a finished (or stopped) run with steps dts: (K,) and
-    resampling `interval`."""
-    est = growth_estimate(dts, state.series, interval)
+                          interval: float, order: int | None = None) -> Reweighted:
+    """The `Reweighted` estimate of a finished (or stopped) run with steps dts: (K,),
+    resampling `interval` and dt → 0 fit of degree `order`."""
+    est = growth_estimate(dts, state.series, interval, order)
     return Reweighted(
         dts=np.asarray(dts, float),
         energies=est.energies,

@@ -113,9 +113,10 @@ def fit_order(n_dts: int) -> int:
 
 
 def fit_dt(dts: np.ndarray, means: np.ndarray, cov: np.ndarray,
-           samples: int | None = None) -> Extrapolation:
+           samples: int | None = None, order: int | None = None) -> Extrapolation:
     """Generalised-least-squares extrapolation of estimates means: (K,) with covariance
-    cov: (K, K) to dt → 0 with the polynomial of degree `fit_order(K)`.
+    cov: (K, K) to dt → 0 with the polynomial of degree `order` (default `fit_order(K)`;
+    at most K − 1).
 
     samples: how many independent samples the covariance was estimated from (None: known
     exactly). GLS with an estimated covariance scatters more than its nominal error; the
@@ -126,7 +127,7 @@ def fit_dt(dts: np.ndarray, means: np.ndarray, cov: np.ndarray,
     means = np.asarray(means, float)
     K = len(dts)
     cov = np.asarray(cov, float) + np.eye(K) * 1e-12 * np.trace(cov) / K
-    order = fit_order(K)
+    order = fit_order(K) if order is None else min(order, K - 1)
     W = gls_weights(dts, cov, order)
     c = W[0]
     energy = float(c @ means)

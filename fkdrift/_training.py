@@ -23,6 +23,7 @@ from jaxtyping import Array, PRNGKeyArray
 from ._drift import analytic_cusps, trial_log_psi
 from ._errors import FkdriftError
 from ._local_energy import local_energies
+from ._metropolis import gradient_walkers, langevin_moves
 from ._sde import PotentialFn, Window, integrate_window
 
 
@@ -184,6 +185,7 @@ def make_local_energy_step(
     dt: float,
     n_steps: int,
     laplacian_probes: int = 0,
+    metropolis: bool = False,
 ) -> Callable[[TrainState], tuple[TrainState, dict[str, Array]]]:
     """Build the jitted update of a gradient drift (`drift.trial_log_psi` is not None):
     the walkers move `n_steps` Euler–Maruyama steps of the current drift (forward only,
@@ -193,7 +195,9 @@ def make_local_energy_step(
     and energy_spread its standard deviation. laplacian_probes > 0: the local energies'
     Laplacian is Hutchinson's estimate from that many random vectors per walker
     (unbiased, so the gradient stays unbiased; O(1) instead of O(particles·dim)
-    Hessian-vector products); 0: exact."""
+    Hessian-vector products); 0: exact. metropolis: the walkers move by
+    Metropolis-adjusted Langevin steps (`metropolis.langevin_moves`), which follow |ψ|²
+    exactly at any dt, instead of unadjusted Euler–Maruyama steps."""
     log_psi = trial_log_psi(model)
     if log_psi is None:
         raise FkdriftError("make_local_energy_step needs a gradient drift")
@@ -206,10 +210,15 @@ def make_local_energy_step(
         if laplacian_probes:
             key, probe_key = jax.random.split(key)
         params = state.params
-        r = integrate_window(
-            lambda x: model.apply(params, x), potential, state.walkers, move_key, dt=dt,
-            n_steps=n_steps,
-            cusp=None if cusps is None else partial(cusps, params)).r
+        if metropolis:
+            psi = partial(log_psi, params)
+            r = langevin_moves(psi, gradient_walkers(psi, state.walkers), move_key, dt=dt,
+                               n_steps=n_steps)[0].r
+        else:
+            r = integrate_window(
+                lambda x: model.apply(params, x), potential, state.walkers, move_key,
+                dt=dt, n_steps=n_steps,
+                cusp=None if cusps is None else partial(cusps, params)).r
         walker_ok = jnp.all(jnp.isfinite(r), axis=(-2, -1))[:, None, None]
         r = jnp.where(walker_ok, r, state.walkers)
         e_local = local_energies(partial(log_psi, params), potential, r, probe_key,

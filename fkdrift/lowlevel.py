@@ -8,7 +8,8 @@ population is (K, W, particles, dim), one chain per evaluation time step.
 
 Drift networks
     `make_drift_model(system, network, drift_form)` -> flax module v_θ(r);
-    `init_drift_params(model, key, system)`, `count_parameters(params)`.
+    `init_drift_params(model, key, system)`, `count_parameters(params)`,
+    `trial_log_psi(model)` (a gradient drift's log ψ(params, r), None for a free drift).
 Training (`(init, update)` pairs; docs/method.md §2)
     `TrainState`, `init_walkers`, `make_optimizer`, `make_train_step` (path-space loss ℓ_T/T),
     `make_local_energy_step` (gradient drifts), `train` (the loop with its stopping rule).
@@ -17,13 +18,15 @@ Window integration
 Evaluation (docs/method.md §3–§4)
     `make_evaluation_chunk`, `evaluate` (variational chains), `reweighted_energy`
     (guided, resampled populations, kept on the device), `TrialFunction` (its guide:
-    a pure log-trial function and its parameters).
+    a pure log-trial function and its parameters), `make_guided_dmc_chunk`
+    (Metropolis-adjusted moves of a log ψ guide's populations), `langevin_moves`.
 Observables and figures
     `densities(samples, bins)`, `plot_result(result, stem)`.
 """
 
-from ._drift import count_parameters, init_drift_params, make_drift_model
+from ._drift import count_parameters, init_drift_params, make_drift_model, trial_log_psi
 from ._evaluation import TrialFunction, evaluate, make_evaluation_chunk
+from ._metropolis import langevin_moves, make_guided_dmc_chunk
 from ._observables import densities
 from ._plots import plot_result
 from ._reweighting import reweighted_energy
@@ -48,12 +51,15 @@ __all__ = [
     "init_drift_params",
     "init_walkers",
     "integrate_window",
+    "langevin_moves",
     "make_drift_model",
     "make_evaluation_chunk",
+    "make_guided_dmc_chunk",
     "make_local_energy_step",
     "make_optimizer",
     "make_train_step",
     "plot_result",
     "reweighted_energy",
     "train",
+    "trial_log_psi",
 ]

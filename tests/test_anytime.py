@@ -83,3 +83,50 @@ def test_target_error_alone_stops_training_at_a_second_plateau():
     lr = r.history["learning_rate"]
     assert lr[-1] < 0.2 * lr[0] * (1e-3) ** (r.info["updates"] / 2000)  # the cut happened
     assert r.energy_error < 0.01 and abs(r.energy - r.system.exact_energy) < 3 * r.energy_error
+
+
+def feed(rate, stop, energies, spreads, rows=None, start=0):
+    """Run a target-error schedule over given training rows; returns the learning rate
+    before each update and the stop reason (or None)."""
+    rows = rows or {"energy": [], "energy_spread": []}
+    rates = []
+    for i in range(start, len(energies)):
+        rates.append(rate(i))
+        rows["energy"].append(energies[i])
+        rows["energy_spread"].append(spreads[i])
+        if reason := stop(i + 1, rows):
+            return rates, reason
+    return rates, None
+
+
+def test_a_resumed_target_error_schedule_continues_with_the_rate_it_had():
+    """The plateau cuts are replayed from the history, so training resumed after its
+    first plateau goes on with the cut rate (it went on 10x higher before)."""
+    from fkdrift._anytime import PLATEAU_CUT, training_schedule
+
+    energies = list(np.random.default_rng(0).normal(1.0, 0.1, 600))
+    spreads = [0.1] * 600
+    budget = Budget(0.0, math.inf, 0.5, target_error=0.05)
+    live, reason = feed(*training_schedule(2000, 1e-3, 1e-4, budget), energies, spreads)
+    assert reason == "plateau" and len(live) == 300  # plateaus at 150 and 300 updates
+    assert live[200] == pytest.approx(1e-3 * (0.1) ** (200 / 2000) * PLATEAU_CUT)
+    history = {"energy": energies[:200], "energy_spread": spreads[:200]}
+    resumed, again = feed(*training_schedule(2000, 1e-3, 1e-4, budget, history),
+                          energies, spreads, rows=history, start=200)
+    assert resumed == live[200:] and again == "plateau"
+
+
+def test_a_demanding_target_keeps_training_through_plateaus():
+    """With a target far below the guide's local-energy spread the reweighted stage will
+    be long, so plateaus do not stop (or cut) training until the updates done exceed its
+    projected cost; a modest target stops at the second plateau."""
+    from fkdrift._anytime import REWEIGHTED_COST, training_schedule
+
+    energies = list(np.random.default_rng(1).normal(1.0, 0.1, 1000))
+    spreads = [0.1] * 1000
+    demanding = Budget(0.0, math.inf, 0.5, target_error=2e-4)
+    assert REWEIGHTED_COST * (0.1 / 2e-4) ** 2 > 2000  # projected: more than train_steps
+    rates, reason = feed(*training_schedule(2000, 1e-3, 1e-4, demanding), energies, spreads)
+    assert reason is None and rates[-1] == pytest.approx(1e-3 * 0.1 ** (999 / 2000))
+    modest = Budget(0.0, math.inf, 0.5, target_error=0.05)
+    assert feed(*training_schedule(2000, 1e-3, 1e-4, modest), energies, spreads)[1] == "plateau"
