@@ -24,6 +24,7 @@ import dataclasses
 import json
 import os
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -111,23 +112,58 @@ def write_checkpoint(path: Path, state, history: dict[str, list[float]],
 
 
 def read_checkpoint(path: str | os.PathLike) -> Checkpoint:
-    """Load a checkpoint written by `write_checkpoint` (one-line errors)."""
+    """Load a checkpoint written by `write_checkpoint`. One-line errors, the file left as
+    it is, for a missing or unreadable file and for one that is no fkdrift checkpoint
+    (truncated, text, a pickle, another program's .npz or .npy)."""
     path = Path(path)
     if not path.is_file():
         raise FkdriftError(f"no checkpoint at {path}: nothing to resume")
     try:
-        with np.load(path) as f:
-            meta = json.loads(str(f["meta"]))
-            leaves = [f[k] for k in sorted(k for k in f.files if k.startswith("leaf_"))]
-            history = {k.removeprefix("history_"): list(map(float, f[k]))
-                       for k in f.files if k.startswith("history_")}
-            stages = {k.removeprefix("stage_"): f[k] for k in f.files
-                      if k.startswith("stage_")}
-    except (OSError, KeyError, ValueError) as exc:
-        raise FkdriftError(f"cannot read checkpoint {path}: {exc}") from exc
-    if meta.get("format") != FORMAT:
-        raise FkdriftError(f"{path} is not a fkdrift checkpoint")
+        arrays = _load_arrays(path)
+        meta = json.loads(str(arrays.pop("meta")))
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+            raise ValueError(f"its record says format {_format_of(meta)!r}")
+    except OSError as exc:
+        raise FkdriftError(f"cannot read checkpoint {path}: {exc.strerror or exc}") from exc
+    except (ValueError, KeyError, EOFError, TypeError, zipfile.BadZipFile) as exc:
+        raise FkdriftError(f"cannot read checkpoint {path}: not a fkdrift checkpoint "
+                           f"({_not_a_checkpoint(exc)})") from exc
+    leaves = [arrays[k] for k in sorted(k for k in arrays if k.startswith("leaf_"))]
+    history = {k.removeprefix("history_"): list(map(float, v))
+               for k, v in arrays.items() if k.startswith("history_")}
+    stages = {k.removeprefix("stage_"): v for k, v in arrays.items()
+              if k.startswith("stage_")}
     return Checkpoint(leaves, history, meta, stages)
+
+
+def _load_arrays(path: Path) -> dict[str, np.ndarray]:
+    """Every array of the .npz archive at `path` (pickles refused: numpy raises
+    ValueError)."""
+    loaded = np.load(path)
+    if not isinstance(loaded, np.lib.npyio.NpzFile):
+        raise TypeError("a single .npy array, not an .npz archive")
+    with loaded as f:
+        return {k: f[k] for k in f.files}
+
+
+def _format_of(meta) -> object:
+    """The format a checkpoint's record names (None if it names none)."""
+    return meta.get("format") if isinstance(meta, dict) else None
+
+
+def _not_a_checkpoint(exc: Exception) -> str:
+    """Why a file is no checkpoint, in words (numpy's advice to load pickles left out)."""
+    if isinstance(exc, zipfile.BadZipFile):
+        return f"not an .npz archive, or a truncated one: {exc}"
+    if isinstance(exc, EOFError):
+        return "empty or truncated"
+    if isinstance(exc, KeyError):
+        return f"no {exc} array"
+    if "Object arrays" in str(exc):
+        return "an .npz archive of pickled object arrays"
+    if "pickle" in str(exc):
+        return "text or a pickle, not an .npz archive"
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
 
 
 class Checkpointer:

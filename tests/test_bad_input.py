@@ -3,6 +3,7 @@ output file, and no training; the Python API raises `fkdrift.FkdriftError` for t
 
 from __future__ import annotations
 
+import pickle
 import subprocess
 from pathlib import Path
 
@@ -251,6 +252,39 @@ def test_cli_show_bad_files(tmp_path, capsys):
                              (text, "cannot read"), (tmp_path, None)]:
         code, out, err = run_in_process(["show", str(target)], capsys)
         assert_one_line_error(code, out, err, fragment)
+
+
+def checkpoint_impostors(folder: Path) -> dict[str, bytes]:
+    """Files that are no fkdrift checkpoint, as bytes, by what they are."""
+    np.savez(folder / "real.npz", meta=np.asarray('{"format": "fkdrift-checkpoint"}'),
+             leaf_0000=np.arange(1000.0))
+    np.savez(folder / "foreign.npz", weights=np.arange(3.0))
+    np.savez(folder / "objects.npz", meta=np.asarray([{"a": 1}], dtype=object))
+    np.savez(folder / "other_format.npz", meta=np.asarray('{"format": "something"}'))
+    np.save(folder / "single.npy", np.arange(3.0))
+    real = (folder / "real.npz").read_bytes()
+    return {"truncated": real[: len(real) // 2], "empty": b"", "text": b"hello\n",
+            "pickle": pickle.dumps({"leaf_0000": [1.0]}),
+            "foreign_npz": (folder / "foreign.npz").read_bytes(),
+            "object_arrays": (folder / "objects.npz").read_bytes(),
+            "other_format": (folder / "other_format.npz").read_bytes(),
+            "npy_array": (folder / "single.npy").read_bytes()}
+
+
+@pytest.mark.parametrize("kind", ["truncated", "empty", "text", "pickle", "foreign_npz",
+                                  "object_arrays", "other_format", "npy_array"])
+def test_cli_resume_of_a_file_that_is_no_checkpoint(kind, tmp_path, capsys, no_training):
+    """One line naming the checkpoint; it is kept as it was (and nothing else appears)."""
+    content = checkpoint_impostors(tmp_path)[kind]
+    (tmp_path / "run").mkdir()
+    ckpt = tmp_path / "run" / "x.ckpt"
+    ckpt.write_bytes(content)
+    code, out, err = run_in_process(["resume", str(tmp_path / "run" / "x.h5")], capsys)
+    assert_one_line_error(code, out, err, f"cannot read checkpoint {ckpt}: not a fkdrift "
+                                          "checkpoint (")
+    assert "allow_pickle" not in err
+    assert ckpt.read_bytes() == content
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["x.ckpt"]
 
 
 @pytest.mark.parametrize("option", ["--particles", "--dim"])
