@@ -63,23 +63,25 @@ def _parse_options(options: tuple[str, ...], flag: str = "--option") -> dict:
 def build_system(potential: str, dim: int | None, particles: int | None, options: dict):
     """The System named on the command line: a registered name or path/to/file.py:function."""
     from ._system import System
-    from ._user_potential import load_potential
+    from ._user_potential import check_keywords, load_potential
     from .registry import build
 
     if ":" in potential or potential.endswith(".py"):
         func = load_potential(potential)
-        func, keywords, system_options = bind_keywords(func, options)
+        bound, keywords, system_options = bind_keywords(func, options)
         source = {"file": str(Path(potential.rpartition(":")[0]).resolve()) + ":"
                   + potential.rpartition(":")[2]}
         if keywords:
             source["kwargs"] = keywords
-        return System(
-            potential=func, particles=1 if particles is None else particles,
+        system = System(
+            potential=bound, particles=1 if particles is None else particles,
             dim=1 if dim is None else dim,
             name=Path(potential.rpartition(":")[0]).stem + "_" + potential.rpartition(":")[2],
             source=source,
             **system_options,
         )
+        check_keywords(func, keywords, system.shape)
+        return system
     kwargs = dict(options)
     if dim is not None:
         kwargs["dim"] = dim
@@ -122,6 +124,7 @@ def bind_keywords(func, options: dict):
     import inspect
 
     from ._system import System
+    from .registry import check_option_values
 
     own = list(inspect.signature(func).parameters)[1:]  # after r
     fields = [f.name for f in dataclasses.fields(System)
@@ -134,6 +137,7 @@ def bind_keywords(func, options: dict):
             f"option '{unknown[0]}' is neither a keyword argument of {func.__name__} "
             f"({', '.join(own) or 'none'}) nor a System field ({', '.join(fields)})"
             + did_you_mean(unknown[0], own + fields))
+    check_option_values(func.__name__, func, keywords)
     return (functools.partial(func, **keywords) if keywords else func), keywords, rest
 
 

@@ -14,6 +14,22 @@ from ._errors import FkdriftError
 
 STATISTICS = ("distinguishable", "bosons")
 
+TRACING_ERRORS = (jax.errors.JAXTypeError, jax.errors.JAXIndexError)
+"""What JAX raises when V needs a concrete number from its traced argument (float(r),
+np.asarray(r), a Python `if` on r, ...): V is then not written with jax.numpy."""
+
+
+def trace_failure(name: str, shape: tuple[int, int], exc: Exception) -> str:
+    """One line on why tracing the potential of system `name` at r of `shape` raised
+    `exc`: JAX's advice for a tracing error, otherwise the user's own exception (its type
+    and first line), which no rewrite with jax.numpy would fix."""
+    first = (str(exc).strip().splitlines() or [""])[0][:200]
+    what = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    if isinstance(exc, TRACING_ERRORS):
+        return (f"potential of system '{name}' is not JAX-traceable ({what}); write V "
+                "with jax.numpy operations")
+    return f"potential of system '{name}' raised {what} (called with r of shape {shape})"
+
 
 @dataclass(frozen=True, eq=False)
 class System:
@@ -108,11 +124,7 @@ class System:
         try:
             out = jax.eval_shape(self.potential, spec)
         except Exception as exc:  # noqa: BLE001 - any failure here is the user's V
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise FkdriftError(
-                f"potential of system '{self.name}' is not JAX-traceable "
-                f"({type(exc).__name__}: {first[:200]}); write V with jax.numpy operations"
-            ) from exc
+            raise FkdriftError(trace_failure(self.name, self.shape, exc)) from exc
         if not hasattr(out, "shape") or tuple(out.shape) != ():
             shape = getattr(out, "shape", type(out).__name__)
             raise FkdriftError(

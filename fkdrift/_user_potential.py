@@ -76,3 +76,31 @@ def check_source_unchanged(source: dict, recorded: str | None) -> None:
         what = source.get("file", source.get("builtin", "the potential"))
         raise FkdriftError(f"{what} changed since the checkpoint was written; restore it to "
                            "resume (the checkpoint is kept), or start over with solve --force")
+
+
+def check_keywords(func: Callable, keywords: dict, shape: tuple[int, int]) -> None:
+    """A one-line FkdriftError naming the -o option a file potential cannot use: when V
+    with `keywords` bound fails to trace at r of `shape` but works with one of them left
+    at its default, that one is named. Nothing when V fails without them too (then
+    `System.check_potential` reports V's own error)."""
+    import functools
+
+    import jax
+    import jax.numpy as jnp
+
+    def failure(bound: dict) -> Exception | None:
+        try:
+            jax.eval_shape(functools.partial(func, **bound),
+                           jax.ShapeDtypeStruct(shape, jnp.float64))
+        except Exception as exc:  # noqa: BLE001 - any failure is the user's V or option
+            return exc
+        return None
+
+    exc = failure(keywords) if keywords else None
+    if exc is None:
+        return
+    for key, value in keywords.items():
+        if failure({k: v for k, v in keywords.items() if k != key}) is None:
+            first = (str(exc).strip().splitlines() or [""])[0][:200]
+            raise FkdriftError(f"option {key}={value!r} does not work with "
+                               f"{func.__name__}: {type(exc).__name__}: {first}") from exc

@@ -64,7 +64,21 @@ def build(name: str, **options) -> System:
         raise FkdriftError(
             f"potential '{name}' has no option '{unknown[0]}' (it takes: "
             f"{', '.join(accepted) or 'none'}){did_you_mean(unknown[0], accepted)}")
+    check_option_values(f"potential '{name}'", make, options)
     try:
         return make(**options)
     except (TypeError, ValueError) as exc:
-        raise FkdriftError(f"bad options for potential '{name}': {exc}") from exc
+        given = ", ".join(f"{k}={v!r}" for k, v in options.items())
+        raise FkdriftError(f"bad options for potential '{name}' ({given}): {exc}") from exc
+
+
+def check_option_values(owner: str, func: Callable, options: dict) -> None:
+    """A one-line FkdriftError naming the first option given as text (e.g. -o omega=abc)
+    where `func`'s default for it is a number; `owner` names func in the message."""
+    params = inspect.signature(func).parameters
+    for key, value in options.items():
+        default = params[key].default if key in params else None
+        if (isinstance(default, (int, float)) and not isinstance(default, bool)
+                and isinstance(value, str)):
+            raise FkdriftError(f"option {key}={value!r} of {owner}: {key} needs a number "
+                               f"(default {default!r})")

@@ -86,6 +86,10 @@ def complex_valued(r):
     return jnp.sum(r ** 2) + 0.5j
 
 
+def with_keyword(r, k=1.0):
+    return k * jnp.sum(r ** 2)
+
+
 NOT_A_FUNCTION = 3.0
 '''
 
@@ -95,13 +99,13 @@ BAD_POTENTIAL_MESSAGES = {
     "returns_row": "scalar",
     "returns_nothing": "scalar",
     "log_negative": "not finite",
-    "divide_by_zero": "ZeroDivisionError",
+    "divide_by_zero": "raised ZeroDivisionError",
     "divide_by_float_zero": "not finite",
     "sqrt_coordinate": "not finite",
     "python_float": "JAX-traceable",
     "numpy_conversion": "JAX-traceable",
     "python_if": "JAX-traceable",
-    "raises": "my potential is broken",
+    "raises": "raised ValueError: my potential is broken",
     "complex_valued": "must return a real number",
 }
 
@@ -207,6 +211,12 @@ def cli_cases(tmp: Path, pots: Path) -> dict[str, tuple[list[str], str | None]]:
         "particles_negative": (["--potential", f"{pots}:good", "--particles", "-2"],
                                "particles"),
         "seed_negative": (["--potential", "harmonic", "--seed", "-1"], "seed"),
+        "option_builtin_text": (["--potential", "harmonic", "-o", "omega=abc"],
+                                "option omega='abc'"),
+        "option_user_text": (["--potential", f"{pots}:with_keyword", "-o", "k=abc"],
+                             "option k='abc'"),
+        "option_user_unusable": (["--potential", f"{pots}:with_keyword", "--dim", "2",
+                                  "-o", "k=[1,2,3]"], "option k=[1, 2, 3] does not work"),
         "out_file_as_folder": (["--potential", "harmonic", "--out", str(blocker / "x.h5")],
                                "is a file, not a folder"),
         "out_is_directory": (["--potential", "harmonic", "--out", str(tmp)], "directory"),
