@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import math
 import sys
 import time
 from pathlib import Path
@@ -185,6 +186,55 @@ SOLVE_HELP = ("Train a drift for POTENTIAL, evaluate E0 with an error bar, write
               "Config fields for --set (see `fkdrift config`): "
               + ", ".join(Config().to_dict()) + ".")
 
+SEED_LIMIT = 2**63
+"""Seeds run from 0 to 2**63 - 1: what jax.random.PRNGKey takes without overflow (in
+double precision, which importing fkdrift turns on)."""
+
+
+def check_seed(seed: int | None, run: dict, config_file: str | None) -> int:
+    """The run's seed (--seed, else the --config file's, else 0), refused in one line
+    outside 0 ≤ seed < 2**63."""
+    where = "--seed" if seed is not None else f"seed in --config {config_file}"
+    seed = seed if seed is not None else run.get("seed", 0)
+    if not 0 <= seed < SEED_LIMIT:
+        raise FkdriftError(f"{where} must be an integer from 0 to 2**63 - 1, got {seed}")
+    return seed
+
+
+def check_stopping_flags(target_error: float | None, time_budget: float | None) -> None:
+    """--target-error must be a finite positive number, --time-budget a finite positive
+    number of seconds (leaving it out means no budget; 0 is refused, not taken as none)."""
+    if target_error is not None and not (math.isfinite(target_error) and target_error > 0):
+        raise FkdriftError(f"--target-error must be a finite positive number, got "
+                           f"{target_error}")
+    if time_budget is not None and not (math.isfinite(time_budget) and time_budget > 0):
+        raise FkdriftError(f"--time-budget must be a finite positive number of seconds, got "
+                           f"{time_budget} (leave it out for no budget)")
+
+
+def given_by(flag: str, given: dict, table: str, run: dict,
+             config_file: str | None) -> dict[str, dict]:
+    """KEY=VALUE pairs of one kind by where they were given: the command line's `flag`
+    ("-o", "--set": `given`) and the --config file's [`table`]."""
+    return {flag: given, **({f"[{table}] in --config {config_file}": run.get(table, {})}
+                            if config_file else {})}
+
+
+def one_value(key: str, flag_value, run: dict, config_file: str | None,
+              tables: dict[str, dict]):
+    """The value of --KEY (else KEY in the --config file `run`), refused in one line when
+    a KEY=VALUE of `tables` (see `given_by`) says otherwise."""
+    flag = "--" + key.replace("_", "-")
+    said = f"{flag} {flag_value}" if flag_value is not None else (
+        f"{key} = {run.get(key)} in --config {config_file}")
+    value = flag_value if flag_value is not None else run.get(key)
+    for where, given in tables.items():
+        if value is not None and key in given and given[key] != value:
+            raise FkdriftError(f"{said} conflicts with {key}={given[key]!r} given by "
+                               f"{where}; give one of them")
+    return value
+
+
 @cli.command(help=SOLVE_HELP)
 @click.option("--config", "config_file", type=click.Path(), default=None,
               help="TOML file with potential, dim, particles, seed, out and tables "
@@ -227,17 +277,20 @@ def solve(config_file, potential, dim, particles, seed, out, force, as_json, opt
     potential = potential or run.get("potential")
     if not potential:
         raise FkdriftError("give --potential NAME (or potential = ... in the --config file)")
-    dim = dim if dim is not None else run.get("dim")
-    particles = particles if particles is not None else run.get("particles")
-    seed = seed if seed is not None else run.get("seed", 0)
+    check_stopping_flags(target_error, time_budget)
+    seed = check_seed(seed, run, config_file)
     out = out or run.get("out")
-    system_options = {**run.get("options", {}), **_parse_options(options)}
+    options, settings = _parse_options(options), _parse_options(settings, "--set")
+    tables = given_by("-o", options, "options", run, config_file)
+    dim = one_value("dim", dim, run, config_file, tables)
+    particles = one_value("particles", particles, run, config_file, tables)
+    system_options = {**run.get("options", {}), **options}
     system = build_system(potential, dim, particles, system_options)
-    changes = {**run.get("settings", {}), **_parse_options(settings, "--set")}
-    if target_error is not None:
-        changes["target_error"] = target_error
-    if time_budget is not None:
-        changes["time_budget"] = time_budget
+    tables = given_by("--set", settings, "settings", run, config_file)
+    changes = {**run.get("settings", {}), **settings}
+    for key, value in (("target_error", target_error), ("time_budget", time_budget)):
+        if one_value(key, value, {}, config_file, tables) is not None:
+            changes[key] = value
     config = Config().replace(**changes)
     path = Path(out) if out else default_output(system.name, system_options, dim, particles,
                                                  seed)

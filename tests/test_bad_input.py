@@ -198,9 +198,9 @@ def cli_cases(tmp: Path, pots: Path) -> dict[str, tuple[list[str], str | None]]:
         "set_eval_dts": (["--potential", "harmonic", "--set", "eval_dts=(0.015,0.01)"],
                          "eval_dts"),
         "target_error_negative": (["--potential", "harmonic", "--target-error", "-1"],
-                                  "target_error"),
+                                  "--target-error"),
         "time_budget_negative": (["--potential", "harmonic", "--time-budget", "-1"],
-                                 "time_budget"),
+                                 "--time-budget"),
         "option_unknown": (["--potential", "harmonic", "-o", "colour=red"], "colour"),
         "option_misspelt": (["--potential", "harmonic", "-o", "omgea=2"],
                             "did you mean 'omega'?"),
@@ -211,12 +211,34 @@ def cli_cases(tmp: Path, pots: Path) -> dict[str, tuple[list[str], str | None]]:
         "particles_negative": (["--potential", f"{pots}:good", "--particles", "-2"],
                                "particles"),
         "seed_negative": (["--potential", "harmonic", "--seed", "-1"], "seed"),
+        "seed_2_to_the_63": (["--potential", "harmonic", "--seed", str(2**63)],
+                             "--seed must be an integer from 0 to 2**63 - 1"),
+        "seed_2_to_the_64": (["--potential", "harmonic", "--seed", str(2**64)], "--seed"),
         "option_builtin_text": (["--potential", "harmonic", "-o", "omega=abc"],
                                 "option omega='abc'"),
         "option_user_text": (["--potential", f"{pots}:with_keyword", "-o", "k=abc"],
                              "option k='abc'"),
         "option_user_unusable": (["--potential", f"{pots}:with_keyword", "--dim", "2",
                                   "-o", "k=[1,2,3]"], "option k=[1, 2, 3] does not work"),
+        "dim_conflicts_option": (["--potential", "harmonic", "--dim", "2", "-o", "dim=3"],
+                                 "--dim 2 conflicts with dim=3 given by -o"),
+        "particles_conflicts_option": (["--potential", "harmonic", "--particles", "3",
+                                        "-o", "particles=2"],
+                                       "--particles 3 conflicts with particles=2 given by -o"),
+        "target_error_conflicts_set": (["--potential", "harmonic", "--target-error", "1e-2",
+                                        "--set", "target_error=1e-3"],
+                                       "--target-error 0.01 conflicts with target_error=0.001"),
+        "time_budget_conflicts_set": (["--potential", "harmonic", "--time-budget", "60",
+                                       "--set", "time_budget=30"],
+                                      "--time-budget 60.0 conflicts with time_budget=30"),
+        "time_budget_zero": (["--potential", "harmonic", "--time-budget", "0"],
+                             "--time-budget must be a finite positive number"),
+        "target_error_zero": (["--potential", "harmonic", "--target-error", "0"],
+                              "--target-error must be a finite positive number"),
+        "target_error_inf": (["--potential", "harmonic", "--target-error", "inf"],
+                             "--target-error must be a finite positive number"),
+        "target_error_nan": (["--potential", "harmonic", "--target-error", "nan"],
+                             "--target-error must be a finite positive number"),
         "out_file_as_folder": (["--potential", "harmonic", "--out", str(blocker / "x.h5")],
                                "is a file, not a folder"),
         "out_is_directory": (["--potential", "harmonic", "--out", str(tmp)], "directory"),
@@ -262,6 +284,41 @@ def test_cli_show_bad_files(tmp_path, capsys):
                              (text, "cannot read"), (tmp_path, None)]:
         code, out, err = run_in_process(["show", str(target)], capsys)
         assert_one_line_error(code, out, err, fragment)
+
+
+RUN_FILE_CONFLICTS = {
+    "dim_flag_vs_options_table": ("[options]\ndim = 3\n", ["--dim", "2"],
+                                  "--dim 2 conflicts with dim=3 given by [options]"),
+    "particles_flag_vs_options_table": ("[options]\nparticles = 2\n", ["--particles", "3"],
+                                        "--particles 3 conflicts with particles=2"),
+    "dim_key_vs_option_flag": ("dim = 2\n", ["-o", "dim=3"],
+                               "dim = 2 in --config"),
+    "target_error_flag_vs_settings_table": (
+        "[settings]\ntarget_error = 1e-3\n", ["--target-error", "1e-2"],
+        "--target-error 0.01 conflicts with target_error=0.001 given by [settings]"),
+    "time_budget_flag_vs_settings_table": (
+        "[settings]\ntime_budget = 30.0\n", ["--time-budget", "60"],
+        "--time-budget 60.0 conflicts with time_budget=30.0 given by [settings]"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(RUN_FILE_CONFLICTS))
+def test_cli_flag_conflicting_with_run_file(case, tmp_path, capsys, no_training):
+    table, flags, fragment = RUN_FILE_CONFLICTS[case]
+    run = tmp_path / "run.toml"
+    run.write_text('potential = "harmonic"\n' + table)
+    code, out, err = run_in_process(["solve", *FAST_SET, "--config", str(run), *flags,
+                                     "--out", str(tmp_path / "out" / "x.h5")], capsys)
+    assert_one_line_error(code, out, err, fragment)
+    assert_no_output(tmp_path / "out")
+
+
+def test_cli_run_file_seed_out_of_range(tmp_path, capsys, no_training):
+    run = tmp_path / "run.toml"
+    run.write_text(f'potential = "harmonic"\nseed = {2**63}\n')
+    code, out, err = run_in_process(["solve", "--config", str(run),
+                                     "--out", str(tmp_path / "x.h5")], capsys)
+    assert_one_line_error(code, out, err, "seed in --config")
 
 
 def checkpoint_impostors(folder: Path) -> dict[str, bytes]:
@@ -390,7 +447,7 @@ def test_api_solve_needs_a_system(system):
         fkdrift.solve(system, config=FAST)
 
 
-@pytest.mark.parametrize("seed", [-1, 1.5, "0"])
+@pytest.mark.parametrize("seed", [-1, 1.5, "0", True, 2**63, 2**64], ids=str)
 def test_api_bad_seed(seed, no_training):
     with pytest.raises(FkdriftError, match="seed"):
         fkdrift.solve("harmonic", seed=seed, config=FAST)
