@@ -518,22 +518,39 @@ def list_systems() -> None:
 @click.argument("result_files", nargs=-1, required=True, type=click.Path())
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per file instead.")
 def show(result_files: tuple[str, ...], as_json: bool) -> None:
-    """Print saved results: one file in full, several as one table."""
+    """Print saved results: one file in full, several as one table. A file that cannot be
+    read gets one `error:` line on stderr (the others are still shown) and exit code 2."""
     import json
 
-    from ._result import load_result
-
-    results = [(path, load_result(path)) for path in result_files]
+    results, failures = load_results(result_files)
     if as_json:
         for path, result in results:
             click.echo(json.dumps(record(result, path)))
-    elif len(results) == 1:
+    elif len(result_files) == 1 and results:
         path, result = results[0]
         click.echo(result.summary())
         click.echo(run_line(record(result, path)))
         click.echo(f"config: {result.config.to_dict()}")
-    else:
+    elif results:
         click.echo(show_table([record(result, path) for path, result in results]))
+    for failure in failures:
+        click.echo(f"error: {failure}", err=True)
+    if failures:
+        sys.exit(2)
+
+
+def load_results(paths: tuple[str, ...]) -> tuple[list, list[str]]:
+    """The results that load, as (path, Result), and one message per file that does not
+    (naming the file)."""
+    from ._result import load_result
+
+    results, failures = [], []
+    for path in paths:
+        try:
+            results.append((path, load_result(path)))
+        except FkdriftError as exc:
+            failures.append(str(exc) if path in str(exc) else f"{path}: {exc}")
+    return results, failures
 
 
 def record(result, path) -> dict:
@@ -576,19 +593,41 @@ def show_table(records: list[dict]) -> str:
 
 @cli.command()
 @click.argument("result_file", type=click.Path())
-@click.option("--out", "stem", default=None, help="Path stem of the PNGs [default: beside FILE].")
-def plot(result_file: str, stem: str | None) -> None:
+@click.option("--out", default=None,
+              help="Path stem of the PNGs (STEM_report.png, ...), or a folder (existing, or "
+                   "ending in /) to write NAME_report.png etc. into [default: beside FILE].")
+@click.option("--force", is_flag=True, help="Overwrite existing PNGs.")
+def plot(result_file: str, out: str | None, force: bool) -> None:
     """Write PNG plots: a one-page report, training curve, dt extrapolation, densities."""
     from ._hdf5 import check_writable
-    from ._plots import plot_result
+    from ._plots import figure_paths, plot_result
     from ._result import load_result
 
-    stem = Path(stem) if stem else Path(result_file).with_suffix("")
-    check_writable(stem.with_name(f"{stem.name}_report.png"))
+    stem = plot_stem(result_file, out)
+    paths = figure_paths(stem)
+    check_writable(paths[0])
+    existing = [p for p in paths if p.exists()]
+    if existing and not force:
+        raise FkdriftError(f"{existing[0]} exists ({len(existing)} of the {len(paths)} PNGs "
+                           "do); pass --force to overwrite them or choose another --out")
     result = load_result(result_file)
     stem.parent.mkdir(parents=True, exist_ok=True)
     for path in plot_result(result, stem):
         click.echo(f"wrote {path}")
+
+
+def plot_stem(result_file: str, out: str | None) -> Path:
+    """Where `plot` writes STEM_*.png: beside the result (its name without .h5), in the
+    folder `out` (an existing folder, or a path ending in /) under the result's name, or
+    at the stem `out`."""
+    import os
+
+    name = Path(result_file).with_suffix("").name
+    if out is None:
+        return Path(result_file).with_suffix("")
+    if out.endswith(("/", os.sep)) or Path(out).is_dir():
+        return Path(out) / name
+    return Path(out)
 
 
 def main(argv: list[str] | None = None) -> None:

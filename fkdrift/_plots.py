@@ -179,13 +179,18 @@ FIGURES = {"report": report_figure, "training": training_figure,
 """suffix of the PNG file -> figure function (see `plot_result`)."""
 
 
+def figure_paths(stem: str | Path) -> list[Path]:
+    """The PNGs `plot_result` writes for `stem`: STEM_report.png first, then one per
+    other figure."""
+    stem = Path(stem)
+    return [stem.with_name(f"{stem.name}_{suffix}.png") for suffix in FIGURES]
+
+
 def plot_result(result: Result, stem: str | Path) -> list[Path]:
     """Write STEM_report.png (everything on one page), STEM_training.png,
     STEM_extrapolation.png and STEM_density.png."""
-    stem = Path(stem)
     out = []
-    for suffix, make in FIGURES.items():
-        path = stem.with_name(f"{stem.name}_{suffix}.png")
+    for path, make in zip(figure_paths(stem), FIGURES.values(), strict=True):
         fig = make(result)
         fig.savefig(path, dpi=120)
         plt.close(fig)

@@ -354,6 +354,62 @@ def test_cli_resume_of_a_file_that_is_no_checkpoint(kind, tmp_path, capsys, no_t
     assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["x.ckpt"]
 
 
+RESULT = Path(__file__).resolve().parent.parent / "results" / "bosons_N2_g3.h5"
+
+
+def test_cli_show_reports_bad_files_and_shows_the_rest(tmp_path, capsys):
+    for name in ("a.h5", "c.h5"):
+        (tmp_path / name).write_bytes(RESULT.read_bytes())
+    (tmp_path / "bad.h5").write_text("not a result")
+    paths = [str(tmp_path / n) for n in ("a.h5", "bad.h5", "missing.h5", "c.h5")]
+    code, out, err = run_in_process(["show", *paths], capsys)
+    assert code == 2
+    assert paths[0] in out and paths[3] in out and "trapped_bosons_N2_g3" in out
+    lines = err.strip().splitlines()
+    assert len(lines) == 2 and all(line.startswith("error: ") for line in lines), err
+    assert paths[1] in lines[0] and paths[2] in lines[1]
+    assert "Traceback" not in out + err
+
+
+@pytest.fixture
+def quick_plots(monkeypatch):
+    """plot_result writing empty PNGs where the real one would (no matplotlib work)."""
+    from fkdrift import _plots
+
+    def plot_result(result, stem):
+        paths = _plots.figure_paths(stem)
+        for path in paths:
+            path.write_bytes(b"png")
+        return paths
+
+    monkeypatch.setattr(_plots, "plot_result", plot_result)
+
+
+@pytest.mark.parametrize("out", ["new_folder/", "existing_folder"])
+def test_cli_plot_into_a_folder(out, tmp_path, capsys, quick_plots):
+    (tmp_path / "existing_folder").mkdir()
+    result = tmp_path / "run.h5"
+    result.write_bytes(RESULT.read_bytes())
+    folder = tmp_path / out.rstrip("/")
+    main(["plot", str(result), "--out", f"{tmp_path}/{out}"])
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "run_density.png", "run_extrapolation.png", "run_report.png", "run_training.png"]
+    assert not list(tmp_path.glob("*.png"))
+
+
+def test_cli_plot_refuses_to_overwrite_without_force(tmp_path, capsys, quick_plots):
+    result = tmp_path / "run.h5"
+    result.write_bytes(RESULT.read_bytes())
+    (tmp_path / "run_training.png").write_bytes(b"mine")
+    code, out, err = run_in_process(["plot", str(result)], capsys)
+    assert_one_line_error(code, out, err, "run_training.png exists")
+    assert "--force" in err
+    assert (tmp_path / "run_training.png").read_bytes() == b"mine"
+    assert not (tmp_path / "run_report.png").exists()
+    main(["plot", str(result), "--force"])
+    assert (tmp_path / "run_training.png").read_bytes() == b"png"
+
+
 @pytest.mark.parametrize("option", ["--particles", "--dim"])
 def test_cli_user_potential_zero_shape_rejected(option, tmp_path, pots, capsys, no_training):
     code, out, err = run_in_process(
