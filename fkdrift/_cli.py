@@ -163,6 +163,11 @@ def distributed_options(command):
                      help="Processes in the run."),
         click.option("--process-id", type=int, default=None,
                      help="This process's id, 0..N-1."),
+        click.option("--distributed-timeout", default=60.0, show_default=True,
+                     type=click.FloatRange(min=0, min_open=True),
+                     metavar="SECONDS",
+                     help="Give up joining (one-line error) when the coordinator or the "
+                          "other processes do not answer within this many seconds."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -170,16 +175,45 @@ def distributed_options(command):
 
 
 def join(distributed: bool, coordinator: str | None, num_processes: int | None,
-         process_id: int | None) -> None:
-    """Join the multi-process run the options ask for (one-line errors)."""
+         process_id: int | None, timeout: float = 60.0) -> None:
+    """Join the multi-process run the options ask for, giving up after `timeout` seconds
+    (one-line errors; `exit_after` waits 2 s more, so that initialize's own error about an
+    unreachable coordinator comes first)."""
     from ._distributed import initialize
 
     launch = {"coordinator": coordinator, "num_processes": num_processes,
               "process_id": process_id}
     if distributed:
-        initialize(**launch)
+        where = f"coordinator {coordinator}" if coordinator else "the launcher's coordinator"
+        with exit_after(timeout + 2, f"cannot join the distributed run: the {where} and the "
+                                 f"other processes did not all answer within {timeout:g} s "
+                                 "(--distributed-timeout)"):
+            initialize(**launch, timeout=timeout)
     elif any(v is not None for v in launch.values()):
         raise FkdriftError("--coordinator, --num-processes and --process-id need --distributed")
+
+
+@contextlib.contextmanager
+def exit_after(seconds: float, message: str):
+    """Print `error: message` and end the process (exit 2) if the block still runs after
+    `seconds`: JAX's distributed client, out of time, aborts the process with a C++ stack
+    trace (about 5 s after its own initialization_timeout) that Python cannot catch."""
+    import os
+    import threading
+
+    done = threading.Event()
+
+    def watch() -> None:
+        if not done.wait(seconds):
+            sys.stderr.write(f"error: {message}\n")
+            sys.stderr.flush()
+            os._exit(2)
+
+    threading.Thread(target=watch, daemon=True).start()
+    try:
+        yield
+    finally:
+        done.set()
 
 
 SOLVE_HELP = ("Train a drift for POTENTIAL, evaluate E0 with an error bar, write HDF5.\n\n"
@@ -268,11 +302,11 @@ def one_value(key: str, flag_value, run: dict, config_file: str | None,
 @distributed_options
 def solve(config_file, potential, dim, particles, seed, out, force, as_json, options,
           settings, target_error, time_budget, checkpoint_every, distributed, coordinator,
-          num_processes, process_id) -> None:
+          num_processes, process_id, distributed_timeout) -> None:
     from ._hdf5 import check_writable
     from ._solver import solve as run_solve
 
-    join(distributed, coordinator, num_processes, process_id)
+    join(distributed, coordinator, num_processes, process_id, distributed_timeout)
     run = read_run_file(config_file) if config_file else {}
     potential = potential or run.get("potential")
     if not potential:
@@ -319,7 +353,7 @@ def solve(config_file, potential, dim, particles, seed, out, force, as_json, opt
 @distributed_options
 def resume(out: str, checkpoint_every: float, as_json: bool, distributed: bool,
            coordinator: str | None, num_processes: int | None,
-           process_id: int | None) -> None:
+           process_id: int | None, distributed_timeout: float) -> None:
     """Continue the interrupted run that was writing OUT (from OUT.ckpt) and write OUT.
 
     A multi-process run resumes with the same processes and the same --distributed
@@ -327,7 +361,7 @@ def resume(out: str, checkpoint_every: float, as_json: bool, distributed: bool,
     from ._distributed import is_main_process
     from ._solver import resume as run_resume
 
-    join(distributed, coordinator, num_processes, process_id)
+    join(distributed, coordinator, num_processes, process_id, distributed_timeout)
     path = Path(out)
     ckpt = checkpoint_path(path)
     if not ckpt.is_file():

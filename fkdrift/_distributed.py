@@ -25,22 +25,46 @@ from ._errors import FkdriftError
 
 
 def initialize(coordinator: str | None = None, num_processes: int | None = None,
-               process_id: int | None = None) -> None:
+               process_id: int | None = None, timeout: float = 60.0) -> None:
     """Join a multi-process run: `jax.distributed.initialize` with the given coordinator
     address ("HOST:PORT"), process count and this process's id, or with none of them
     under a launcher JAX detects (SLURM, Open MPI). Call it before any computation.
-    Errors are one-line FkdriftErrors."""
+    timeout: seconds to wait for the coordinator (a process other than 0 first waits
+    until something listens at its address) and for JAX's joining (its
+    `initialization_timeout`; once that is out, JAX aborts the process, see
+    `_cli.exit_after`). Errors are one-line FkdriftErrors."""
+    import math
+    import socket
+
     given = {"coordinator_address": coordinator, "num_processes": num_processes,
              "process_id": process_id}
-    if coordinator is not None and ":" not in coordinator:
+    host, _, port = (coordinator or "").rpartition(":")
+    if coordinator is not None and not (host and port.isdigit()):
         raise FkdriftError(f"--coordinator must be HOST:PORT, got {coordinator!r}")
     if num_processes is not None and num_processes < 1:
         raise FkdriftError(f"--num-processes must be at least 1, got {num_processes}")
     if process_id is not None and num_processes is not None and not (
             0 <= process_id < num_processes):
         raise FkdriftError(f"--process-id must be in 0..{num_processes - 1}, got {process_id}")
+    if not (math.isfinite(timeout) and timeout > 0):
+        raise FkdriftError(f"--distributed-timeout must be a positive number of seconds, "
+                           f"got {timeout}")
+    deadline = time.monotonic() + timeout
+    while coordinator is not None and process_id:  # process 0 starts the coordinator
+        try:
+            socket.create_connection((host.strip("[]"), int(port)), timeout=1.0).close()
+            break
+        except OSError as exc:
+            if time.monotonic() > deadline:
+                raise FkdriftError(
+                    f"cannot join the distributed run: no coordinator answers at "
+                    f"{coordinator} after {timeout:g} s (--distributed-timeout; "
+                    f"{exc.strerror or exc}); start process 0 first or check the address"
+                ) from exc
+            time.sleep(0.25)
     try:
-        jax.distributed.initialize(**{k: v for k, v in given.items() if v is not None})
+        jax.distributed.initialize(**{k: v for k, v in given.items() if v is not None},
+                                   initialization_timeout=max(1, math.ceil(timeout)))
     except Exception as exc:  # noqa: BLE001 - any failure to join is reported in one line
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise FkdriftError(f"cannot join the distributed run: {first[:300]}") from exc

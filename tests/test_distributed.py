@@ -123,12 +123,38 @@ def test_an_interrupted_run_of_two_processes_resumes_to_the_same_numbers(two_pro
      "HOST:PORT"),
     (["--distributed", "--coordinator", "127.0.0.1:1", "--num-processes", "2",
       "--process-id", "2"], "0..1"),
-], ids=["without-distributed", "bad-address", "bad-process-id"])
+    (["--distributed", "--coordinator", "127.0.0.1:1", "--num-processes", "2",
+      "--process-id", "1", "--distributed-timeout", "0"], "--distributed-timeout"),
+], ids=["without-distributed", "bad-address", "bad-process-id", "zero-timeout"])
 def test_bad_launch_options_are_one_line_errors(tmp_path, args, message):
     proc = subprocess.run([*FKDRIFT, "solve", "--potential", "harmonic", "--out", "x.h5",
                            *args], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     lines = proc.stderr.strip().splitlines()
     assert proc.returncode != 0 and len(lines) == 1 and message in lines[0], proc.stderr
+    assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("process_id, message", [
+    ("1", "no coordinator answers at 127.0.0.1:{port} after 3 s"),
+    ("0", "coordinator 127.0.0.1:{port} and the other processes did not all answer "
+          "within 3 s"),
+], ids=["process-1-nothing-listening", "process-0-nobody-joins"])
+def test_distributed_timeout_is_a_one_line_error(tmp_path, process_id, message):
+    """--distributed-timeout 3 against a free port: one line naming the coordinator and
+    the timeout within seconds (JAX alone would wait 300 s, then abort with a C++ stack
+    trace)."""
+    port = free_port()
+    start = time.monotonic()
+    proc = subprocess.run(
+        [*FKDRIFT, "solve", "--potential", "harmonic", "--out", "x.h5", "--distributed",
+         "--coordinator", f"127.0.0.1:{port}", "--num-processes", "2", "--process-id",
+         process_id, "--distributed-timeout", "3"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    elapsed = time.monotonic() - start
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2 and len(lines) == 1, proc.stderr[-3000:]
+    assert lines[0].startswith("error: ") and message.format(port=port) in lines[0]
+    assert 3 < elapsed < 30
     assert not any(tmp_path.iterdir())
 
 
