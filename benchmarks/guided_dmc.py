@@ -2,6 +2,7 @@
 
     python benchmarks/guided_dmc.py --result /tmp/he.h5 [--time 40] [--walkers 512]
     python benchmarks/guided_dmc.py --system helium --train-steps 2000   # trains a guide first
+    python benchmarks/guided_dmc.py --result he.h5 --dts 0.04 0.02 0.01 --dts 0.08 0.04 0.02
 
 Runs the reweighted populations of one trained gradient drift twice, each for the same
 measured time from the same walkers: with the unadjusted Euler–Maruyama chunk at the
@@ -42,10 +43,12 @@ def guide(args: argparse.Namespace) -> fkdrift.Result:
     return fkdrift.solve(args.system, seed=args.seed, config=config)
 
 
-def run(result: fkdrift.Result, moves: str, walkers: int, measured: float) -> dict:
-    """One reweighted stage of `result`'s guide with `moves`; its figures as a dict."""
+def run(result: fkdrift.Result, moves: str, walkers: int, measured: float,
+        dts: tuple[float, ...] | None = None) -> dict:
+    """One reweighted stage of `result`'s guide with `moves` (Metropolis steps `dts`,
+    default the preset); its figures as a dict."""
     config = result.config.replace(reweighted_moves=moves, reweighted_time=measured,
-                                   reweighted_dts=None).for_system(result.system)
+                                   reweighted_dts=dts).for_system(result.system)
     model = make_drift_model(result.system, result.config.network, result.config.drift_form)
     params = jax.tree_util.tree_map(jnp.asarray, result.params)
     log_psi = trial_log_psi(model)
@@ -84,18 +87,24 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--walkers", type=int, default=512)
     parser.add_argument("--time", type=float, default=40.0, help="measured time per stage")
+    parser.add_argument("--dts", nargs="+", type=float, action="append",
+                        help="Metropolis steps (repeatable: one row per set) [preset]")
     parser.add_argument("--json", help="write the rows here")
     args = parser.parse_args(argv)
     result = guide(args)
     exact = result.system.exact_energy
-    rows = [run(result, moves, args.walkers, args.time) for moves in ("euler", "metropolis")]
+    rows = [run(result, "euler", args.walkers, args.time)]
+    rows += [run(result, "metropolis", args.walkers, args.time, tuple(d) if d else None)
+             for d in (args.dts or [None])]
     for row in rows:
         per_dt = ", ".join(f"{d:g}: {e:.6f} ± {s:.6f}" for d, e, s in
                            zip(row["dts"], row["energies"], row["errors"], strict=True))
         off = "" if exact is None else f" ({row['energy'] - exact:+.6f} from exact)"
         print(f"{row['moves']:>10}: {row['energy']:.6f} ± {row['error']:.6f}{off} in "
               f"{row['seconds']:.1f} s, error²·s {row['cost']:.3g}; per dt {per_dt}")
-    print(f"cost ratio euler / metropolis: {rows[0]['cost'] / rows[1]['cost']:.2f}")
+    for row in rows[1:]:
+        print(f"cost ratio euler / metropolis {row['dts']}: "
+              f"{rows[0]['cost'] / row['cost']:.2f}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"system": result.system.name, "exact": exact, "rows": rows}, f,
