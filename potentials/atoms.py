@@ -21,10 +21,21 @@ def _nuclear_attraction(r, nuclei, charges):
     return -jnp.sum(charges / dist)
 
 
+def _hydrogen_axis_density(Z: float):
+    """ρ(x) = Z (Z|x| + ½) exp(−2Z|x|): the 1s density Z³/π exp(−2Zr) integrated over the
+    two other axes (normalised to 1)."""
+    def density(x):
+        a = np.abs(np.asarray(x, float))
+        return Z * (Z * a + 0.5) * np.exp(-2 * Z * a)
+
+    return density
+
+
 def hydrogen(Z: float = 1.0) -> System:
     """Hydrogen-like ion: one electron, V = −Z/|r| in 3D. E0 = −Z²/2.
 
-    Exact radial density p(r) = 4 Z³ r² exp(−2 Z r).
+    Exact radial density p(r) = 4 Z³ r² exp(−2 Z r), and along each axis (the marginal
+    of |φ0|² = Z³/π exp(−2 Z r)) ρ(x) = Z (Z|x| + ½) exp(−2 Z |x|).
     """
     if not Z > 0:
         raise FkdriftError(f"hydrogen needs a positive nuclear charge Z, got {Z}")
@@ -39,7 +50,8 @@ def hydrogen(Z: float = 1.0) -> System:
         dim=3,
         name="hydrogen" if Z == 1 else f"hydrogen_like_Z{Z:g}",
         exact_energy=-0.5 * Z**2,
-        exact_density={"radial": lambda x: 4 * Z**3 * np.asarray(x) ** 2 * np.exp(-2 * Z * x)},
+        exact_density={"radial": lambda x: 4 * Z**3 * np.asarray(x) ** 2 * np.exp(-2 * Z * x),
+                       **{f"axis{i}": _hydrogen_axis_density(Z) for i in range(3)}},
         nuclei=np.zeros((1, 3)),
         nuclear_charges=np.array([Z]),
         particle_charge=-1.0,

@@ -130,7 +130,9 @@ def test_h2_exact_energy_only_at_reference_bond_lengths():
      ("harmonic", {"dim": 3, "omegas": [0.5, 1.0, 3.0]}, "axis0"),
      ("harmonic", {"dim": 3, "omegas": [0.5, 1.0, 3.0]}, "axis2"),
      ("hydrogen", {}, "radial"),
-     ("hydrogen", {"Z": 2.0}, "radial")],
+     ("hydrogen", {"Z": 2.0}, "radial"),
+     ("hydrogen", {}, "axis0"),
+     ("hydrogen", {"Z": 2.0}, "axis2")],
     ids=str,
 )
 def test_exact_densities_integrate_to_one(name, kwargs, key):
@@ -161,7 +163,17 @@ def test_hydrogen_mean_radius():
 
 def test_exact_density_keys_match_stored_histograms():
     assert set(potentials.get("harmonic", dim=3).exact_density) == {"axis0", "axis1", "axis2"}
-    assert set(potentials.get("hydrogen").exact_density) == {"radial"}
+    assert set(potentials.get("hydrogen").exact_density) == {"radial", "axis0", "axis1",
+                                                             "axis2"}
+
+
+def test_hydrogen_axis_density_is_the_marginal_of_the_radial_one():
+    """<x²> = <r²>/3 = 1/Z² for the 1s state, and the density at 0 is ½Z."""
+    for Z in (1.0, 2.0):
+        density = potentials.get("hydrogen", Z=Z).exact_density["axis1"]
+        second, _ = integrate.quad(lambda x, d=density: x**2 * float(d(x)), -np.inf, np.inf)
+        assert second == pytest.approx(1 / Z**2, rel=1e-8)
+        assert float(density(0.0)) == pytest.approx(0.5 * Z)
 
 
 def _mujal(N: int) -> dict[float, float]:
