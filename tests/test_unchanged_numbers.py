@@ -2,7 +2,15 @@
 registry, the fixed-arity SDE state) changed no number. The values below were computed by
 the code as it was before it (commit a37f0b3) with the same calls and seeds; the current
 code must reproduce them to round-off. A deliberate change of the numerics updates these
-values in the same commit and says why."""
+values in the same commit and says why.
+
+Round-off: the values were computed on an Intel Xeon; on an AMD EPYC of the same kind of
+machine the same code gives them to 1e-8 relative (XLA vectorises for the processor it
+runs on, and chaotic walker paths carry the last bits along), so the tolerance is 1e-6
+relative: a thousand times below any error bar here, far above the processors' round-off.
+The gradient-drift solves run with `reweighted_moves="euler"`, the reweighted moves of
+the time (the Metropolis-adjusted default is tested against closed forms in
+tests/test_metropolis.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +21,8 @@ import pytest
 import fkdrift
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
+ROUND_OFF = 1e-6
+"""Relative tolerance: processors' round-off, carried along chaotic paths (see above)."""
 SHORT = dict(eval_walkers=128, eval_time=1.6, burn_in_time=0.8, reweighted_time=6.4)
 
 # (energy, energy_error, variational dt -> 0) from a37f0b3
@@ -38,12 +48,12 @@ def numbers(result: fkdrift.Result) -> tuple[float, float, float]:
 def test_committed_drift_reestimates_to_the_same_numbers(name):
     """A committed result (free drift, format version 1) re-estimated with a fixed seed."""
     again = fkdrift.reestimate(fkdrift.load(RESULTS / f"{name}.h5"), seed=3, **SHORT)
-    assert numbers(again) == pytest.approx(BEFORE[name], rel=1e-9, abs=1e-12)
+    assert numbers(again) == pytest.approx(BEFORE[name], rel=ROUND_OFF, abs=1e-12)
 
 
 @pytest.mark.parametrize("name", sorted(BEFORE_SOLVE))
 def test_a_short_gradient_drift_solve_gives_the_same_numbers(name):
     """Training (the gradient drift, local energies) and both estimators end to end."""
-    config = fkdrift.Config(train_steps=20, batch=64, **SHORT)
+    config = fkdrift.Config(train_steps=20, batch=64, reweighted_moves="euler", **SHORT)
     result = fkdrift.solve(name, seed=0, config=config)
-    assert numbers(result) == pytest.approx(BEFORE_SOLVE[name], rel=1e-9, abs=1e-12)
+    assert numbers(result) == pytest.approx(BEFORE_SOLVE[name], rel=ROUND_OFF, abs=1e-12)
