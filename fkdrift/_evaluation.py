@@ -309,6 +309,7 @@ def evaluate(
     deadline: float = math.inf,
     state: EvaluationState | None = None,
     on_state: Callable[[EvaluationState], None] | None = None,
+    order: int | None = None,
 ) -> Evaluation:
     """Burn in, then measure ℓ/T on every chain until the configured stop.
 
@@ -325,6 +326,8 @@ def evaluate(
     state: an `EvaluationState` to continue from (a checkpoint; same key and config), in
     place of the burn-in; on_state(state) is called after the burn-in, after every chunk
     and when the stage ends (before `on_chunk`, which may raise an interrupt).
+    order: the degree of the dt → 0 fit (default `statistics.fit_order`; 0 for the
+    Metropolis-adjusted chunk, whose estimate has no dt dependence).
     """
     replicas = np.arange(start.shape[0]) if replicas is None else np.asarray(replicas)
     finest = int(np.argmin(config.eval_dts))
@@ -343,7 +346,8 @@ def evaluate(
         # the accumulators (no snapshots) come to the host once per CHECK_TIME
         host = to_host((state.sums, state.noise, state.times, state.start, state.walkers))
         current = _per_walker(*host, basis, replicas, finest)
-        return extrapolate_dt(config.eval_dts, cluster_means(current, replicas)).error
+        return extrapolate_dt(config.eval_dts, cluster_means(current, replicas),
+                              order).error
 
     def report(state: EvaluationState) -> None:
         if on_chunk is not None:
@@ -353,11 +357,11 @@ def evaluate(
     state = run_stage(state, lambda s: measure_chunk(s, chunk, params, key, config), check,
                       lambda s: s.chunks >= n_planned, stopping.target_error, deadline,
                       on_state, report, "max_eval_time" if adaptive else "eval_time")
-    return summarize(state, config, basis, replicas)
+    return summarize(state, config, basis, replicas, order)
 
 
 def summarize(state: EvaluationState, config: EvaluationConfig, basis: BasisFn | None,
-              replicas: np.ndarray) -> Evaluation:
+              replicas: np.ndarray, order: int | None = None) -> Evaluation:
     """The `Evaluation` of a finished (or stopped) stage: control variates, replica
     means, the dt → 0 fit, the snapshots and the fitted boundary function."""
     finest = int(np.argmin(config.eval_dts))
@@ -377,7 +381,7 @@ def summarize(state: EvaluationState, config: EvaluationConfig, basis: BasisFn |
         errors=per_replica.std(axis=1, ddof=1) / np.sqrt(n),
         raw_energies=raw_per_replica.mean(axis=1),
         raw_errors=raw_per_replica.std(axis=1, ddof=1) / np.sqrt(n),
-        extrapolation=extrapolate_dt(config.eval_dts, per_replica),
+        extrapolation=extrapolate_dt(config.eval_dts, per_replica, order),
         per_walker=per_walker,
         per_replica=per_replica,
         measured_time=measured,

@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import jax
 import jax.numpy as jnp
@@ -17,7 +18,7 @@ from jaxtyping import Array, PRNGKeyArray
 from . import registry
 from ._anytime import GUIDED_VARIATIONAL_TIME, VARIATIONAL_SHARE, Budget, training_schedule
 from ._checkpoint import Checkpoint, Checkpointer, read_checkpoint
-from ._config import Config, StoppingConfig
+from ._config import Config, EvaluationConfig, StoppingConfig
 from ._control_variates import boundary_basis
 from ._diagnostics import (
     check_estimates,
@@ -168,7 +169,7 @@ def _run(system: System, seed: int, config: Config, progress, checkpoint, checkp
     state, history, train_time, train_stop = _train(system, config, model, walkers,
                                                     key_init, key_train, progress, budget,
                                                     keeper, saved)
-    check_walkers("training", walkers, state.walkers)
+    check_walkers("training", walkers, state.walkers, potential=system.potential)
     try:
         ev, rw = estimate(system, config, model, state.params, state.walkers, key_eval,
                           progress, budget, keeper, saved, mesh)
@@ -198,40 +199,38 @@ def estimate(system: System, config: Config, model, params, walkers: Array,
         budget = Budget(time.perf_counter(), math.inf, 1.0, config.target_error)
     reweighting = config.estimator == "reweighted"
     key_var, key_rw = jax.random.split(key)
-    finest = int(np.argmin(config.eval_dts))
     mesh = walker_mesh() if mesh is None else mesh
     check_divisible({"eval_walkers": config.eval_walkers}, mesh)
     start, replicas = replicate(walkers, config.eval_walkers)
     start = shard_walkers(start, mesh)
-    chunk = make_evaluation_chunk(model, system.potential, config.eval_dts, config.chunk_time)
     log_psi = trial_log_psi(model)
     gradient = log_psi is not None
-    ev = evaluate(chunk, params, start, key_var, config.evaluation,
+    moves = chain_moves(system, config, model, log_psi)
+    ev = evaluate(moves.chunk, params, start, key_var, moves.evaluation,
                   variational_stopping(config.stopping, budget, reweighting and gradient),
                   control_basis(system),
                   progress.evaluating if progress is not None else None,
                   replicas=replicas,
                   deadline=budget.stage_deadline(VARIATIONAL_SHARE if reweighting else 1.0),
                   state=_saved_stage(saved, "variational", mesh),
-                  on_state=_stage_keeper(keeper, "variational"))
+                  on_state=_stage_keeper(keeper, "variational"),
+                  order=moves.variational_order)
+    finest = int(np.argmin(ev.dts))
     check_walkers("evaluation", start, ev.walkers[finest], ev.per_walker)
     rw = None
     log_trial = ev.log_trial
     if gradient:  # its own log ψ is the boundary function
         log_trial = TrialFunction(log_psi, params)
     if reweighting and log_trial:
-        rw_chunk, rw_dts, rw_start, order = _population_moves(
-            system, config, model, log_psi, chunk, ev.walkers, finest, mesh)
         rw = reweighted_energy(
-            rw_chunk, params, rw_start, key_rw, log_trial,
-            dts=rw_dts, burn_in_time=config.burn_in_time, config=config.reweighting,
-            stopping=config.stopping,
+            moves.population_chunk, params, ev.walkers, key_rw, log_trial,
+            dts=moves.evaluation.eval_dts, burn_in_time=config.burn_in_time,
+            config=config.reweighting, stopping=config.stopping,
             on_chunk=progress.reweighting if progress is not None else None,
             deadline=budget.stage_deadline(1.0),
             state=_saved_stage(saved, "reweighting", mesh),
-            on_state=_stage_keeper(keeper, "reweighting"), order=order)
-        check_walkers("reweighting", ev.walkers[finest],
-                      rw.walkers[int(np.argmin(rw_dts))], rw.energies)
+            on_state=_stage_keeper(keeper, "reweighting"), order=moves.reweighted_order)
+        check_walkers("reweighting", ev.walkers[finest], rw.walkers[finest], rw.energies)
     check_estimates(ev.per_replica[finest],
                     None if rw is None else rw.log_weight_std,
                     0.0 if rw is None else rw.drift_sigmas,
@@ -239,24 +238,44 @@ def estimate(system: System, config: Config, model, params, walkers: Array,
     return ev, rw
 
 
-def _population_moves(system: System, config: Config, model, log_psi, chunk,
-                      walkers: Array, finest: int, mesh: Mesh):
-    """How the reweighted populations move: (chunk, dts: (K,), start walkers: (K, W,
-    particles, dim), order of the dt → 0 fit). A guide with a log ψ moves by
-    Metropolis-adjusted Langevin steps at `reweighted_dts` from the finest variational
-    chain's walkers, fitted linearly in dt (`metropolis.make_guided_dmc_chunk`); a free
-    drift (or reweighted_moves = "euler") by the variational stage's Euler chunk at
-    eval_dts from each chain's own walkers: (K, W, particles, dim), fitted quadratically."""
+class ChainMoves(NamedTuple):
+    """How both estimators' chains move: chunk: the variational stage's compiled chunk;
+    population_chunk: the reweighted stage's (the same one when chunk_time equals the
+    resampling interval); evaluation: the variational stage's settings with the chains'
+    time steps; variational_order, reweighted_order: degrees of the dt → 0 fits (None:
+    `statistics.fit_order`)."""
+
+    chunk: Callable
+    population_chunk: Callable
+    evaluation: EvaluationConfig
+    variational_order: int | None
+    reweighted_order: int | None
+
+
+def chain_moves(system: System, config: Config, model, log_psi) -> ChainMoves:
+    """A guide with a log ψ (and reweighted_moves = "metropolis") moves by
+    Metropolis-adjusted Langevin steps at `reweighted_dts` in both stages
+    (`metropolis.make_guided_dmc_chunk`): the variational estimate is then the mean
+    local energy over |ψ|², the same at every dt (a weighted mean over the chains, order
+    0), and the reweighted one is fitted linearly. A free drift (or "euler") moves both
+    by the Euler chunk at eval_dts, fitted quadratically."""
+    interval = config.resample_interval
     if log_psi is not None and config.reweighted_moves == "metropolis":
         dts = config.reweighted_dts
-        rw_chunk = make_guided_dmc_chunk(log_psi, system.potential, dts,
-                                         config.resample_interval)
-        start = jnp.broadcast_to(walkers[finest], (len(dts), *walkers.shape[1:]))
-        return rw_chunk, dts, shard_walkers(start, mesh, axis=1), METROPOLIS_FIT_ORDER
-    rw_chunk = chunk if config.chunk_time == config.resample_interval else (
-        make_evaluation_chunk(model, system.potential, config.eval_dts,
-                              config.resample_interval))  # one compilation if equal
-    return rw_chunk, config.eval_dts, walkers, None
+
+        def make(span: float) -> Callable:
+            return make_guided_dmc_chunk(log_psi, system.potential, dts, span)
+
+        evaluation = dataclasses.replace(config.evaluation, eval_dts=dts)
+        orders = (0, METROPOLIS_FIT_ORDER)
+    else:
+        def make(span: float) -> Callable:
+            return make_evaluation_chunk(model, system.potential, config.eval_dts, span)
+
+        evaluation, orders = config.evaluation, (None, None)
+    chunk = make(config.chunk_time)
+    population = chunk if config.chunk_time == interval else make(interval)
+    return ChainMoves(chunk, population, evaluation, *orders)
 
 
 METROPOLIS_FIT_ORDER = 1

@@ -95,16 +95,20 @@ def gls_weights(dts: np.ndarray, cov: np.ndarray, order: int) -> np.ndarray:
     return np.linalg.solve(A, X.T @ Cinv)
 
 
-def extrapolate_dt(dts: np.ndarray, samples: np.ndarray) -> Extrapolation:
+def extrapolate_dt(dts: np.ndarray, samples: np.ndarray, order: int | None = None
+                   ) -> Extrapolation:
     """Extrapolate correlated per-replica estimates to dt → 0.
 
     dts: (K,) time steps; samples: (K, n) estimate of each of n independent replicas at
     each dt (chains at different dt correlated). The covariance of the means is estimated
-    from the n replicas and the error accounts for that (see `fit_dt`).
+    from the n replicas and the error accounts for that (see `fit_dt`). order: the
+    polynomial's degree (default `fit_order`; 0 for estimates with no dt dependence, a
+    weighted mean with a χ² check of K − 1 degrees of freedom).
     """
     samples = np.asarray(samples, float)
     n = samples.shape[1]
-    return fit_dt(dts, samples.mean(axis=1), np.atleast_2d(np.cov(samples)) / n, samples=n)
+    return fit_dt(dts, samples.mean(axis=1), np.atleast_2d(np.cov(samples)) / n, samples=n,
+                  order=order)
 
 
 def fit_order(n_dts: int) -> int:

@@ -19,7 +19,7 @@ LAYERS = {
              "_errors",
              "_estimate", "_files", "_geometry", "_networks", "_progress", "_sharding",
              "_statistics", "_system"},
-    "numerics": {"_control_variates", "_drift", "_evaluation", "_local_energy",
+    "numerics": {"_control_variates", "_drift", "_evaluation", "_local_energy", "_metropolis",
                  "_observables", "_reweighting", "_sde", "_training", "_trial"},
     "shell": {"__init__", "_checkpoint", "_cli", "_hdf5", "_plots", "registry", "_result",
               "_solver", "_user_potential", "lowlevel"},
