@@ -12,11 +12,16 @@ from conftest import FKDRIFT
 
 import fkdrift
 from fkdrift._diagnostics import (
+    SPREAD_RATE,
+    check_confined,
     check_estimates,
+    check_spread,
     check_walkers,
     fit_warnings,
     heavy_tail_warnings,
+    rates_of_spread,
     reweighting_warnings,
+    spread_rates,
 )
 
 FAST = fkdrift.Config(train_steps=100, batch=64, window=10, eval_walkers=128, eval_time=2.0,
@@ -51,6 +56,89 @@ def test_unbounded_potential_from_the_cli_exits_with_one_line(tmp_path):
     assert all(line.split()[0] in ("training", "variational", "reweighted")
                for line in lines[:-1])  # the rest are progress lines of a log
     assert not out.exists() and not out.with_suffix(".ckpt").exists()
+
+
+def test_no_bound_state_from_the_cli_is_one_line_and_leaves_nothing(tmp_path):
+    """V = 1 (a free particle) returned E0 = 1.07 ± 0.01 with exit 0 after 30 training
+    updates; now one line, exit 2, and no results/ folder, log or checkpoint."""
+    (tmp_path / "c.py").write_text("def V(r):\n    return 1.0 + 0.0 * r.sum()\n")
+    settings = dict(train_steps=30, batch=64, window=10, eval_walkers=128, eval_time=1.0,
+                    burn_in_time=0.5)
+    run = subprocess.run([*FKDRIFT, "solve", "--potential", "c.py:V",
+                          *(f"--set={k}={v}" for k, v in settings.items())],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 2, run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert lines[-1].startswith("error: no bound state: the walkers spread without limit (")
+    assert lines[-1].endswith("is V confining?") and "Traceback" not in run.stderr
+    assert all(line.split()[0] == "training" for line in lines[:-1])  # progress lines
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.py"]
+
+
+def _free_diffusion(n: int = 512, steps: int = 400, dt: float = 0.1, dim: int = 1,
+                    seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Snapshots (steps + 1, n, 1, dim) of Brownian walkers from N(0, 1), and their times."""
+    rng = np.random.default_rng(seed)
+    x = np.cumsum(np.sqrt(dt) * rng.normal(size=(steps + 1, n, 1, dim)), axis=0)
+    x += rng.normal(size=(1, n, 1, dim)) - x[:1]
+    return x, dt * np.arange(steps + 1)
+
+
+def _ornstein_uhlenbeck(theta: float, n: int = 512, steps: int = 400, dt: float = 0.1,
+                        dim: int = 1, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Snapshots of dx = −θx dt + dB (exact steps) from N(0, 1): a confined process that
+    relaxes to N(0, 1/(2θ)) at the rate 2θ."""
+    rng = np.random.default_rng(seed)
+    decay, spread = np.exp(-theta * dt), np.sqrt((1 - np.exp(-2 * theta * dt)) / (2 * theta))
+    x = [rng.normal(size=(n, 1, dim))]
+    for _ in range(steps):
+        x.append(decay * x[-1] + spread * rng.normal(size=(n, 1, dim)))
+    return np.asarray(x), dt * np.arange(steps + 1)
+
+
+@pytest.mark.parametrize("dim", [1, 3])
+def test_free_diffusion_spreads_without_limit_an_ou_process_does_not(dim):
+    free, times = _free_diffusion(dim=dim)
+    rates = rates_of_spread(free, times)
+    assert min(rates) > 0.7 and max(rates) < 1.3
+    with pytest.raises(fkdrift.FkdriftError, match="no bound state.*is V confining"):
+        check_spread(rates, times[-1])
+    for theta in (1.0, 0.1):  # a stiff well and a slowly relaxing, wide one (1/(2θ) = 5)
+        ou, times = _ornstein_uhlenbeck(theta, dim=dim)
+        rates = rates_of_spread(ou, times)
+        assert min(rates) < SPREAD_RATE / 2
+        check_spread(rates, times[-1])  # no error
+
+
+def test_walkers_pushed_outward_escape():
+    free, times = _free_diffusion()
+    pushed = free * np.exp(0.05 * times)[:, None, None, None]  # an outward drift
+    with pytest.raises(fkdrift.FkdriftError, match="escape to infinity"):
+        check_spread(rates_of_spread(pushed, times), times[-1])
+
+
+def test_spread_probe_on_potentials():
+    """V's own Feynman–Kac walkers: a constant (one particle in 1D, two in 3D) and a 3D
+    well too shallow to bind spread like free particles in each of the probe's rounds; a
+    harmonic well, walkers far narrower than its ground state, a trap 100 times wider
+    than the walkers, a double well with barrier 16 and a Coulomb well do not."""
+    rng = np.random.default_rng(0)
+    one = rng.normal(size=(512, 1, 1))
+    for potential, x in [(lambda r: 1.0 + 0.0 * r.sum(), one),
+                         (lambda r: 1.0 + 0.0 * r.sum(), rng.normal(size=(256, 2, 3))),
+                         (lambda r: -0.5 * jnp.exp(-jnp.sum(r**2)), rng.normal(size=(256, 1, 3)))]:
+        rates, _, _ = spread_rates(potential, x)
+        assert min(rates) > 0.7, rates
+        with pytest.raises(fkdrift.FkdriftError, match="no bound state"):
+            check_confined(potential, x)
+    rates, _, _ = spread_rates(lambda r: 0.5 * jnp.sum(r**2), one / np.sqrt(2))
+    assert max(np.abs(rates)) < 0.1, rates
+    for potential, x in [(lambda r: 0.5 * jnp.sum(r**2), one / np.sqrt(2)),
+                         (lambda r: 0.5 * jnp.sum(r**2), 0.01 * one),
+                         (lambda r: 0.5e-4 * jnp.sum(r**2), one),
+                         (lambda r: (r[0, 0] ** 2 - 4.0) ** 2, np.abs(one) * 0.2 + 2.0),
+                         (lambda r: -1.0 / jnp.linalg.norm(r[0]), rng.normal(size=(256, 1, 3)))]:
+        check_confined(potential, x)  # no error
 
 
 def test_non_finite_walkers_are_an_error():
