@@ -304,6 +304,7 @@ def solve(config_file, potential, dim, particles, seed, out, force, as_json, opt
           settings, target_error, time_budget, checkpoint_every, distributed, coordinator,
           num_processes, process_id, distributed_timeout) -> None:
     from ._hdf5 import check_writable
+    from ._memory import check_memory
     from ._solver import solve as run_solve
 
     join(distributed, coordinator, num_processes, process_id, distributed_timeout)
@@ -326,6 +327,7 @@ def solve(config_file, potential, dim, particles, seed, out, force, as_json, opt
         if one_value(key, value, {}, config_file, tables) is not None:
             changes[key] = value
     config = Config().replace(**changes)
+    check_memory(system, config.for_system(system))  # before any work or file
     path = Path(out) if out else default_output(system.name, system_options, dim, particles,
                                                  seed)
     path = check_writable(path)

@@ -39,6 +39,7 @@ from ._evaluation import (
     make_evaluation_chunk,
 )
 from ._hdf5 import rebuild_system
+from ._memory import check_memory
 from ._metropolis import make_guided_dmc_chunk
 from ._observables import densities
 from ._progress import LineProgress
@@ -124,6 +125,7 @@ def solve(
     if not isinstance(config, Config):
         raise FkdriftError(f"config must be a fkdrift.Config, got {type(config).__name__}")
     config = config.for_system(system)
+    check_memory(system, config)  # before any work: a run that cannot fit is refused
     if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**63:
         raise FkdriftError(f"seed must be an integer from 0 to 2**63 - 1, got {seed!r}")
     return _run(system, seed, config, progress, checkpoint, checkpoint_every, None)

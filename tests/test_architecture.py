@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "fkdrift"
 
 LAYERS = {
     "leaf": {"_version", "_anytime", "_brownian", "_config", "_diagnostics", "_distributed",
-             "_errors",
+             "_errors", "_memory",
              "_estimate", "_files", "_geometry", "_networks", "_progress", "_sharding",
              "_statistics", "_system"},
     "numerics": {"_control_variates", "_drift", "_evaluation", "_local_energy", "_metropolis",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pickle
 import subprocess
+import time
 from pathlib import Path
 
 import jax.numpy as jnp
@@ -17,6 +18,7 @@ import potentials
 from fkdrift import Config, FkdriftError, System
 from fkdrift import _solver as solver_module
 from fkdrift._cli import main
+from fkdrift._memory import check_memory, estimate_memory
 from fkdrift._user_potential import load_potential
 
 FAST = Config(train_steps=30, batch=64, window=10, eval_walkers=128, eval_time=1.0,
@@ -559,3 +561,51 @@ def test_api_bad_builtin_options(kwargs):
 def test_api_bad_builtin_option_values(kwargs):
     with pytest.raises(FkdriftError):
         potentials.get("harmonic", **kwargs)
+
+
+# --------------------------------------------------------------------------- memory
+
+TOO_BIG = {"dim_100000": ["--potential", "harmonic", "--dim", "100000"],
+           "eval_walkers_1e12": ["--potential", "harmonic", "--set",
+                                 "eval_walkers=1000000000000"]}
+
+
+@pytest.mark.parametrize("case", sorted(TOO_BIG))
+def test_cli_run_that_cannot_fit_is_refused_before_training(case, tmp_path):
+    """--dim 100000 trained for 8 minutes and was killed by the system; eval_walkers=10¹²
+    trained first and died with RESOURCE_EXHAUSTED. Now one line naming the estimate and
+    the limit, in seconds, before anything is written."""
+    start = time.perf_counter()
+    proc = fkdrift_cli("solve", *TOO_BIG[case], cwd=tmp_path, timeout=120)
+    assert time.perf_counter() - start < 60
+    assert_one_line_error(proc.returncode, proc.stdout, proc.stderr, "this run needs about")
+    assert proc.returncode == 2
+    assert "GiB available" in proc.stderr
+    assert list(tmp_path.iterdir()) == []  # no results/, no .train.jsonl, no checkpoint
+
+
+def test_api_run_that_cannot_fit_is_refused_before_training(no_training):
+    with pytest.raises(FkdriftError, match="this run needs about .* available"):
+        fkdrift.solve("harmonic", config=FAST.replace(eval_walkers=10**12))
+
+
+def test_memory_estimate_grows_linearly_with_eval_walkers():
+    system = potentials.harmonic(dim=3)
+    sizes = [estimate_memory(system, Config(eval_walkers=w).for_system(system))
+             for w in (10**6, 2 * 10**6, 3 * 10**6, 10**7)]
+    step = sizes[1] - sizes[0]
+    assert step > 0
+    assert sizes[2] - sizes[1] == pytest.approx(step, rel=1e-9)
+    assert sizes[3] - sizes[0] == pytest.approx(9 * step, rel=1e-9)
+    with pytest.raises(FkdriftError, match=r"needs about .*eval_walkers=10000000 .* than the "
+                                           r"1 GiB available"):
+        check_memory(system, Config(eval_walkers=10**7).for_system(system), available=2**30)
+
+
+@pytest.mark.parametrize("name", fkdrift.registry.names())
+def test_memory_estimate_of_builtin_defaults_is_far_under_a_laptop(name):
+    """Every built-in system with its default options and settings: well under 1 GiB
+    (64 MiB at most; a laptop has 8 GiB), so no default run is ever refused."""
+    system = fkdrift.registry.build(name)
+    assert estimate_memory(system, Config().for_system(system)) < 64 * 2**20
+    check_memory(system, Config().for_system(system), available=2**30)  # no error

@@ -1,0 +1,217 @@
+"""Peak memory of a run, estimated from its sizes before any work (`check_memory`).
+
+Deliberately rough (up to about twice XLA's own figure, on the high side): walker arrays are
+float64 (particles × dim × 8 bytes per walker), counted with the number of such arrays
+each stage keeps alive; the network's parameters and activations are counted from its
+width and depth. A run whose estimate exceeds the memory available (the host's, or the
+accelerators' where the walkers live on them) is refused in one line before training,
+instead of being killed by the system hours later or dying with RESOURCE_EXHAUSTED.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ._errors import FkdriftError
+
+FLOAT = 8
+"""Bytes per walker coordinate (walkers are float64)."""
+TRAINING_ARRAYS = 2
+"""Walker-sized arrays per stored training step (position and the gradient's cotangent;
+XLA's scratch for a free drift's update at dim 1000 is 1.2 per step)."""
+CHAIN_ARRAYS = 6
+"""Walker-sized arrays per evaluation chain or reweighted population (positions, drift,
+proposal, the Brownian cells of one step, accumulators)."""
+ACTIVATION_ARRAYS = 2
+"""Activation-sized arrays per network layer and row (forward values and their tangents
+or cotangents): the estimate is then 1.4× XLA's scratch for the training update and the
+evaluation chunk of 16 and 32 trapped bosons (204 and 797 MiB)."""
+PARAMETER_COPIES = 4
+"""Copies of the network's parameters (values, gradient, Adam's two moments)."""
+SNAPSHOT_COPIES = 2
+"""Copies of the density snapshots (on the device as they are taken, gathered at the end)."""
+
+
+@dataclass(frozen=True)
+class Part:
+    """One term of the estimate: `bytes`, and `how` they were counted (the sizes that
+    make them, for the one-line error)."""
+
+    name: str
+    bytes: float
+    how: str
+
+
+def memory_parts(system, config) -> list[Part]:
+    """The terms of a run's memory estimate: `system` (its particles and dim) and
+    `config` (a Config with the per-system fields filled in, `Config.for_system`)."""
+    P, d = system.particles, system.dim
+    coords = P * d
+    size = f"{_plural(P, 'particle')} × {d} dim × {FLOAT} bytes"
+    free = config.drift_form == "free"
+    kept = _training_steps_kept(config) if free else 1
+    parts = [Part("training", config.batch * coords * FLOAT * TRAINING_ARRAYS * (kept + 1),
+                  f"batch={config.batch} × {kept + 1} steps kept (window={config.window}) × "
+                  f"{size} × {TRAINING_ARRAYS} arrays")]
+    chains = len(config.eval_dts)
+    metropolis = not free and config.reweighted_moves == "metropolis"
+    if metropolis:  # both stages move by Metropolis at reweighted_dts
+        chains = len(config.reweighted_dts)
+    populations = chains if config.estimator == "reweighted" else 0
+    walkers = config.eval_walkers * (chains + populations)
+    parts.append(Part("evaluation", walkers * coords * FLOAT * CHAIN_ARRAYS,
+                      f"eval_walkers={config.eval_walkers} × {chains} chains + {populations} "
+                      f"reweighted populations × {size} × {CHAIN_ARRAYS} arrays"))
+    if not free:  # local energies: a Hessian of log ψ per walker (one chain at a time)
+        hessians = max(config.batch if config.laplacian_probes == 0 else 0,
+                       config.eval_walkers if metropolis else 0)
+        parts.append(Part("local energies", hessians * coords**2 * FLOAT * 2,
+                          f"{hessians} walkers × ({coords} coordinates)² Hessian"))
+    parts.append(_activations(config, P, coords, kept, chains))
+    parameters = (2 * coords * config.width + config.width**2 * max(config.depth - 1, 0)
+                  + config.width * (P + 1))
+    parts.append(Part("network parameters",
+                      parameters * _network_bytes(config) * PARAMETER_COPIES,
+                      f"{parameters} parameters × {PARAMETER_COPIES} copies"))
+    snapshots = math.ceil(_measured_time(config) / config.sample_every)
+    parts.append(Part("density snapshots",
+                      snapshots * config.eval_walkers * coords * FLOAT * SNAPSHOT_COPIES,
+                      f"{snapshots} snapshots (eval_time / sample_every) × "
+                      f"eval_walkers={config.eval_walkers} × {size}"))
+    return parts
+
+
+def _activations(config, particles: int, coords: int, kept: int, chains: int) -> Part:
+    """The network's activations: rows × width × depth × particles, the rows being the
+    walkers it sees at once times what each carries: the training window's stored steps
+    (free drift), the coordinates' tangents of an exact Laplacian (log ψ), or the chains
+    of the Euler evaluation."""
+    free = config.drift_form == "free"
+    if free:
+        rows = max(config.batch * kept, config.eval_walkers * chains)
+        what = (f"max(batch={config.batch} × {kept} steps, eval_walkers={config.eval_walkers} "
+                f"× {chains} chains)")
+    else:
+        tangents = coords if config.laplacian_probes == 0 else config.laplacian_probes + 1
+        rows = max(config.batch * tangents, config.eval_walkers * coords)
+        what = (f"max(batch={config.batch} × {tangents}, eval_walkers={config.eval_walkers} "
+                f"× {coords}) Laplacian tangents")
+    return Part("network activations",
+                rows * config.width * max(config.depth, 1) * particles
+                * _network_bytes(config) * ACTIVATION_ARRAYS,
+                f"{what} × width={config.width} × depth={config.depth} × "
+                f"{_plural(particles, 'particle')}")
+
+
+def estimate_memory(system, config) -> float:
+    """Peak bytes of a run (see `memory_parts`): the network's parameters and
+    activations and the density snapshots, plus the larger of the training stage and
+    the evaluation stages (with their local energies)."""
+    parts = {p.name: p.bytes for p in memory_parts(system, config)}
+    return (parts["network parameters"] + parts["network activations"]
+            + parts["density snapshots"] + parts.get("local energies", 0.0)
+            + max(parts["training"], parts["evaluation"]))
+
+
+def available_memory() -> tuple[float, str]:
+    """(bytes, what they are) a run may use: the free memory of the accelerators the
+    walkers are split over (the devices of this process), else the host's available
+    memory (/proc/meminfo's MemAvailable, within a cgroup's limit; else sysconf)."""
+    device = _device_memory()
+    if device is not None:
+        return device
+    return _host_memory(), "available"
+
+
+def check_memory(system, config, available: float | None = None) -> None:
+    """Raise FkdriftError (one line) when the run's estimated peak memory exceeds the
+    memory available (`available_memory`, or `available` bytes), naming the estimate,
+    its largest term and the limit. Walker arrays are split over the processes of a
+    multi-process run, so each needs its share."""
+    needed = estimate_memory(system, config) / _process_share()
+    where = "available"
+    if available is None:
+        available, where = available_memory()
+    if needed > available:
+        largest = max(memory_parts(system, config), key=lambda p: p.bytes)
+        raise FkdriftError(
+            f"this run needs about {_gib(needed)} (mostly {largest.name}: {largest.how}), "
+            f"more than the {_gib(available)} {where}; use fewer walkers, particles or "
+            "dimensions")
+
+
+def _training_steps_kept(config) -> int:
+    """SDE steps a free drift's update keeps for its gradient: the window, or with
+    window_checkpoints k about k stored steps plus a recomputed segment of window / k."""
+    k = config.window_checkpoints
+    return config.window if not k else min(config.window, k + math.ceil(config.window / k))
+
+
+def _network_bytes(config) -> int:
+    return 8 if config.network_dtype == "float64" else 4
+
+
+def _measured_time(config) -> float:
+    """The longest measured time of the evaluation (an anytime run: max_eval_time)."""
+    anytime = config.target_error > 0 or config.time_budget > 0
+    return max(config.eval_time, config.max_eval_time) if anytime else config.eval_time
+
+
+def _process_share() -> float:
+    """How many times the run's walkers outnumber this process's (1 in one process)."""
+    try:
+        import jax
+
+        return jax.device_count() / jax.local_device_count()
+    except RuntimeError:  # pragma: no cover - no backend at all
+        return 1.0
+
+
+def _device_memory() -> tuple[float, str] | None:
+    """Free memory of this process's accelerators (their sum), or None on a CPU."""
+    import jax
+
+    devices = jax.local_devices()
+    if all(device.platform == "cpu" for device in devices):
+        return None
+    free = 0.0
+    for device in devices:
+        stats = device.memory_stats() or {}
+        if "bytes_limit" not in stats:
+            return None
+        free += stats["bytes_limit"] - stats.get("bytes_in_use", 0)
+    return free, f"free on {len(devices)} {devices[0].platform.upper()} device(s)"
+
+
+def _host_memory() -> float:
+    """Available host memory in bytes: MemAvailable, and no more than a cgroup allows."""
+    available = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                available = float(line.split()[1]) * 1024
+    except OSError:
+        pass
+    if available is None:
+        available = float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES"))
+    for limit, usage in (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+                         ("/sys/fs/cgroup/memory/memory.limit_in_bytes",
+                          "/sys/fs/cgroup/memory/memory.usage_in_bytes")):
+        try:
+            cap = float(Path(limit).read_text().split()[0])
+            used = float(Path(usage).read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            continue
+        available = min(available, max(cap - used, 0.0))
+    return available
+
+
+def _gib(n: float) -> str:
+    return f"{n / 2**30:.3g} GiB" if n >= 2**30 else f"{n / 2**20:.3g} MiB"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
