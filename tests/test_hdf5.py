@@ -115,8 +115,8 @@ def test_round_trip_arrays(result, loaded):
 
 
 def test_round_trip_config_system_info(result, loaded):
-    assert loaded.config == result.config == FAST.replace(drift_form="free",
-                                                          boson_network="pair")  # filled in
+    assert loaded.config == result.config == FAST.replace(
+        drift_form="free", boson_network="pair", reweighted_dts=(0.08, 0.04, 0.02))  # filled in
     assert loaded.system.name == result.system.name == "harmonic"
     assert loaded.system.exact_energy == result.system.exact_energy == 1.0
     assert loaded.system.describe() == result.system.describe()
@@ -162,7 +162,8 @@ def test_layout_readable_with_plain_h5py(saved, result):
         assert float(f.attrs["energy"]) == result.energy
         assert float(f.attrs["energy_error"]) == result.energy_error
         assert isinstance(f.attrs["estimator"], str)
-        stored = FAST.replace(drift_form="free", boson_network="pair").to_dict()  # filled in
+        stored = FAST.replace(drift_form="free", boson_network="pair",
+                              reweighted_dts=(0.08, 0.04, 0.02)).to_dict()  # filled in
         config = {k: v.tolist() if isinstance(v, np.ndarray) else v
                   for k, v in f["config"].attrs.items()}
         assert config == json.loads(json.dumps(stored))
