@@ -54,7 +54,7 @@ def test_committed_rows_scatter_like_their_error_bars():
     assert np.sum(z > 0) < len(z), z
 
 
-# how far above exact the drift's own variational (dt → 0) energy may lie (the bar)
+# how far above exact the drift's own variational (dt → 0) energy may lie (the 1 mHa accuracy bar)
 VARIATIONAL_BAR = {"helium": 1e-3, "h2": 1e-3}
 
 

@@ -1,4 +1,4 @@
-"""The restructuring of the package (issue 12: config sections, typed estimates, the
+"""The restructuring of the package (config sections, typed estimates, the
 registry, the fixed-arity SDE state) changed no number. The values below were computed by
 the code as it was before it (commit a37f0b3) with the same calls and seeds; the current
 code must reproduce them to round-off. A deliberate change of the numerics updates these
