@@ -5,9 +5,10 @@ error bar wanted on the reported energy) is an *anytime* run:
 
 * Training. With a budget alone, the learning rate decays exponentially from
   `learning_rate` to `final_learning_rate` over the training's time share
-  (`training_share` of the budget), measured from the end of the first update (whose
-  compilation would otherwise eat the decay), and training ends with the share: a plain
-  run's schedule fitted to the time given. With a target error, the plain run's decay
+  (`training_share` of the budget, less `ESTIMATE_COMPILES` times the first update's
+  time for the estimate stages' compilation), measured from the end of the first update
+  (whose compilation would otherwise eat the decay), and training ends with the share: a
+  plain run's schedule fitted to the time given. With a target error, the plain run's decay
   over `train_steps` is cut by `PLATEAU_CUT` at every plateau of the training energy
   ("reduce on plateau": the plateau of a large step is its noise floor, not the
   network's limit), and training stops at the second plateau (the reweighted estimator
@@ -54,6 +55,13 @@ GUIDED_VARIATIONAL_TIME = 1.6
 guides the reweighted stage: its log ψ is then the boundary function, and the time is
 better spent on the reported estimate."""
 
+ESTIMATE_COMPILES = 1.5
+"""Seconds the estimate stages spend before they measure (compiling their chains, the
+no-bound-state probe), in units of the first training update (which is mostly the
+training step's compilation): measured 1.6 for the harmonic oscillator (4.5 s first
+update; 5.2 s burn-in, 1.3 s probe, about 1 s more for the reweighted stage). A budget
+alone takes it off the total before the training share."""
+
 PACKAGING_RESERVE = 0.03
 """Share of the whole budget kept back for fitting, packaging and writing the result."""
 
@@ -94,6 +102,11 @@ class Budget:
         if math.isfinite(self.total):
             progress = max(progress, self.elapsed() / (self.training_share * self.total))
         return min(progress, 1.0)
+
+    def spent(self) -> bool:
+        """Whether a finite budget has no time left (its packaging reserve aside)."""
+        return math.isfinite(self.total) and (
+            self.elapsed() >= self.total * (1.0 - PACKAGING_RESERVE))
 
     def stage_deadline(self, share: float) -> float:
         """perf_counter deadline of a stage that may use `share` of the time left."""
@@ -139,19 +152,24 @@ def training_schedule(train_steps: int, initial: float, final: float, budget: Bu
     if not budget.anytime:
         return (lambda i: decay(i / train_steps)), None
     if budget.target_error <= 0:
-        clock = {"from": None}  # elapsed seconds when the first update had finished
+        # elapsed seconds when the first update had finished; when training ends
+        clock = {"from": None, "end": budget.training_share * budget.total}
 
         def timed(i: int) -> float:
             if i == 1:
-                clock["from"] = budget.elapsed()
-            share = budget.training_share * budget.total
+                clock["from"] = first = budget.elapsed()
+                clock["end"] = budget.training_share * (budget.total - ESTIMATE_COMPILES * first)
             progress = i / train_steps
-            if clock["from"] is not None and share > clock["from"]:
-                progress = max(progress,
-                               (budget.elapsed() - clock["from"]) / (share - clock["from"]))
+            if clock["from"] is not None and clock["end"] > clock["from"]:
+                progress = max(progress, (budget.elapsed() - clock["from"])
+                               / (clock["end"] - clock["from"]))
             return decay(progress)
 
-        return timed, lambda i, history: "time_budget" if out_of_time(i) else None
+        def stop(i: int, history) -> str | None:
+            over = i < train_steps and budget.elapsed() >= clock["end"]
+            return "time_budget" if over else None
+
+        return timed, stop
     def rate(i: int) -> float:
         return decay(i / train_steps) * PLATEAU_CUT ** plateau_cuts(energy_rows, i,
                                                                    budget.target_error)

@@ -127,12 +127,13 @@ class Evaluation:
     log_trial: TrialFunction | None = None
 
 
-def early_stop(error: float, target: float, deadline: float) -> str | None:
+def early_stop(error: float, target: float, deadline: float, step: float = 0.0) -> str | None:
     """"target_error" once `error` is below `target`, "time_budget" once the agreed clock
-    (`distributed.agreed_clock`) passed a finite `deadline`, else None."""
+    (`distributed.agreed_clock`) would pass a finite `deadline` before the next check,
+    `step` seconds from now, else None."""
     if error < target:
         return "target_error"
-    if math.isfinite(deadline) and agreed_clock() > deadline:
+    if math.isfinite(deadline) and agreed_clock() + step > deadline:
         return "time_budget"
     return None
 
@@ -270,21 +271,28 @@ def measure_chunk(state: EvaluationState, chunk: ChunkFn, params: dict, key: PRN
 
 def run_stage(state: NamedTuple, advance: Callable, check: Callable, done: Callable,
               target: float, deadline: float, on_state: Callable | None,
-              report: Callable, finished: str) -> NamedTuple:
+              report: Callable, finished: str, check_every: int = 1) -> NamedTuple:
     """The loop both evaluation stages share: advance(state) until done(state) or a stop.
 
     The state (a NamedTuple with fields error, stop_reason and seconds) gets, after each
     advance, check(state) -> the current dt → 0 error bar or None (no check due), the
-    stop rule of `early_stop` (target error, perf_counter deadline) and its wall time; then
-    on_state(state) (checkpoints) and report(state) (progress, may raise an interrupt). A
-    stage that ran its plan ends with stop_reason `finished`."""
+    stop rule of `early_stop` (target error, perf_counter deadline, which it stops short of
+    when the next check, `check_every` advances on at the pace since the last one, would
+    come after it) and its wall time; then on_state(state) (checkpoints) and report(state)
+    (progress, may raise an interrupt). A stage that ran its plan ends with stop_reason
+    `finished`."""
     start = time.perf_counter() - state.seconds
+    checked, advances = state.seconds, 0
     while not state.stop_reason and not done(state):
         state = advance(state)
+        advances += 1
         error = check(state)
         if error is not None:
+            now = time.perf_counter() - start
+            step = (now - checked) / advances * check_every
             state = state._replace(error=error,
-                                   stop_reason=early_stop(error, target, deadline) or "")
+                                   stop_reason=early_stop(error, target, deadline, step) or "")
+            checked, advances = now, 0
         state = state._replace(seconds=time.perf_counter() - start)
         if on_state is not None:
             on_state(state)
@@ -356,7 +364,8 @@ def evaluate(
 
     state = run_stage(state, lambda s: measure_chunk(s, chunk, params, key, config), check,
                       lambda s: s.chunks >= n_planned, stopping.target_error, deadline,
-                      on_state, report, "max_eval_time" if adaptive else "eval_time")
+                      on_state, report, "max_eval_time" if adaptive else "eval_time",
+                      check_every)
     return summarize(state, config, basis, replicas, order)
 
 

@@ -297,7 +297,7 @@ def reweighted_energy(
 
     state = run_stage(state, advance, check, lambda s: len(s.series) >= n_planned,
                       stopping.target_error, deadline, on_state, report,
-                      "max_eval_time" if adaptive else "reweighted_time")
+                      "max_eval_time" if adaptive else "reweighted_time", check_every)
     return summarize_reweighting(state, dts, interval, order)
 
 

@@ -34,6 +34,12 @@ def replicated(mesh: Mesh) -> NamedSharding:
     return NamedSharding(mesh, PartitionSpec())
 
 
+def place_replicated(tree, mesh: Mesh):
+    """The arrays of `tree` placed on every device of the mesh, as the compiled steps
+    return them (an input placed otherwise would compile each step a second time)."""
+    return jax.device_put(tree, replicated(mesh))
+
+
 def shard_walkers(x: jax.Array, mesh: Mesh, axis: int = 0) -> jax.Array:
     """x with dimension `axis` split over the mesh's devices."""
     return jax.device_put(x, walker_sharding(mesh, axis))

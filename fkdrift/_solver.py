@@ -45,7 +45,7 @@ from ._observables import densities
 from ._progress import LineProgress
 from ._result import Result
 from ._reweighting import Reweighted, ReweightingState, reweighted_energy
-from ._sharding import check_divisible, shard_walkers, to_host, walker_mesh
+from ._sharding import check_divisible, place_replicated, shard_walkers, to_host, walker_mesh
 from ._system import System
 from ._training import (
     TrainState,
@@ -180,6 +180,11 @@ def _run(system: System, seed: int, config: Config, progress, checkpoint, checkp
             keeper.write()
         raise
     result = _package(system, config, seed, state.params, history, ev, rw, train_time)
+    if rw is None and config.estimator == "reweighted" and math.isfinite(budget.total):
+        result.info["warnings"].append(
+            f"the time budget ({config.time_budget:g} s) was spent before the reweighted "
+            "stage: E0 is the variational estimate, an upper bound; give a larger budget")
+    result.info["wall_time"] = budget.elapsed()  # start (or resumption) to result
     result.info["train_stop_reason"] = train_stop
     result.info["updates"] = len(history.get("step", ()))
     result.info["rewinds"] = int(history["rewinds"][-1]) if len(history.get("rewinds", ())) else 0
@@ -223,6 +228,9 @@ def estimate(system: System, config: Config, model, params, walkers: Array,
     log_trial = ev.log_trial
     if gradient:  # its own log ψ is the boundary function
         log_trial = TrialFunction(log_psi, params)
+    saved_rw = _saved_stage(saved, "reweighting", mesh)
+    if reweighting and log_trial and saved_rw is None and budget.spent():
+        reweighting = False  # a budget is a promise; `_run` warns of what it cost
     if reweighting and log_trial:
         rw = reweighted_energy(
             moves.population_chunk, params, ev.walkers, key_rw, log_trial,
@@ -230,8 +238,8 @@ def estimate(system: System, config: Config, model, params, walkers: Array,
             config=config.reweighting, stopping=config.stopping,
             on_chunk=progress.reweighting if progress is not None else None,
             deadline=budget.stage_deadline(1.0),
-            state=_saved_stage(saved, "reweighting", mesh),
-            on_state=_stage_keeper(keeper, "reweighting"), order=moves.reweighted_order)
+            state=saved_rw, on_state=_stage_keeper(keeper, "reweighting"),
+            order=moves.reweighted_order)
         check_walkers("reweighting", ev.walkers[finest], rw.walkers[finest], rw.energies)
     check_estimates(ev.per_replica[finest],
                     None if rw is None else rw.log_weight_std,
@@ -393,17 +401,18 @@ def _train(system, config, model, walkers, key_init, key_train, progress,
     history: dict[str, list[float]] = {}
     if saved is not None:
         state, history = saved.state(state), saved.history
-        state = state._replace(walkers=jax.device_put(state.walkers, walkers.sharding))
-        if saved.meta["phase"] != "training":
-            if keeper is not None:  # go on keeping what the checkpoint had
-                keeper.latest = (state, history, len(history.get("step", ())))
-                keeper.trained_time = saved.meta["train_time"]
-                keeper.meta["train_stop"] = saved.meta.get("train_stop", "train_steps")
-                keeper.phase = saved.meta["phase"]
-                stages = {name: saved.stage_state(cls, name) for name, cls in STAGES.items()}
-                keeper.stages = {k: v for k, v in stages.items() if v is not None}
-            return (state, {k: np.asarray(v) for k, v in history.items()},
-                    saved.meta["train_time"], saved.meta.get("train_stop", "train_steps"))
+    rest = place_replicated(state._replace(walkers=None), walkers.sharding.mesh)
+    state = rest._replace(walkers=jax.device_put(state.walkers, walkers.sharding))
+    if saved is not None and saved.meta["phase"] != "training":
+        if keeper is not None:  # go on keeping what the checkpoint had
+            keeper.latest = (state, history, len(history.get("step", ())))
+            keeper.trained_time = saved.meta["train_time"]
+            keeper.meta["train_stop"] = saved.meta.get("train_stop", "train_steps")
+            keeper.phase = saved.meta["phase"]
+            stages = {name: saved.stage_state(cls, name) for name, cls in STAGES.items()}
+            keeper.stages = {k: v for k, v in stages.items() if v is not None}
+        return (state, {k: np.asarray(v) for k, v in history.items()},
+                saved.meta["train_time"], saved.meta.get("train_stop", "train_steps"))
     on_update = None
     if progress is not None:
         def on_update(i, values):

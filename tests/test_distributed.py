@@ -79,13 +79,13 @@ def test_a_time_budget_is_kept_by_every_process(tmp_path):
     """Both processes decide by process 0's clock: they stop training at the same update
     (else their collectives would hang) and the run ends within its budget."""
     procs = start_two(tmp_path, ["solve", "--potential", "harmonic", "--out", "budget.h5",
-                                 "--time-budget", "25", "--json", "--set", "batch=128",
+                                 "--time-budget", "60", "--json", "--set", "batch=128",
                                  "--set", "eval_walkers=256", "--set", "train_steps=1000000"])
     outputs = finish(procs)
     result = fkdrift.load(tmp_path / "budget.h5")
     assert result.info["process_count"] == 2
     assert result.info["train_stop_reason"] == "time_budget"
-    assert result.info["wall_time"] < 25
+    assert result.info["wall_time"] < 60  # start to result, compilation included
     assert abs(result.energy - 0.5) < 3 * result.energy_error
     # the summary is the last line (gloo, the CPU collectives, may print a hello first)
     assert json.loads(outputs[0][0].splitlines()[-1])["energy"] == pytest.approx(result.energy)
