@@ -4,11 +4,14 @@ scripts report about the networks they timed."""
 
 import math
 
+import pytest
+
 from conftest import load_benchmark
 
 TINY = ["--batch", "8", "--window", "4", "--repeats", "1", "--rounds", "1"]
 
 
+@pytest.mark.slow  # long: CI runs it with the slow set
 def test_particles_benchmark_times_both_drifts_at_each_particle_number():
     result = load_benchmark("particles").main(["--particles", "1", "3", "--no-memory", *TINY])
     assert result["dt"] == 0.01
@@ -32,6 +35,7 @@ def test_throughput_benchmark_times_fkdrift_against_the_plain_scan():
     assert result["ratio"] > 0
 
 
+@pytest.mark.slow  # long: CI runs it with the slow set
 def test_gpu_benchmark_runs_its_three_parts_on_the_cpu():
     """The accelerator script at smoke-test size on whatever device this is (no helium
     run: that part is `fkdrift.solve` with a target and budget, tested elsewhere)."""
@@ -42,6 +46,7 @@ def test_gpu_benchmark_runs_its_three_parts_on_the_cpu():
     assert result["device"].startswith("cpu")
 
 
+@pytest.mark.slow  # long: CI runs it with the slow set
 def test_particles_forward_mode_times_every_drift_network(tmp_path):
     result = load_benchmark("particles").main(
         ["--forward", "--particles", "2", "8", "--batch", "8", "--window", "2", "--repeats",

@@ -113,6 +113,7 @@ def wait_for_phase(ckpt, phase, proc, timeout=240):
     raise AssertionError(f"{ckpt} never reached phase {phase}")
 
 
+@pytest.mark.slow  # long: CI runs it with the slow set
 def test_sigkill_in_training_and_in_evaluation_then_resume_matches_an_uninterrupted_run(
         tmp_path):
     reference = cli("solve", "--potential", "harmonic", "--seed", "5", "--out", "ref.h5",
@@ -164,6 +165,7 @@ def test_ctrl_c_keeps_a_checkpoint_and_says_how_to_resume(tmp_path):
     assert read_checkpoint(tmp_path / "run.ckpt").meta["updates"] >= 20
 
 
+@pytest.mark.slow  # long: CI runs it with the slow set
 def test_a_resumed_stage_interrupted_again_still_resumes_to_the_same_numbers(
         uninterrupted, tmp_path):
     """The checkpoint a resumed run writes keeps the finished variational stage beside

@@ -168,6 +168,7 @@ def test_training_log_is_written_beside_the_result(harmonic_run):
     assert [row["loss"] for row in rows] == list(history["loss"])
 
 
+@pytest.mark.slow  # long: CI runs it with the slow set
 def test_default_output_is_named_by_options_and_seed_and_never_overwritten(tmp_path):
     args = ("solve", "--potential", "harmonic", "--dim", "2", "--seed", "1", *SET_ARGS)
     first = fkdrift_cli(*args, cwd=tmp_path)
@@ -231,6 +232,7 @@ def run_file(tmp_path: Path, text: str) -> Path:
     return path
 
 
+@pytest.mark.slow  # long: CI runs it with the slow set
 def test_config_file_reproduces_the_flags_run(harmonic_run, tmp_path):
     proc, flags_path = harmonic_run
     settings = "\n".join(f"{k} = {v}" for k, v in FAST_SETTINGS.items())

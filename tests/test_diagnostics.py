@@ -117,6 +117,7 @@ def test_walkers_pushed_outward_escape():
         check_spread(rates_of_spread(pushed, times), times[-1])
 
 
+@pytest.mark.slow  # long: CI runs it with the slow set
 def test_spread_probe_on_potentials():
     """V's own Feynman–Kac walkers: a constant (one particle in 1D, two in 3D) and a 3D
     well too shallow to bind spread like free particles in each of the probe's rounds; a

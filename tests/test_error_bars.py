@@ -68,6 +68,7 @@ def pulls() -> dict[str, np.ndarray]:
     return {"variational": runs[:, 0] / runs[:, 1], "reweighted": runs[:, 2] / runs[:, 3]}
 
 
+@pytest.mark.slow  # long: CI runs it with the slow set
 @pytest.mark.parametrize("estimator", ["variational", "reweighted"])
 def test_error_bars_cover_the_exact_value(pulls, estimator):
     z = pulls[estimator]

@@ -164,6 +164,7 @@ def test_local_energy_training_learns_the_quartic_ground_state(caplog):
     assert abs(late.mean() - QUARTIC_E0) < 2e-3 + 3 * error, (late.mean(), error)
 
 
+@pytest.mark.slow  # long: CI runs it with the slow set
 def test_helium_to_a_target_error_with_the_default_gradient_drift():
     """The default pipeline on helium: a gradient drift with exact cusps, trained to its
     second plateau, then the reweighted stage guided by its own log ψ: within 3σ of the
@@ -177,6 +178,7 @@ def test_helium_to_a_target_error_with_the_default_gradient_drift():
     assert variational.extrapolated - exact > -3 * variational.extrapolated_error
 
 
+@pytest.mark.slow  # long: CI runs it with the slow set
 def test_hutchinson_laplacian_is_unbiased_with_the_predicted_spread():
     """Rademacher probes zᵀHz: their mean over 4096 probes per walker lies within 4.5
     standard errors of the exact Laplacian, the error being the exact one,

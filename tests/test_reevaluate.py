@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 import fkdrift
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
 
 
+@pytest.mark.slow  # long: CI runs it with the slow set
 def test_reevaluate_a_saved_harmonic_result(tmp_path):
     config = fkdrift.Config(train_steps=200, eval_walkers=512, eval_time=5.0,
                             estimator="variational")

@@ -58,6 +58,7 @@ def test_harmonic_3d_anisotropic():
     np.testing.assert_allclose(var, 0.5 / np.array([1.0, 1.5, 2.0]), rtol=0.06)
 
 
+@pytest.mark.slow  # long: CI runs it with the slow set
 def test_custom_quartic_against_finite_differences():
     system = fkdrift.System(potential=lambda r: jnp.sum(r**4), particles=1, dim=1,
                             name="quartic")
