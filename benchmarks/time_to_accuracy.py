@@ -26,6 +26,7 @@ import argparse
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -81,6 +82,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--out", default=str(RESULTS / "time_to_accuracy"),
                    help="stem of the .md, .png and .json outputs")
     p.add_argument("--no-target", action="store_true", help="skip the --target-error runs")
+    p.add_argument("--compile-cache", choices=("cold", "warm", "both"), default="both",
+                   help="cold: every fkdrift run starts with an empty compilation cache (a "
+                        "first run); warm: each timed run follows an untimed one of the "
+                        "same command that fills it (every later run of its kind); both: "
+                        "a cold and a warm row per run")
     return p.parse_args(argv)
 
 
@@ -96,21 +102,29 @@ def peer_command(args, case: Case, work: Path, marks: list[float]) -> list[str] 
             "--json", str(work / f"netket_{case.peer}.jsonl")]
 
 
-def fkdrift_run(case: Case, flag: str, value: float, out: Path, seed: int) -> dict:
-    """One `fkdrift solve` in a fresh one-thread process; its energies and wall time."""
+def fkdrift_run(case: Case, flag: str, value: float, out: Path, seed: int,
+                cache: str = "cold") -> dict:
+    """One `fkdrift solve` in a fresh one-thread process; its energies and wall time.
+    cache: "cold" (an empty compilation cache) or "warm" (filled by an untimed run of the
+    same command first)."""
     import fkdrift
 
-    cmd = ["fkdrift", "solve", *case.cli, "--seed", str(seed), "--out", str(out),
+    cmd = ["fkdrift", "solve", *case.cli, "--seed", str(seed), "--out", str(out), "--force",
            flag, f"{value:g}"]
+    cache_dir = out.with_suffix(".jax_cache")
+    shutil.rmtree(cache_dir, ignore_errors=True)
+    env = {**os.environ, **ONE_THREAD, "FKDRIFT_COMPILE_CACHE": str(cache_dir)}
+    if cache == "warm":
+        subprocess.run(cmd, env=env, capture_output=True, check=False)
     start = time.perf_counter()
-    proc = subprocess.run(cmd, env={**os.environ, **ONE_THREAD}, capture_output=True,
-                          text=True, check=False)
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - start
     out.with_suffix(".log").write_text(proc.stdout + proc.stderr)
     if proc.returncode:
         return {"flag": flag, "value": value, "wall_s": wall, "failed": proc.stderr[-300:]}
     r = fkdrift.load(out)
-    row = {"flag": flag, "value": value, "wall_s": wall, "E0": r.system.exact_energy,
+    row = {"flag": flag, "value": value, "wall_s": wall, "compile_cache": cache,
+           "E0": r.system.exact_energy,
            "reference_error": r.system.reference_error,
            "train_s": r.info["train_time"], "updates": r.info.get("updates"),
            "train_stop": r.info.get("train_stop_reason"),
@@ -142,13 +156,15 @@ def run_case(args, name: str, case: Case, work: Path, budgets: list[float]) -> d
         peer = subprocess.Popen(cmd, env={**os.environ, **ONE_THREAD}, stdout=log,
                                 stderr=subprocess.STDOUT)
     runs = []
-    for target in () if args.no_target else case.targets:
-        runs.append(fkdrift_run(case, "--target-error", target,
-                                work / f"{name}_target{target:g}.h5", args.seed))
-        print(f"  {name} target {target:g}: {summary(runs[-1])}", flush=True)
-    for b in budgets:
-        runs.append(fkdrift_run(case, "--time-budget", b, work / f"{name}_{b:g}s.h5", args.seed))
-        print(f"  {name} budget {b:g} s: {summary(runs[-1])}", flush=True)
+    caches = ("cold", "warm") if args.compile_cache == "both" else (args.compile_cache,)
+    plan = [] if args.no_target else [("--target-error", t, f"target{t:g}")
+                                      for t in case.targets]
+    plan += [("--time-budget", b, f"{b:g}s") for b in budgets]
+    for flag, value, stem in plan:
+        for cache in caches:
+            runs.append(fkdrift_run(case, flag, value, work / f"{name}_{stem}_{cache}.h5",
+                                    args.seed, cache))
+            print(f"  {name} {flag} {value:g} ({cache}): {summary(runs[-1])}", flush=True)
     peer_rows = []
     if peer is not None:
         peer.wait()
@@ -175,10 +191,12 @@ def reached(error: float, se: float, bar: float) -> bool:
     return error <= bar and se <= bar and error <= 3 * se
 
 
-def first_times(block: dict, bar: float) -> tuple[float | None, float | None]:
-    """Wall time of fkdrift's first run (budget or target-error) and the peer's first mark
-    that reached `bar`."""
-    fk = [r["wall_s"] for r in block["fkdrift"] if "failed" not in r and reached(*_best(r), bar)]
+def first_times(block: dict, bar: float,
+                cache: str | None = None) -> tuple[float | None, float | None]:
+    """Wall time of fkdrift's first run (budget or target-error; with `cache`, only the
+    runs with that compilation cache) and the peer's first mark that reached `bar`."""
+    fk = [r["wall_s"] for r in block["fkdrift"] if "failed" not in r and reached(*_best(r), bar)
+          and cache in (None, r.get("compile_cache"))]
     nk = [r["train_time_s"] for r in block["netket"] if reached(r["abs_err"], r["SE"], bar)]
     return (min(fk) if fk else None), (min(nk) if nk else None)
 
@@ -214,6 +232,8 @@ def table(blocks: list[dict], machine: str) -> str:
         marks_done = set()
         for r in block["fkdrift"]:
             label = f"{r['flag'].lstrip('-')} {r['value']:g}"
+            if r.get("compile_cache"):
+                label += f" ({r['compile_cache']} cache)"
             if "failed" in r:
                 lines.append(f"| {label} | {r['wall_s']:.0f} | failed | | | | | |")
                 continue
@@ -232,13 +252,16 @@ def table(blocks: list[dict], machine: str) -> str:
                 lines.append(f"| | | | | | | {mark} | {p['E']:.6f} ± {p['SE']:.6f} "
                              f"({p['abs_err']:.1e}) |")
         lines.append("")
+        caches = sorted({r.get("compile_cache") for r in block["fkdrift"]}, key=str)
         for bar in block.get("bars") or [block["bar"]]:
-            fk, nk = first_times(block, bar)
-            ratio = f"{fk / nk:.1f}" if fk and nk else "n/a"
-            peer = (f"NetKet {_secs(nk)} (ratio fkdrift/NetKet {ratio})" if block["netket"]
-                    else "NetKet not run (the peer harness has no such system)")
-            lines.append(f"First within {bar:g} with a covering error bar ≤ {bar:g}: "
-                         f"fkdrift {_secs(fk)}, {peer}.")
+            for cache in caches:
+                fk, nk = first_times(block, bar, cache)
+                ratio = f"{fk / nk:.1f}" if fk and nk else "n/a"
+                peer = (f"NetKet {_secs(nk)} (ratio fkdrift/NetKet {ratio})" if block["netket"]
+                        else "NetKet not run (the peer harness has no such system)")
+                which = f" ({cache} compilation cache)" if cache else ""
+                lines.append(f"First within {bar:g} with a covering error bar ≤ {bar:g}"
+                             f"{which}: fkdrift {_secs(fk)}, {peer}.")
         lines.append("")
     return "\n".join(lines) + "\n"
 

@@ -171,7 +171,9 @@ def _run(system: System, seed: int, config: Config, progress, checkpoint, checkp
     state, history, train_time, train_stop = _train(system, config, model, walkers,
                                                     key_init, key_train, progress, budget,
                                                     keeper, saved)
-    check_walkers("training", walkers, state.walkers, potential=system.potential)
+    # a system with a known E0 has a bound state: the probe is for the others
+    check_walkers("training", walkers, state.walkers,
+                  potential=system.potential if system.exact_energy is None else None)
     try:
         ev, rw = estimate(system, config, model, state.params, state.walkers, key_eval,
                           progress, budget, keeper, saved, mesh)

@@ -5,7 +5,6 @@ scripts report about the networks they timed."""
 import math
 
 import pytest
-
 from conftest import load_benchmark
 
 TINY = ["--batch", "8", "--window", "4", "--repeats", "1", "--rounds", "1"]
