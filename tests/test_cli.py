@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -271,3 +272,23 @@ def test_fkdrift_config_prints_every_default_as_toml(tmp_path):
     expected = {k: (list(v) if isinstance(v, tuple) else v) for k, v in defaults.items()
                 if v is not None}
     assert parsed["settings"] == expected
+
+
+@pytest.mark.slow  # two solves in fresh processes
+def test_compiled_steps_are_cached_between_runs_without_changing_a_number(tmp_path):
+    """FKDRIFT_COMPILE_CACHE=DIR keeps the compiled steps (the training step among them);
+    a second run reads them back and ends with the same numbers; "off" keeps nothing."""
+    cache = tmp_path / "cache"
+    args = ["solve", "--potential", "harmonic", "--seed", "0", "--json", *SET_ARGS]
+    env = {**os.environ, "FKDRIFT_COMPILE_CACHE": str(cache)}
+    runs = [subprocess.run([*FKDRIFT, *args, "--out", f"{i}.h5"], cwd=tmp_path, env=env,
+                           capture_output=True, text=True, timeout=300) for i in (1, 2)]
+    assert [p.returncode for p in runs] == [0, 0], runs[0].stderr[-500:]
+    assert any(p.name.startswith("jit_train_step") for p in cache.iterdir())
+    one, two = (fkdrift.load(tmp_path / f"{i}.h5") for i in (1, 2))
+    assert one.energy == two.energy and one.energy_error == two.energy_error
+    off = tmp_path / "off"
+    proc = subprocess.run([*FKDRIFT, *args, "--out", "3.h5"], cwd=tmp_path, timeout=300,
+                          env={**env, "FKDRIFT_COMPILE_CACHE": "off",
+                               "XDG_CACHE_HOME": str(off)}, capture_output=True, text=True)
+    assert proc.returncode == 0 and not off.exists()
