@@ -58,9 +58,8 @@ better spent on the reported estimate."""
 ESTIMATE_COMPILES = 1.5
 """Seconds the estimate stages spend before they measure (compiling their chains, the
 no-bound-state probe), in units of the first training update (which is mostly the
-training step's compilation): measured 1.6 for the harmonic oscillator (4.5 s first
-update; 5.2 s burn-in, 1.3 s probe, about 1 s more for the reweighted stage). A budget
-alone takes it off the total before the training share."""
+training step's compilation; measured in docs/anytime.md). A budget alone takes it off
+the total before the training share."""
 
 PACKAGING_RESERVE = 0.03
 """Share of the whole budget kept back for fitting, packaging and writing the result."""
