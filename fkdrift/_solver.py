@@ -146,6 +146,7 @@ def resume(checkpoint: str | Path, progress: Progress | bool | None = None,
                                saved.meta.get("source_sha256"))
         system = rebuild_system(saved.meta["system"])
     config = Config.from_dict(saved.meta["config"])
+    check_memory(system, config)  # this machine may have less than the one that started it
     return _run(system, int(saved.meta["seed"]), config, progress or None, checkpoint,
                 checkpoint_every, saved)
 

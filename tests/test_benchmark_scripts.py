@@ -55,3 +55,18 @@ def test_particles_forward_mode_times_every_drift_network(tmp_path):
     assert all(row["seconds_per_walker_step"] > 0 for row in result["rows"])
     assert set(result["exponents_from_N8"]) == set()  # one point at N >= 8: no fit
     assert (tmp_path / "cost.png").stat().st_size > 0
+
+
+@pytest.mark.slow  # long: CI runs it with the slow set
+def test_stage_times_clocks_every_stage_of_a_solve():
+    rows = load_benchmark("stage_times").main(
+        ["--potential", "harmonic", "--set", "train_steps=20", "--set", "batch=64",
+         "--set", "eval_walkers=128", "--set", "eval_time=1.0", "--set", "burn_in_time=0.5",
+         "--set", "reweighted_time=2.0"])
+    names = [name for name, _, _ in rows]
+    assert {"import", "_train", "burn_in", "evaluate", "reweighted_energy"} <= set(names)
+    assert all(seconds >= 0 for _, _, seconds in rows)
+    import fkdrift._solver
+
+    assert fkdrift._solver._train.__name__ == "_train"
+    assert not hasattr(fkdrift._solver._train, "__wrapped__")  # put back as it was

@@ -224,6 +224,20 @@ def test_a_failed_resume_keeps_the_checkpoint(interrupted_file_run, change):
     assert (tmp / "run.ckpt").read_bytes() == before and not (tmp / "run.h5").exists()
 
 
+def test_a_resume_on_a_machine_with_too_little_memory_is_refused_first(
+        interrupted_file_run, monkeypatch):
+    """The memory check runs on resume too (the run may have moved to a smaller
+    machine): one-line error before any work, the checkpoint as it was."""
+    import fkdrift._memory
+
+    tmp = interrupted_file_run
+    before = (tmp / "run.ckpt").read_bytes()
+    monkeypatch.setattr(fkdrift._memory, "available_memory", lambda: (2.0**20, "available"))
+    with pytest.raises(fkdrift.FkdriftError, match="more than the 1 MiB available"):
+        fkdrift.resume(tmp / "run.ckpt")
+    assert (tmp / "run.ckpt").read_bytes() == before
+
+
 def test_resume_continues_once_the_potential_file_is_back(interrupted_file_run):
     tmp = interrupted_file_run
     (tmp / "pot.py").rename(tmp / "elsewhere.py")

@@ -36,11 +36,13 @@ def harmonic_1d() -> fkdrift.Result:
     return fkdrift.solve("harmonic", seed=0, config=fkdrift.Config(train_steps=1000))
 
 
+@pytest.mark.slow  # default settings (a minute): CI runs it with the slow set
 def test_harmonic_1d_energy(harmonic_1d):
     assert_close_to_exact(harmonic_1d, 0.5, rel=1e-3)
     assert 0 < harmonic_1d.energy_error < 3e-4
 
 
+@pytest.mark.slow
 def test_harmonic_1d_density(harmonic_1d):
     x = harmonic_1d.samples[:, 0, 0]
     assert len(x) >= 10_000
