@@ -232,8 +232,8 @@ def test_a_resume_on_a_machine_with_too_little_memory_is_refused_first(
 
     tmp = interrupted_file_run
     before = (tmp / "run.ckpt").read_bytes()
-    monkeypatch.setattr(fkdrift._memory, "available_memory", lambda: (2.0**20, "available"))
-    with pytest.raises(fkdrift.FkdriftError, match="more than the 1 MiB available"):
+    monkeypatch.setattr(fkdrift._memory, "available_memory", lambda: (1024.0, "available"))
+    with pytest.raises(fkdrift.FkdriftError, match="more than the .* available"):
         fkdrift.resume(tmp / "run.ckpt")
     assert (tmp / "run.ckpt").read_bytes() == before
 
