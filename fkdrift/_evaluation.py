@@ -264,7 +264,7 @@ def measure_chunk(state: EvaluationState, chunk: ChunkFn, params: dict, key: PRN
     done = state.chunks + 1
     snapshots = state.snapshots
     if done % max(1, round(config.sample_every / config.chunk_time)) == 0:
-        snapshots = (*snapshots, walkers[-1])
+        snapshots = (*snapshots, walkers[int(np.argmin(config.eval_dts))])
     return state._replace(walkers=walkers, sums=sums, times=times, noise=noise, chunks=done,
                           snapshots=snapshots)
 
@@ -376,14 +376,14 @@ def summarize(state: EvaluationState, config: EvaluationConfig, basis: BasisFn |
     finest = int(np.argmin(config.eval_dts))
     walkers = state.walkers
     state = to_host(state)
-    measured = float(state.times[-1].mean())
+    measured = float(state.times[finest].mean())
     raw = state.sums / state.times
     per_walker = _per_walker(state.sums, state.noise, state.times, state.start,
                              state.walkers, basis, replicas, finest)
     per_replica = cluster_means(per_walker, replicas)
     raw_per_replica = cluster_means(raw, replicas)
     n = per_replica.shape[1]
-    samples = np.concatenate(list(state.snapshots) or [state.walkers[-1]])
+    samples = np.concatenate(list(state.snapshots) or [state.walkers[finest]])
     return Evaluation(
         dts=np.asarray(config.eval_dts, float),
         energies=per_replica.mean(axis=1),
@@ -398,6 +398,6 @@ def summarize(state: EvaluationState, config: EvaluationConfig, basis: BasisFn |
         walkers=walkers,
         stop_reason=state.stop_reason,
         wall_time=state.seconds,
-        log_trial=fit_log_trial(raw[-1], state.noise[-1], state.times[-1], state.start[-1],
-                                state.walkers[-1], basis),
+        log_trial=fit_log_trial(raw[finest], state.noise[finest], state.times[finest],
+                                state.start[finest], state.walkers[finest], basis),
     )

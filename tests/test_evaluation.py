@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import jax
 import numpy as np
 
 from fkdrift._control_variates import boundary_basis
@@ -42,3 +43,24 @@ def test_growing_fit_falls_back_to_the_quadratic_basis():
     assert decays_far_out(f, walkers)
     x = np.array([10.0])[:, None, None]
     assert f(x)[0] < f(np.zeros((1, 1, 1)))[0]  # bounded: decreases far out
+
+
+def test_snapshots_come_from_the_finest_chain_whatever_the_order_of_the_steps():
+    """eval_dts need not be in descending order: the density snapshots (and the measured
+    time and boundary fit, read the same way) follow the chain of the smallest step."""
+    import jax.numpy as jnp
+
+    from fkdrift._config import EvaluationConfig
+    from fkdrift._evaluation import EvaluationState, measure_chunk
+
+    config = EvaluationConfig(eval_dts=(0.01, 0.04, 0.02), chunk_time=0.08, sample_every=0.08)
+    marks = jnp.arange(3.0)[:, None, None, None] * jnp.ones((3, 2, 1, 1))  # chain k: k
+
+    def chunk(params, walkers, key):
+        zeros = jnp.zeros((3, 2))
+        return marks, zeros, zeros + 0.08, jnp.zeros_like(marks)
+
+    zeros = jnp.zeros((3, 2))
+    state = EvaluationState(marks, marks, zeros, zeros, jnp.zeros_like(marks), 0, ())
+    state = measure_chunk(state, chunk, {}, jax.random.PRNGKey(0), config)
+    np.testing.assert_array_equal(state.snapshots[0], np.zeros((2, 1, 1)))  # chain 0: 0.01
