@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> list[tuple[str, float, float]]:
     import importlib
 
     import fkdrift
-    from fkdrift._cli import use_compile_cache
+    from fkdrift.lowlevel import use_compile_cache
 
     use_compile_cache(args.compile_cache or "off")  # as the command line does
 

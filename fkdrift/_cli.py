@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from ._checkpoint import checkpoint_path, read_checkpoint
+from ._compile_cache import use_compile_cache
 from ._config import SECTIONS, Config, did_you_mean
 from ._errors import FkdriftError
 from ._progress import Fanout, LineProgress, TrainingLog
@@ -151,34 +152,6 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """fkdrift: ground states of H = -1/2 Laplacian + V by Feynman-Kac drift learning."""
     ctx.obj = {"debug": debug}
     use_compile_cache(os.environ.get("FKDRIFT_COMPILE_CACHE"))
-
-
-COMPILE_CACHE = Path("~/.cache/fkdrift/jax")
-"""Where the command line keeps compiled steps between runs (XDG_CACHE_HOME moves it)."""
-
-
-def use_compile_cache(setting: str | None) -> None:
-    """Keep compiled steps on disk (JAX's persistent compilation cache), so that a run
-    after the first of its kind skips most compilation: `setting` is a directory, "off",
-    or None for `COMPILE_CACHE`. The command line owns its process, so it also has
-    equinox's checks (inside diffrax's solves) return NaN, which fkdrift's own checks
-    catch, instead of a host callback, which would keep the training step out of the
-    cache."""
-    if setting == "off":
-        return
-    if setting is None:
-        base = os.environ.get("XDG_CACHE_HOME")
-        setting = str(Path(base) / "fkdrift" / "jax" if base else COMPILE_CACHE.expanduser())
-    import jax
-
-    jax.config.update("jax_compilation_cache_dir", setting)
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
-    try:
-        import equinox._errors as eqx_errors  # a private switch: kept only where it exists
-    except ImportError:
-        return
-    if getattr(eqx_errors, "EQX_ON_ERROR", None) == "raise":
-        eqx_errors.EQX_ON_ERROR = "nan"
 
 
 def distributed_options(command):

@@ -22,8 +22,12 @@ Evaluation (docs/method.md §3–§4)
     (Metropolis-adjusted moves of a log ψ guide's populations), `langevin_moves`.
 Observables and figures
     `densities(samples, bins)`, `plot_result(result, stem)`.
+Compilation
+    `use_compile_cache(setting)`: keep compiled steps on disk as the command line does
+    (a directory, "off", or None for ~/.cache/fkdrift/jax).
 """
 
+from ._compile_cache import use_compile_cache
 from ._drift import count_parameters, init_drift_params, make_drift_model, trial_log_psi
 from ._evaluation import TrialFunction, evaluate, make_evaluation_chunk
 from ._metropolis import langevin_moves, make_guided_dmc_chunk
@@ -62,4 +66,5 @@ __all__ = [
     "reweighted_energy",
     "train",
     "trial_log_psi",
+    "use_compile_cache",
 ]

@@ -15,8 +15,8 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "fkdrift"
 
 LAYERS = {
-    "leaf": {"_version", "_anytime", "_brownian", "_config", "_diagnostics", "_distributed",
-             "_errors", "_memory",
+    "leaf": {"_version", "_anytime", "_brownian", "_compile_cache", "_config",
+             "_diagnostics", "_distributed", "_errors", "_memory",
              "_estimate", "_files", "_geometry", "_networks", "_progress", "_sharding",
              "_statistics", "_system"},
     "numerics": {"_control_variates", "_drift", "_evaluation", "_local_energy", "_metropolis",
