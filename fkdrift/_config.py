@@ -36,6 +36,13 @@ ordered pairs) or `PooledLogPsi` (radial pair features pooled per particle; cost
 walker-step nearly linear in N, benchmarks/PARTICLES.md)."""
 
 
+FEATURES = ("distances", "coordinates")
+"""Values of `NetworkConfig.features`, what the log ψ of distinguishable particles reads:
+their pair and particle–nucleus distances only (`distances`, `trial.DistanceLogPsi`,
+for systems with declared nuclei) or their coordinates and those distances
+(`coordinates`, `trial.MLPLogPsi`)."""
+
+
 def did_you_mean(word: str, known: list[str]) -> str:
     """"; did you mean 'x'?" for the closest of `known` to `word`, or ""."""
     import difflib
@@ -95,24 +102,26 @@ class TrainingConfig:
     train_steps: int = 2000  # optimiser (Adam) updates
     batch: int | None = None  # walkers carried between updates
     window: int | None = None  # SDE steps per update
-    dt: float = 0.01  # training time step
+    dt: float | None = None  # training time step
     learning_rate: float = 1e-2  # initial Adam step
     final_learning_rate: float = 1e-5  # rate at the last update (exponential decay)
     grad_clip: float = 1.0  # global-norm gradient clip; 0 disables
     init_width: float = 1.0  # standard deviation of the initial Gaussian walkers
     window_checkpoints: int = 0  # free drift: window steps kept for the gradient; 0: all
     laplacian_probes: int = 0  # gradient drift: random vectors for Δ log ψ; 0: exact
-    train_moves: str = "euler"  # gradient drift's walker moves: "euler" or "metropolis"
+    train_moves: str | None = None  # gradient drift's walker moves: "euler" or "metropolis"
 
     def __post_init__(self) -> None:
         _choice("drift_form", self.drift_form, DRIFT_FORMS, optional=True)
         _non_negative_int("window_checkpoints", self.window_checkpoints)
         _non_negative_int("laplacian_probes", self.laplacian_probes)
-        _choice("train_moves", self.train_moves, MOVES)
+        _choice("train_moves", self.train_moves, MOVES, optional=True)
         _positive_int("train_steps", self.train_steps)
         _positive_int("batch", self.batch, optional=True)
         _positive_int("window", self.window, optional=True)
-        for name in ("dt", "learning_rate", "final_learning_rate", "init_width"):
+        if self.dt is not None:
+            _positive("dt", self.dt)
+        for name in ("learning_rate", "final_learning_rate", "init_width"):
             _positive(name, getattr(self, name))
         _non_negative("grad_clip", self.grad_clip)
 
@@ -125,8 +134,10 @@ class NetworkConfig:
     depth: int = 2  # hidden layers
     network_dtype: str = "float32"  # "float32" or "float64"; walkers are always float64
     boson_network: str | None = None  # bosons' log ψ: "pair" (MLP per pair) or "pooled"
+    features: str | None = None  # log ψ inputs: "distances" or "coordinates" (FEATURES)
 
     def __post_init__(self) -> None:
+        _choice("features", self.features, FEATURES, optional=True)
         _positive_int("width", self.width)
         _non_negative_int("depth", self.depth)
         _choice("network_dtype", self.network_dtype, ("float32", "float64"))
@@ -254,16 +265,29 @@ def presets(system, drift_form: str) -> dict[str, Any]:
     `system` (the measurements behind them: docs/method.md §7)."""
     coulomb = bool(system.coulomb)
     free = drift_form == "free"
+    metropolis = not free and coulomb
     return {
         "drift_form": drift_form,
         "batch": 128 if coulomb and free else 512,
-        "window": (160 if coulomb else 40) if free else 20,
+        "window": (160 if coulomb else 40) if free else (2 if metropolis else 20),
+        "dt": 0.04 if metropolis else 0.01,
+        "train_moves": "metropolis" if metropolis else "euler",
         "eval_dts": ((0.01, 0.005, 0.0025, 0.00125) if coulomb
                      else (0.04, 0.02, 0.01, 0.005)),
         "burn_in_time": 3.0 if free else 1.0,
         "reweighted_dts": (0.04, 0.02, 0.01) if coulomb else (0.08, 0.04, 0.02),
         "boson_network": default_boson_network(system),
+        "features": default_features(system),
     }
+
+
+def default_features(system) -> str:
+    """"distances" for distinguishable particles around declared nuclei (the Hamiltonian
+    is then taken to be invariant under the isometries that fix them), "coordinates"
+    otherwise (bosons' networks read coordinates and distances in their own way)."""
+    around_nuclei = system.coulomb and len(system.nuclei)
+    return ("distances" if around_nuclei and system.statistics != "bosons"
+            else "coordinates")
 
 
 def default_boson_network(system) -> str:
@@ -286,8 +310,8 @@ class Config:
     `Config(batch=64, eval_time=40.0)` equals
     `Config(training=TrainingConfig(batch=64), evaluation=EvaluationConfig(eval_time=40.0))`.
     `config.batch` reads `config.training.batch`. Fields left None (drift_form, batch,
-    window, eval_dts, burn_in_time, reweighted_dts, boson_network) are chosen per system
-    by `for_system` (`presets`).
+    window, dt, train_moves, eval_dts, burn_in_time, reweighted_dts, boson_network,
+    features) are chosen per system by `for_system` (`presets`).
     """
 
     training: TrainingConfig
@@ -340,10 +364,10 @@ class Config:
         if "training_share" not in values:  # written before anytime runs: time_budget
             kwargs.pop("time_budget", None)  # then meant seconds per evaluation stage
         kwargs.setdefault("burn_in_time", 3.0)  # the fixed default before the option
-        if kwargs.get("dt", 0) is None:  # None meant "per system" in older files
-            kwargs.pop("dt")
+        kwargs.setdefault("train_moves", "euler")  # the only moves before the option
         kwargs.setdefault("drift_form", "free")  # the only form before the option
         kwargs.setdefault("reweighted_moves", "euler")  # the only moves before the option
+        kwargs.setdefault("features", "coordinates")  # the only inputs before the option
         if kwargs.get("reweighted_dts") is not None:
             kwargs["reweighted_dts"] = tuple(float(x) for x in kwargs["reweighted_dts"])
         if kwargs.get("eval_dts") is not None:

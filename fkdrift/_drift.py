@@ -19,7 +19,8 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array
 
-from ._config import NetworkConfig, default_boson_network, default_drift_form
+from ._config import NetworkConfig, default_boson_network, default_drift_form, default_features
+from ._errors import FkdriftError
 from ._networks import (  # noqa: F401 (re-exported: the drift's building blocks)
     MLP,
     SMALLEST_CONFINEMENT,
@@ -28,7 +29,7 @@ from ._networks import (  # noqa: F401 (re-exported: the drift's building blocks
     flat_inputs,
     invariant_features,
 )
-from ._trial import GradientDrift, MLPLogPsi, PairLogPsi, PooledLogPsi
+from ._trial import DistanceLogPsi, GradientDrift, MLPLogPsi, PairLogPsi, PooledLogPsi
 
 
 class MLPDrift(nn.Module):
@@ -207,7 +208,8 @@ def make_drift_model(system, network: NetworkConfig,
 
     `drift_form` "gradient": v = ∇ log ψ of a trial network
     (`trial.PairLogPsi`, or `trial.PooledLogPsi` with network.boson_network "pooled",
-    for bosons; `trial.MLPLogPsi` otherwise); "free": a general
+    for bosons; otherwise `trial.DistanceLogPsi` with network.features "distances",
+    which needs declared nuclei, and `trial.MLPLogPsi` with "coordinates"); "free": a general
     vector field (`PairDrift` for bosons, `MLPDrift` otherwise); None: the system's
     default (`config.default_drift_form`). Distinguishable networks
     also read smooth pair and particle–nucleus distances when there are several particles
@@ -224,8 +226,15 @@ def make_drift_model(system, network: NetworkConfig,
     if drift_form == "gradient":
         choice = network.boson_network or default_boson_network(system)
         boson_net = PooledLogPsi if choice == "pooled" else PairLogPsi
-        net = (boson_net(*sizes, centres=centres) if bosons
-               else MLPLogPsi(*sizes, distance_features=features, centres=centres))
+        if bosons:
+            net = boson_net(*sizes, centres=centres)
+        elif (network.features or default_features(system)) == "distances":
+            if not len(centres):
+                raise FkdriftError("NetworkConfig.features='distances' needs a system "
+                                   "with declared nuclei (System.nuclei)")
+            net = DistanceLogPsi(*sizes, centres=centres)
+        else:
+            net = MLPLogPsi(*sizes, distance_features=features, centres=centres)
         smooth = GradientDrift(net)
     elif bosons:
         smooth = PairDrift(*sizes, centres=centres)

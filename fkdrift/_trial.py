@@ -8,6 +8,9 @@ uses log ψ itself as its boundary function.
 
 * `MLPLogPsi` — distinguishable particles: an MLP on the coordinates and their smooth
   invariant distances, minus a learnable confinement ½ Σ c_k x_k² (c ≥ 0).
+* `DistanceLogPsi` — particles around fixed centres (atoms, molecules): an MLP on the
+  smooth pair and particle–centre distances alone, so log ψ is invariant under every
+  rotation and reflection that fixes the centres, as a nodeless ground state is.
 * `PairLogPsi` — identical bosons: log ψ = −½c Σ|r_i|² + Σ_i F(r_i, Σ_{j≠i} G(r_i − r_j)),
   exactly permutation-invariant, so its gradient is exactly equivariant.
 * `PooledLogPsi` — identical bosons at larger N: smooth radial pair features pooled per
@@ -25,7 +28,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array
 
-from ._networks import MLP, confinement_strength, flat_inputs
+from ._networks import MLP, confinement_strength, flat_inputs, invariant_features
 
 
 class MLPLogPsi(nn.Module):
@@ -52,6 +55,39 @@ class MLPLogPsi(nn.Module):
         c = confinement_strength(self, self.confinement, (n,))
         net = MLP(self.width, self.depth, 1, self.dtype)(inputs.astype(self.dtype))[..., 0]
         return net.astype(r.dtype) - 0.5 * jnp.sum(c.astype(r.dtype) * x**2, -1)
+
+
+class DistanceLogPsi(nn.Module):
+    """log ψ of particles around fixed `centres` (K ≥ 1, (K, dim)) as a function of their
+    distances only. r: (..., particles, dim) -> (...,).
+
+    log ψ = F(log(1 + d²) of every particle pair and particle–centre pair)
+    − ½ c Σ_i |r_i − R̄|², F an MLP (zero output layer), c ≥ 0 a scalar and R̄ the mean
+    centre. The distances fix a configuration up to the rotations and reflections that
+    fix every centre, so F can represent any function invariant under them, and the
+    unique nodeless ground state of a Hamiltonian with that symmetry is one; the network
+    need not learn the invariance from samples (helium: 1.8× lower local-energy variance
+    than `MLPLogPsi` after the same training, benchmarks/README.md). Smooth at
+    coincidence, so the analytic cusps stay exact. Not for a potential that breaks the
+    symmetry (an external field): `NetworkConfig.features = "coordinates"` then.
+    """
+
+    particles: int
+    dim: int
+    width: int = 64
+    depth: int = 2
+    confinement: float = 1.0
+    dtype: jnp.dtype = jnp.float32
+    centres: Sequence[Sequence[float]] = ()
+
+    @nn.compact
+    def __call__(self, r: Array) -> Array:
+        centres = jnp.asarray(self.centres, r.dtype).reshape(-1, r.shape[-1])
+        features = invariant_features(r, centres)
+        net = MLP(self.width, self.depth, 1, self.dtype)(features.astype(self.dtype))[..., 0]
+        c = confinement_strength(self, self.confinement, ())
+        centred = r - jnp.mean(centres, axis=0)
+        return net.astype(r.dtype) - 0.5 * c.astype(r.dtype) * jnp.sum(centred**2, (-2, -1))
 
 
 class BosonLogPsi(nn.Module):

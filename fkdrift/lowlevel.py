@@ -19,7 +19,9 @@ Evaluation (docs/method.md §3–§4)
     `make_evaluation_chunk`, `evaluate` (variational chains), `reweighted_energy`
     (guided, resampled populations, kept on the device), `TrialFunction` (its guide:
     a pure log-trial function and its parameters), `make_guided_dmc_chunk`
-    (Metropolis-adjusted moves of a log ψ guide's populations), `langevin_moves`.
+    (Metropolis-adjusted moves of a log ψ guide's populations), `langevin_moves`
+    (Metropolis-adjusted Langevin steps towards |ψ|² of walkers from `gradient_walkers`),
+    `local_energies` (E_L = V − ½|∇ log ψ|² − ½Δ log ψ).
 Observables and figures
     `densities(samples, bins)`, `plot_result(result, stem)`.
 Compilation
@@ -30,7 +32,8 @@ Compilation
 from ._compile_cache import use_compile_cache
 from ._drift import count_parameters, init_drift_params, make_drift_model, trial_log_psi
 from ._evaluation import TrialFunction, evaluate, make_evaluation_chunk
-from ._metropolis import langevin_moves, make_guided_dmc_chunk
+from ._local_energy import local_energies
+from ._metropolis import gradient_walkers, langevin_moves, make_guided_dmc_chunk
 from ._observables import densities
 from ._plots import plot_result
 from ._reweighting import reweighted_energy
@@ -52,10 +55,12 @@ __all__ = [
     "count_parameters",
     "densities",
     "evaluate",
+    "gradient_walkers",
     "init_drift_params",
     "init_walkers",
     "integrate_window",
     "langevin_moves",
+    "local_energies",
     "make_drift_model",
     "make_evaluation_chunk",
     "make_guided_dmc_chunk",

@@ -70,3 +70,16 @@ def test_stage_times_clocks_every_stage_of_a_solve():
 
     assert fkdrift._solver._train.__name__ == "_train"
     assert not hasattr(fkdrift._solver._train, "__wrapped__")  # put back as it was
+
+
+@pytest.mark.slow  # long: CI runs it with the slow set
+def test_guides_benchmark_measures_each_guide_against_exact_helium():
+    rows = load_benchmark("guides").main(
+        ["--features", "distances", "coordinates", "--moves", "metropolis:0.04:2",
+         "--updates", "3", "--batch", "32", "--eval-walkers", "64", "--eval-chunks", "40"])
+    assert [(row["features"], row["moves"]) for row in rows] == [
+        ("distances", "metropolis:0.04:2"), ("coordinates", "metropolis:0.04:2")]
+    for row in rows:
+        # an untrained guide (hydrogen-like cusps only) is far above E0 and noisy
+        assert row["from_exact"] > 0 and row["variance"] > 0 and row["error"] > 0
+        assert 0.5 < row["acceptance"] <= 1.0

@@ -57,13 +57,17 @@ def test_defaults_are_valid():
     assert resolved.lattice_dt == min(resolved.eval_dts)
     assert config.for_system(potentials.hydrogen()).eval_dts == (0.01, 0.005, 0.0025, 0.00125)
     # the drift form is chosen per system: gradient for Coulomb systems and bosons, whose
-    # walkers move 0.2 time units per update; free (path windows) otherwise
+    # walkers move 0.2 time units per update (Euler) or two Metropolis-adjusted steps of
+    # 0.04 (Coulomb systems); free (path windows) otherwise
     assert config.drift_form is None
     assert (resolved.drift_form, resolved.batch, resolved.window, resolved.dt,
             resolved.burn_in_time) == ("free", 512, 40, 0.01, 3.0)
     coulomb = config.for_system(potentials.helium())
-    assert (coulomb.drift_form, coulomb.batch, coulomb.window, coulomb.burn_in_time) == (
-        "gradient", 512, 20, 1.0)
+    assert (coulomb.drift_form, coulomb.batch, coulomb.window, coulomb.dt,
+            coulomb.train_moves, coulomb.burn_in_time, coulomb.features) == (
+        "gradient", 512, 2, 0.04, "metropolis", 1.0, "distances")
+    bosons = config.for_system(potentials.trapped_bosons(3))
+    assert (bosons.window, bosons.dt, bosons.train_moves) == (20, 0.01, "euler")
     assert config.for_system(potentials.trapped_bosons(3)).drift_form == "gradient"
     gradient = Config(drift_form="gradient").for_system(potentials.harmonic())
     assert (gradient.window, gradient.burn_in_time) == (20, 1.0)

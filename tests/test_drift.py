@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import potentials
-from fkdrift import Config, System
+from fkdrift import Config, FkdriftError, System
 from fkdrift._drift import (
     SMALLEST_CONFINEMENT,
     CuspDrift,
@@ -17,8 +17,10 @@ from fkdrift._drift import (
     count_parameters,
     init_drift_params,
     make_drift_model,
+    trial_log_psi,
 )
 from fkdrift._trial import (
+    DistanceLogPsi,
     GradientDrift,
     MLPLogPsi,
     PairLogPsi,
@@ -55,9 +57,9 @@ SYSTEMS = {
     "harmonic-2p-3d": (potentials.harmonic(dim=3, particles=2), MLPDrift, MLPLogPsi),
     "bosons-3p-2d": (potentials.trapped_bosons(particles=3), PairDrift, PairLogPsi),
     "bosons-8p-2d": (potentials.trapped_bosons(particles=8), PairDrift, PooledLogPsi),
-    "hydrogen": (potentials.hydrogen(), MLPDrift, MLPLogPsi),
-    "helium": (potentials.helium(), MLPDrift, MLPLogPsi),
-    "h2": (potentials.h2(), MLPDrift, MLPLogPsi),
+    "hydrogen": (potentials.hydrogen(), MLPDrift, DistanceLogPsi),
+    "helium": (potentials.helium(), MLPDrift, DistanceLogPsi),
+    "h2": (potentials.h2(), MLPDrift, DistanceLogPsi),
 }
 
 
@@ -118,6 +120,50 @@ def test_boson_drifts_are_permutation_equivariant(particles, form, network):
             perm = rng.permutation(particles)
         v_perm = np.asarray(apply(params, r[:, perm]))
         np.testing.assert_allclose(v_perm, v[:, perm], rtol=1e-12, atol=1e-12)
+
+
+def _rotation(rng, axis=None):
+    """A random 3D orthogonal matrix with determinant −1 (a rotation and a reflection),
+    or, with `axis`, a random rotation about that axis followed by a reflection through a
+    plane containing it."""
+    if axis is None:
+        q, _ = np.linalg.qr(rng.normal(size=(3, 3)))
+        return q * (-1 if np.linalg.det(q) > 0 else 1)
+    a = rng.uniform(0, 2 * np.pi)
+    turn = np.array([[np.cos(a), -np.sin(a), 0], [np.sin(a), np.cos(a), 0], [0, 0, 1]])
+    return np.diag([1.0, -1.0, 1.0]) @ turn
+
+
+@pytest.mark.parametrize(("name", "axis"), [("helium", None), ("h2", 2)],
+                         ids=["helium-any-rotation", "h2-about-its-axis"])
+def test_distance_log_psi_is_invariant_under_the_isometries_that_fix_the_nuclei(name, axis):
+    """The distance network's log ψ (cusps included) is unchanged by every rotation and
+    reflection that fixes the nuclei; the coordinate network is not, and the distance
+    network of H2 does change under a rotation that moves its nuclei."""
+    system = getattr(potentials, name)()
+    rng = np.random.default_rng(5)
+    r = rng.normal(size=(6, 2, 3))
+    rotated = r @ _rotation(rng, axis).T
+    moved = r @ _rotation(rng).T  # a generic rotation: moves H2's nuclei
+    values = {}
+    for features in ("distances", "coordinates"):
+        model, params, _ = build(system, SMALL64.replace(drift_form="gradient",
+                                                         features=features))
+        log_psi = jax.jit(trial_log_psi(model))
+        params = randomise(params)
+        values[features] = [np.asarray(log_psi(params, jnp.asarray(x)))
+                            for x in (r, rotated, moved)]
+    same, turned, other = values["distances"]
+    np.testing.assert_allclose(turned, same, rtol=1e-12, atol=1e-12)
+    assert np.abs(values["coordinates"][1] - values["coordinates"][0]).max() > 1e-3
+    if axis is not None:
+        assert np.abs(other - same).max() > 1e-3
+
+
+def test_distance_features_need_nuclei():
+    with pytest.raises(FkdriftError, match="features='distances' needs"):
+        make_drift_model(potentials.harmonic(dim=3, particles=2),
+                         Config(features="distances").network, "gradient")
 
 
 def test_bosons_with_nuclei_read_the_nuclei_and_stay_equivariant():

@@ -116,7 +116,8 @@ def test_round_trip_arrays(result, loaded):
 
 def test_round_trip_config_system_info(result, loaded):
     assert loaded.config == result.config == FAST.replace(
-        drift_form="free", boson_network="pair", reweighted_dts=(0.08, 0.04, 0.02))  # filled in
+        drift_form="free", boson_network="pair", reweighted_dts=(0.08, 0.04, 0.02),
+        train_moves="euler", features="coordinates")  # filled in
     assert loaded.system.name == result.system.name == "harmonic"
     assert loaded.system.exact_energy == result.system.exact_energy == 1.0
     assert loaded.system.describe() == result.system.describe()
@@ -163,7 +164,8 @@ def test_layout_readable_with_plain_h5py(saved, result):
         assert float(f.attrs["energy_error"]) == result.energy_error
         assert isinstance(f.attrs["estimator"], str)
         stored = FAST.replace(drift_form="free", boson_network="pair",
-                              reweighted_dts=(0.08, 0.04, 0.02)).to_dict()  # filled in
+                              reweighted_dts=(0.08, 0.04, 0.02), train_moves="euler",
+                              features="coordinates").to_dict()  # filled in
         config = {k: v.tolist() if isinstance(v, np.ndarray) else v
                   for k, v in f["config"].attrs.items()}
         assert config == json.loads(json.dumps(stored))
