@@ -131,3 +131,27 @@ def test_a_demanding_target_keeps_training_through_plateaus():
     assert reason is None and rates[-1] == pytest.approx(1e-3 * 0.1 ** (999 / 2000))
     modest = Budget(0.0, math.inf, 0.5, target_error=0.05)
     assert feed(*training_schedule(2000, 1e-3, 1e-4, modest), energies, spreads)[1] == "plateau"
+
+
+def test_the_incremental_plateau_replay_matches_the_full_replay():
+    """`PlateauReplay` scans only new or rewritten blocks and gives what the replay of
+    the whole history gives, after every update, also after a rewind rewrites rows."""
+    from fkdrift._anytime import PlateauReplay, plateau_cuts
+
+    rng = np.random.default_rng(7)
+    energies = list(np.concatenate([np.linspace(1.0, 0.5, 200), np.full(600, 0.5)])
+                    + 0.01 * rng.normal(size=800))
+    history = {"energy": [], "energy_spread": []}
+    replay = PlateauReplay(1e-3)
+    seen = set()
+    for i, e in enumerate(energies, start=1):
+        history["energy"].append(e)
+        history["energy_spread"].append(0.01)
+        assert replay.cuts(history, i) == plateau_cuts(history, i, 1e-3)
+        seen.add(replay.cuts(history, i))
+        if i == 500:  # a rewind: the rows after update 400 are dropped and redone
+            del history["energy"][400:], history["energy_spread"][400:]
+            assert replay.cuts(history, 400) == plateau_cuts(history, 400, 1e-3)
+            history["energy"].extend(list(0.4 + 0.01 * rng.normal(size=100)))
+            history["energy_spread"].extend([0.01] * 100)
+    assert seen == {0, 1, 2}  # the test passes through both cuts
