@@ -21,6 +21,7 @@ from jaxtyping import Array
 
 from ._config import NetworkConfig, default_boson_network, default_drift_form, default_features
 from ._errors import FkdriftError
+from ._local_energy import LogPsi, Terms, feature_terms
 from ._networks import (  # noqa: F401 (re-exported: the drift's building blocks)
     MLP,
     SMALLEST_CONFINEMENT,
@@ -251,21 +252,53 @@ def make_drift_model(system, network: NetworkConfig,
     )
 
 
-def trial_log_psi(model: nn.Module) -> Callable[[dict, Array], Array] | None:
-    """(params, r: (..., particles, dim)) -> log ψ: (...,) of a gradient drift (its trial
-    network plus the analytic cusps of a `CuspDrift`), so that v = ∇ log ψ; None for a
-    free drift."""
+def trial_log_psi(model: nn.Module) -> LogPsi | None:
+    """log ψ(params, r: (..., particles, dim)) -> (...,) of a gradient drift (its trial
+    network plus the analytic cusps of a `CuspDrift`), so that v = ∇ log ψ, as a
+    `local_energy.LogPsi`: for a `DistanceLogPsi` network it carries the fast route to
+    ∇ log ψ and Δ log ψ (`distance_terms`); None for a free drift."""
     cusped = isinstance(model, CuspDrift)
-    if not isinstance(model.smooth if cusped else model, GradientDrift):
+    smooth = model.smooth if cusped else model
+    if not isinstance(smooth, GradientDrift):
         return None
 
     def log_psi(params: dict, r: Array) -> Array:
         if not cusped:
             return model.apply(params, r, method="value")
-        smooth = model.apply(params, r, method=lambda m, x: m.smooth.value(x))
-        return smooth + model.apply(params, r, method="cusp_terms")[0]
+        value = model.apply(params, r, method=lambda m, x: m.smooth.value(x))
+        return value + model.apply(params, r, method="cusp_terms")[0]
 
-    return log_psi
+    fast = distance_terms(model) if isinstance(smooth.log_psi, DistanceLogPsi) else None
+    return LogPsi(log_psi, fast)
+
+
+def distance_terms(model: nn.Module) -> Callable[[dict, Array], Terms]:
+    """(params, r: (W, particles, dim)) -> (log ψ, ∇ log ψ, Δ log ψ) of a gradient drift
+    whose network is a `DistanceLogPsi`: the network through its few distance features
+    (`local_energy.feature_terms`), the confinement and the cusps in closed form."""
+    cusped = isinstance(model, CuspDrift)
+
+    def net(m: nn.Module) -> DistanceLogPsi:
+        return (m.smooth if cusped else m).log_psi
+
+    centres = np.asarray(net(model).centres)
+
+    def terms(params: dict, r: Array) -> Terms:
+        def network(f: Array) -> Array:
+            return model.apply(params, f, method=lambda m, x: net(m).of_features(x))
+
+        def features(x: Array) -> Array:
+            return invariant_features(x[None], jnp.asarray(centres, x.dtype))[0]
+
+        value, grad, laplacian = feature_terms(network, features, r)
+        parts = [model.apply(params, r, method=lambda m, x: net(m).confinement_terms(x))]
+        if cusped:
+            parts.append(model.apply(params, r, method="cusp_terms"))
+        for v, g, lap in parts:
+            value, grad, laplacian = value + v, grad + g, laplacian + lap
+        return value, grad, laplacian
+
+    return terms
 
 
 def init_drift_params(model: nn.Module, key: jax.Array, system) -> dict:

@@ -23,7 +23,7 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, PRNGKeyArray
 
-from ._local_energy import log_psi_terms
+from ._local_energy import bind, log_psi_terms
 from ._sde import PotentialFn
 
 LogPsi = Callable[[dict, Array], Array]
@@ -156,8 +156,7 @@ def make_guided_dmc_chunk(log_psi: LogPsi, potential: PotentialFn, dts: tuple[fl
 
     @jax.jit
     def chunk(params: dict, walkers: Array, key: PRNGKeyArray) -> tuple[Array, ...]:
-        def psi(r: Array) -> Array:
-            return log_psi(params, r)
+        psi = bind(log_psi, params)
 
         path_key, u_key = jax.random.split(key)
 

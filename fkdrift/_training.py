@@ -22,7 +22,7 @@ from jaxtyping import Array, PRNGKeyArray
 
 from ._drift import analytic_cusps, trial_log_psi
 from ._errors import FkdriftError
-from ._local_energy import local_energies
+from ._local_energy import bind, local_energies
 from ._metropolis import gradient_walkers, langevin_moves
 from ._sde import PotentialFn, Window, integrate_window
 
@@ -211,7 +211,7 @@ def make_local_energy_step(
             key, probe_key = jax.random.split(key)
         params = state.params
         if metropolis:
-            psi = partial(log_psi, params)
+            psi = bind(log_psi, params)
             r = langevin_moves(psi, gradient_walkers(psi, state.walkers), move_key, dt=dt,
                                n_steps=n_steps)[0].r
         else:
@@ -221,7 +221,7 @@ def make_local_energy_step(
                 cusp=None if cusps is None else partial(cusps, params)).r
         walker_ok = jnp.all(jnp.isfinite(r), axis=(-2, -1))[:, None, None]
         r = jnp.where(walker_ok, r, state.walkers)
-        e_local = local_energies(partial(log_psi, params), potential, r, probe_key,
+        e_local = local_energies(bind(log_psi, params), potential, r, probe_key,
                                  laplacian_probes)
         energy = jnp.mean(e_local)
         grads = jax.grad(lambda p: local_energy_loss(log_psi, p, r, e_local))(params)

@@ -14,7 +14,7 @@ import fkdrift
 import potentials
 from fkdrift import Config, System
 from fkdrift._drift import init_drift_params, make_drift_model, trial_log_psi
-from fkdrift._local_energy import local_energies, log_psi_terms
+from fkdrift._local_energy import bind, feature_terms, local_energies, log_psi_terms
 from fkdrift._training import (
     TrainState,
     exponential_decay,
@@ -203,3 +203,37 @@ def test_hutchinson_laplacian_is_unbiased_with_the_predicted_spread():
     assert np.all(error > 0)
     assert np.all(np.abs(np.asarray(estimate) - np.asarray(laplacian)) < 4.5 * error), (
         estimate, laplacian, error)
+
+
+def test_feature_terms_are_the_chain_rule_of_the_full_hessian():
+    """log ψ = F(φ(x)) with smooth features φ: the chain rule through the features gives
+    the value, gradient and Laplacian of the full forward-over-reverse Hessian."""
+    def features(x):  # (3, 2) -> (4,)
+        d2 = jnp.sum((x[:, None] - x[None]) ** 2, -1)
+        return jnp.log1p(jnp.stack([d2[0, 1], d2[0, 2], d2[1, 2], jnp.sum(x**2)]))
+
+    w = jnp.asarray(np.random.default_rng(1).normal(size=(4, 4)))
+
+    def network(f):
+        return jnp.sum(jnp.tanh(w @ f) ** 2) + jnp.sin(f[0] * f[3])
+
+    r = jnp.asarray(np.random.default_rng(2).normal(size=(7, 3, 2)))
+    fast = feature_terms(network, features, r)
+    full = log_psi_terms(jax.vmap(lambda x: network(features(x))), r)
+    for a, b in zip(fast, full, strict=True):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-11, atol=1e-11)
+
+
+@pytest.mark.parametrize("name", ["hydrogen", "helium", "h2"])
+def test_a_distance_guide_gives_its_local_energy_terms_through_its_features(name):
+    """The distance network's fast terms (features, confinement and cusps in closed
+    form) equal the generic autodiff terms of its log ψ."""
+    system = getattr(potentials, name)()
+    model, params = randomised(system, SMALL64.replace(features="distances"))
+    log_psi = trial_log_psi(model)
+    assert log_psi.terms is not None
+    r = jnp.asarray(np.random.default_rng(3).normal(size=(16, *system.shape)))
+    fast = jax.jit(lambda x: log_psi_terms(bind(log_psi, params), x))(r)
+    generic = jax.jit(lambda x: log_psi_terms(lambda y: log_psi(params, y), x))(r)
+    for a, b in zip(fast, generic, strict=True):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-11, atol=1e-11)
