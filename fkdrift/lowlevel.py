@@ -10,7 +10,7 @@ Drift networks
     `make_drift_model(system, network, drift_form)` -> flax module v_θ(r);
     `init_drift_params(model, key, system)`, `count_parameters(params)`,
     `trial_log_psi(model)` (a gradient drift's log ψ(params, r), None for a free drift).
-Training (`(init, update)` pairs; docs/method.md §2)
+Training (jitted train steps and the `train` loop; docs/method.md §2)
     `TrainState`, `init_walkers`, `make_optimizer`, `make_train_step` (path-space loss ℓ_T/T),
     `make_local_energy_step` (gradient drifts), `train` (the loop with its stopping rule).
 Window integration
