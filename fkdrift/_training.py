@@ -102,9 +102,19 @@ def make_optimizer(learning_rate: float, grad_clip: float = 0.0) -> optax.Gradie
 
 
 def with_learning_rate(state: TrainState, learning_rate: float) -> TrainState:
-    """`state` whose optimizer takes its next step with `learning_rate`."""
-    opt_state = optax.tree_utils.tree_set(state.opt_state,
-                                          learning_rate=jnp.asarray(learning_rate))
+    """`state` whose optimizer takes its next step with `learning_rate`. The state of
+    `make_optimizer` (a chain ending in the injected Adam) is changed in place of its
+    rate; optax's generic `tree_set` walks the whole state, 2 ms of host time per update,
+    half of a helium update, and serves other optimizers."""
+    opt_state = state.opt_state
+    last = opt_state[-1] if isinstance(opt_state, tuple) and opt_state else None
+    hyperparams = getattr(last, "hyperparams", None)
+    if isinstance(hyperparams, dict) and "learning_rate" in hyperparams:
+        old = hyperparams["learning_rate"]
+        rate = jnp.asarray(learning_rate, getattr(old, "dtype", None))
+        last = last._replace(hyperparams={**hyperparams, "learning_rate": rate})
+        return state._replace(opt_state=(*opt_state[:-1], last))
+    opt_state = optax.tree_utils.tree_set(opt_state, learning_rate=jnp.asarray(learning_rate))
     return state._replace(opt_state=opt_state)
 
 
@@ -312,7 +322,7 @@ def train(
         lr = 0.5**rewinds * learning_rate(i)
         state = with_learning_rate(state, lr)
         state, metrics = train_step(state)
-        values = {k: float(v) for k, v in metrics.items()}
+        values = {k: float(v) for k, v in jax.device_get(metrics).items()}  # one transfer
         in_a_row = in_a_row + 1 if values["skipped"] else 0
         if in_a_row >= SKIPPED_BEFORE_REWIND:
             state, i, in_a_row, rewinds = _rewind(snapshot, rows, rewinds, values["loss"])
