@@ -30,7 +30,14 @@ from ._networks import (  # noqa: F401 (re-exported: the drift's building blocks
     flat_inputs,
     invariant_features,
 )
-from ._trial import DistanceLogPsi, GradientDrift, MLPLogPsi, PairLogPsi, PooledLogPsi
+from ._trial import (
+    DistanceLogPsi,
+    GradientDrift,
+    MLPLogPsi,
+    NetworkFields,
+    PairLogPsi,
+    PooledLogPsi,
+)
 
 
 class MLPDrift(nn.Module):
@@ -59,7 +66,7 @@ class MLPDrift(nn.Module):
         return v.reshape(r.shape)
 
 
-class PairDrift(nn.Module):
+class PairDrift(NetworkFields):
     """Permutation-equivariant drift for identical bosons. r: (..., particles, dim).
 
     v_i = −c r_i + F(r_i, n_i, Σ_{j≠i} G(r_i − r_j, |r_i − r_j|²)), with c a scalar shared
@@ -70,14 +77,6 @@ class PairDrift(nn.Module):
     update but cost 1.8× per update, no gain at equal time (README), so the built-in
     `helium` and `h2` keep the distinguishable network.
     """
-
-    particles: int
-    dim: int
-    width: int = 64
-    depth: int = 2
-    confinement: float = 1.0
-    dtype: jnp.dtype = jnp.float32
-    centres: Sequence[Sequence[float]] = ()
 
     @nn.compact
     def __call__(self, r: Array) -> Array:

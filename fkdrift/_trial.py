@@ -57,7 +57,20 @@ class MLPLogPsi(nn.Module):
         return net.astype(r.dtype) - 0.5 * jnp.sum(c.astype(r.dtype) * x**2, -1)
 
 
-class DistanceLogPsi(nn.Module):
+class NetworkFields(nn.Module):
+    """The fields shared by the networks around fixed centres: sizes, the starting
+    confinement, the network dtype and the `centres` (K, dim)."""
+
+    particles: int
+    dim: int
+    width: int = 64
+    depth: int = 2
+    confinement: float = 1.0
+    dtype: jnp.dtype = jnp.float32
+    centres: Sequence[Sequence[float]] = ()
+
+
+class DistanceLogPsi(NetworkFields):
     """log ψ of particles around fixed `centres` (K ≥ 1, (K, dim)) as a function of their
     distances only. r: (..., particles, dim) -> (...,).
 
@@ -74,13 +87,6 @@ class DistanceLogPsi(nn.Module):
     field): `NetworkConfig.features = "coordinates"` then.
     """
 
-    particles: int
-    dim: int
-    width: int = 64
-    depth: int = 2
-    confinement: float = 1.0
-    dtype: jnp.dtype = jnp.float32
-    centres: Sequence[Sequence[float]] = ()
 
     def setup(self) -> None:
         self.network = MLP(self.width, self.depth, 1, self.dtype)
@@ -107,17 +113,8 @@ class DistanceLogPsi(nn.Module):
         return self.of_features(self.features(r)) + self.confinement_terms(r)[0]
 
 
-class BosonLogPsi(nn.Module):
-    """The fields of the boson trial networks (`PairLogPsi`, `PooledLogPsi`): sizes, the
-    starting confinement, the network dtype and the fixed `centres` (K, dim)."""
-
-    particles: int
-    dim: int
-    width: int = 64
-    depth: int = 2
-    confinement: float = 1.0
-    dtype: jnp.dtype = jnp.float32
-    centres: Sequence[Sequence[float]] = ()
+class BosonLogPsi(NetworkFields):
+    """The base of the boson trial networks (`PairLogPsi`, `PooledLogPsi`)."""
 
 
 class PairLogPsi(BosonLogPsi):
