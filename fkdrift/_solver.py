@@ -158,6 +158,7 @@ def _run(system: System, seed: int, config: Config, progress, checkpoint, checkp
     key_init, key_walkers, key_train, key_eval = jax.random.split(jax.random.PRNGKey(seed), 4)
     mesh = walker_mesh()
     check_divisible({"batch": config.batch, "eval_walkers": config.eval_walkers}, mesh)
+    check_replicas(config)
     walkers = init_walkers(key_walkers, config.batch, system.shape, config.init_width)
     system.check_potential(walkers)
     walkers = shard_walkers(walkers, mesh)
@@ -359,6 +360,21 @@ def reestimate(result: Result, seed: int = 1, config: Config | None = None,
                    result.history, ev, rw, result.info.get("train_time", 0.0))
     out.info["reestimated_seed"] = seed
     return out
+
+
+def check_replicas(config: Config) -> None:
+    """One-line FkdriftError unless the variational stage gets enough independent replicas
+    (copies of distinct training walkers, min(batch, eval_walkers)) for its dt → 0 fit:
+    K time steps need K + 2 (with fewer the replicas' covariance is singular and the bar
+    would come out NaN)."""
+    guided = config.drift_form == "gradient" and config.reweighted_moves == "metropolis"
+    dts = config.reweighted_dts if guided else config.eval_dts
+    replicas = min(config.batch, config.eval_walkers)
+    if replicas < len(dts) + 2:
+        raise FkdriftError(
+            f"Config.batch={config.batch} and eval_walkers={config.eval_walkers} give "
+            f"{replicas} independent replica(s); the variational dt -> 0 fit over "
+            f"{len(dts)} time steps needs at least {len(dts) + 2}: raise both")
 
 
 def replicate(walkers: Array, n: int) -> tuple[Array, np.ndarray]:

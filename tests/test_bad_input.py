@@ -187,6 +187,9 @@ def cli_cases(tmp: Path, pots: Path) -> dict[str, tuple[list[str], str | None]]:
         "set_batch_zero": (["--potential", "harmonic", "--set", "batch=0"], "batch"),
         "set_batch_negative": (["--potential", "harmonic", "--set", "batch=-64"], "batch"),
         "set_batch_float": (["--potential", "harmonic", "--set", "batch=1.5"], "batch"),
+        "set_batch_one": (["--potential", "harmonic", "--set", "batch=1"],
+                          "1 independent replica(s); the variational dt -> 0 fit over 4 "
+                          "time steps needs at least 6"),
         "set_steps_zero": (["--potential", "harmonic", "--set", "train_steps=0"],
                            "train_steps"),
         "set_steps_negative": (["--potential", "harmonic", "--set", "train_steps=-5"],
