@@ -5,7 +5,7 @@ results/coverage.md (per potential and pooled: pulls within 1σ and 2σ, mean pu
     python benchmarks/coverage.py                       # 2 potentials × 8 seeds
     python benchmarks/coverage.py --seeds 16 --train-steps 2000
 
-The issue's bar: over 16 seeds, E0 within 1σ in at least half of the runs, within 2σ in
+The coverage wanted: over 16 seeds, E0 within 1σ in at least half of the runs, within 2σ in
 at least 14, mean pull within ±0.75.
 """
 

@@ -28,7 +28,7 @@ def test_reevaluate_a_saved_harmonic_result(tmp_path):
 
 
 def test_committed_hydrogen_drift_reevaluates_within_the_bar():
-    """The issue's independent re-evaluation, short: fresh chains on the committed drift
+    """An independent re-evaluation, short: fresh chains on the committed drift
     land within 5e-4 Ha of −0.5, never below it beyond the error bar. With the cusps' Itô
     sum taken through Itô's formula 512 walkers over 5 time units give an error bar of
     about 2.3e-4 (the plain Itô sum, with the −dt/r spikes of V, gave 1e-3 here)."""

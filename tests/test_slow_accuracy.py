@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 def test_hydrogen_default_settings():
     result = fkdrift.solve("hydrogen", seed=0)
     dev = result.energy + 0.5
-    assert abs(dev) < 5e-4, result.summary()  # the bar
+    assert abs(dev) < 5e-4, result.summary()  # hydrogen within 0.5 mHa of exact
     assert abs(dev) < 4 * result.energy_error, result.summary()
 
 
