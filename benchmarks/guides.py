@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import time
 from functools import partial
 
 import jax
@@ -32,6 +31,7 @@ import fkdrift
 from fkdrift import registry
 from fkdrift.lowlevel import (
     TrainState,
+    exponential_decay,
     gradient_walkers,
     init_drift_params,
     init_walkers,
@@ -40,6 +40,7 @@ from fkdrift.lowlevel import (
     make_drift_model,
     make_local_energy_step,
     make_optimizer,
+    train,
     trial_log_psi,
 )
 
@@ -47,7 +48,7 @@ BLOCKS = 20
 """Batch means of the variational energy's error bar."""
 
 
-def train(system, features: str, moves: str, updates: int, seed: int, batch: int):
+def train_guide(system, features: str, moves: str, updates: int, seed: int, batch: int):
     """A guide trained `updates` times; returns (model, params, walkers, first-update s,
     training s after it)."""
     kind, dt, window = moves.split(":")
@@ -63,22 +64,10 @@ def train(system, features: str, moves: str, updates: int, seed: int, batch: int
                                   metropolis=config.train_moves == "metropolis")
     walkers = init_walkers(keys[1], batch, system.shape, config.init_width)
     state = TrainState(params, optimizer.init(params), walkers, keys[2], jnp.zeros((), int))
-    start = time.perf_counter()
-    for i in range(updates):
-        rate = 1e-2 * (1e-4 / 1e-2) ** (i / updates)
-        state = state._replace(opt_state=set_rate(state.opt_state, rate))
-        state, _ = step(state)
-        if i == 0:
-            jax.block_until_ready(state)
-            first = time.perf_counter() - start
-    jax.block_until_ready(state)
-    return model, state.params, state.walkers, first, time.perf_counter() - start - first
-
-
-def set_rate(opt_state, rate: float):
-    import optax
-
-    return optax.tree_utils.tree_set(opt_state, learning_rate=jnp.asarray(rate))
+    state, history, _ = train(state, step, updates,
+                              learning_rate=exponential_decay(1e-2, 1e-4, updates))
+    clock = history["wall_time"]  # seconds at the end of each update
+    return model, state.params, state.walkers, clock[0], clock[-1] - clock[0]
 
 
 def measure(system, model, params, walkers, walkers_out: int, chunks: int, seed: int,
@@ -125,7 +114,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     system = registry.build(args.system)
     rows = []
     for features, moves, seed in itertools.product(args.features, args.moves, args.seeds):
-        model, params, walkers, first, seconds = train(system, features, moves,
+        model, params, walkers, first, seconds = train_guide(system, features, moves,
                                                        args.updates, seed, args.batch)
         row = {"features": features, "moves": moves, "seed": seed, "first_update_s": first,
                "training_s": seconds,

@@ -223,15 +223,8 @@ def plateau_cuts(history: dict[str, list[float]], updates: int, target_error: fl
     (each cuts the learning rate by `PLATEAU_CUT`; the second ends training): replayed
     from the history's training energies at every whole block, so that a resumed run
     continues with the rate of the run never stopped. A plateau counts only once training
-    has earned its stop (`enough_training`)."""
-    energies = np.asarray(history.get("energy", ())[:updates], float)
-    spreads = np.asarray(history.get("energy_spread", ())[:updates], float)
-    cuts, at = 0, 0
-    for n in range(PLATEAU_BLOCK, len(energies) + 1, PLATEAU_BLOCK):
-        if cuts < 2 and plateau(energies[at:n]) and enough_training(
-                n, spreads[n - PLATEAU_BLOCK:n], target_error):
-            cuts, at = cuts + 1, n
-    return cuts
+    has earned its stop (`enough_training`). A run keeps one `PlateauReplay` instead."""
+    return PlateauReplay(target_error).cuts(history, updates)
 
 
 REWEIGHTED_COST = 0.02

@@ -98,10 +98,11 @@ def feature_terms(network: Callable[[Array], Array], features: Callable[[Array],
         def phi(y: Array) -> Array:
             return features(y.reshape(shape))
 
+        f = phi(flat)  # (F,)
         jacobian = jax.jacfwd(phi)(flat)  # (F, n)
         laplacians = jnp.trace(jax.hessian(phi)(flat), axis1=-2, axis2=-1)  # (F,)
-        value, g = jax.value_and_grad(network)(phi(flat))
-        hessian = jax.jacfwd(jax.grad(network))(phi(flat))  # (F, F)
+        value, g = jax.value_and_grad(network)(f)
+        hessian = jax.jacfwd(jax.grad(network))(f)  # (F, F)
         laplacian = jnp.sum((jacobian @ jacobian.T) * hessian) + g @ laplacians
         return value, (jacobian.T @ g).reshape(shape), laplacian
 

@@ -26,8 +26,9 @@ from jaxtyping import Array, PRNGKeyArray
 from ._local_energy import bind, log_psi_terms
 from ._sde import PotentialFn
 
-LogPsi = Callable[[dict, Array], Array]
-"""log ψ(params, r: (W, particles, dim)) -> (W,)."""
+ParamLogPsi = Callable[[dict, Array], Array]
+"""log ψ(params, r: (W, particles, dim)) -> (W,): a plain function or a
+`local_energy.LogPsi` (whose fast derivative terms the chunk then uses)."""
 
 
 class Walkers(NamedTuple):
@@ -138,7 +139,7 @@ def guided_dmc_window(log_psi: Callable[[Array], Array], potential: PotentialFn,
     return walkers, log_w, accepted / n_steps
 
 
-def make_guided_dmc_chunk(log_psi: LogPsi, potential: PotentialFn, dts: tuple[float, ...],
+def make_guided_dmc_chunk(log_psi: ParamLogPsi, potential: PotentialFn, dts: tuple[float, ...],
                           chunk_time: float):
     """The reweighted stage's chunk for a guide with a log ψ, with Metropolis-adjusted
     moves: chain k advances `chunk_time` in steps dts[k] on one shared Brownian lattice

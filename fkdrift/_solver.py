@@ -266,6 +266,12 @@ class ChainMoves(NamedTuple):
     reweighted_order: int | None
 
 
+def metropolis_chains(config: Config) -> bool:
+    """Whether both estimators' chains are Metropolis-adjusted at `reweighted_dts` (a
+    guide with a log ψ, that is a gradient drift, and reweighted_moves "metropolis")."""
+    return config.drift_form == "gradient" and config.reweighted_moves == "metropolis"
+
+
 def chain_moves(system: System, config: Config, model, log_psi) -> ChainMoves:
     """A guide with a log ψ (and reweighted_moves = "metropolis") moves by
     Metropolis-adjusted Langevin steps at `reweighted_dts` in both stages
@@ -274,7 +280,7 @@ def chain_moves(system: System, config: Config, model, log_psi) -> ChainMoves:
     0), and the reweighted one is fitted linearly. A free drift (or "euler") moves both
     by the Euler chunk at eval_dts, fitted quadratically."""
     interval = config.resample_interval
-    if log_psi is not None and config.reweighted_moves == "metropolis":
+    if metropolis_chains(config):
         dts = config.reweighted_dts
 
         def make(span: float) -> Callable:
@@ -367,8 +373,7 @@ def check_replicas(config: Config) -> None:
     (copies of distinct training walkers, min(batch, eval_walkers)) for its dt → 0 fit:
     K time steps need K + 2 (with fewer the replicas' covariance is singular and the bar
     would come out NaN)."""
-    guided = config.drift_form == "gradient" and config.reweighted_moves == "metropolis"
-    dts = config.reweighted_dts if guided else config.eval_dts
+    dts = config.reweighted_dts if metropolis_chains(config) else config.eval_dts
     replicas = min(config.batch, config.eval_walkers)
     if replicas < len(dts) + 2:
         raise FkdriftError(

@@ -12,6 +12,7 @@ Drift networks
     `trial_log_psi(model)` (a gradient drift's log ψ(params, r), None for a free drift).
 Training (jitted train steps and the `train` loop; docs/method.md §2)
     `TrainState`, `init_walkers`, `make_optimizer`, `make_train_step` (path-space loss ℓ_T/T),
+    `exponential_decay` (a learning-rate schedule for `train`),
     `make_local_energy_step` (gradient drifts), `train` (the loop with its stopping rule).
 Window integration
     `integrate_window`, `Window`, `PotentialFn`.
@@ -40,6 +41,7 @@ from ._reweighting import reweighted_energy
 from ._sde import PotentialFn, Window, integrate_window
 from ._training import (
     TrainState,
+    exponential_decay,
     init_walkers,
     make_local_energy_step,
     make_optimizer,
@@ -55,6 +57,7 @@ __all__ = [
     "count_parameters",
     "densities",
     "evaluate",
+    "exponential_decay",
     "gradient_walkers",
     "init_drift_params",
     "init_walkers",

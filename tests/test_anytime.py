@@ -135,8 +135,19 @@ def test_a_demanding_target_keeps_training_through_plateaus():
 
 def test_the_incremental_plateau_replay_matches_the_full_replay():
     """`PlateauReplay` scans only new or rewritten blocks and gives what the replay of
-    the whole history gives, after every update, also after a rewind rewrites rows."""
-    from fkdrift._anytime import PlateauReplay, plateau_cuts
+    the whole history gives (the definition, written out here), after every update, also
+    after a rewind rewrites rows."""
+    from fkdrift._anytime import PLATEAU_BLOCK, PlateauReplay, enough_training
+
+    def plateau_cuts(history, updates, target_error):  # every block from the start
+        energies = np.asarray(history["energy"][:updates])
+        spreads = np.asarray(history["energy_spread"][:updates])
+        cuts, at = 0, 0
+        for n in range(PLATEAU_BLOCK, len(energies) + 1, PLATEAU_BLOCK):
+            if cuts < 2 and plateau(energies[at:n]) and enough_training(
+                    n, spreads[n - PLATEAU_BLOCK:n], target_error):
+                cuts, at = cuts + 1, n
+        return cuts
 
     rng = np.random.default_rng(7)
     energies = list(np.concatenate([np.linspace(1.0, 0.5, 200), np.full(600, 0.5)])
