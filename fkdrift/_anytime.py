@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._distributed import agreed_clock
+from ._distributed import agree, agreed_now
 
 PLATEAU_BLOCK = 50
 """Updates per block of the plateau test."""
@@ -67,8 +67,9 @@ PACKAGING_RESERVE = 0.03
 
 @dataclass(frozen=True)
 class Budget:
-    """Wall-clock deadlines of one run (perf_counter seconds of `agreed_clock`: process
-    0's clock in a multi-process run, so that every process stops at the same point).
+    """Wall-clock deadlines of one run (perf_counter seconds of `distributed.agreed_now`:
+    process 0's clock as of the last agreement in a multi-process run, so that every
+    process stops at the same point).
 
     started: when the run began; total: its budget in seconds (inf = none);
     training_share: the part of the budget training may use; target_error: the error bar
@@ -82,9 +83,10 @@ class Budget:
 
     @classmethod
     def start(cls, time_budget: float, training_share: float, target_error: float) -> Budget:
-        """A budget starting now; time_budget 0 means none."""
+        """A budget starting now (an agreement: every process starts one at the same
+        line); time_budget 0 means none."""
         total = time_budget if time_budget > 0 else math.inf
-        return cls(agreed_clock(), total, training_share, target_error)
+        return cls(agree(), total, training_share, target_error)
 
     @property
     def anytime(self) -> bool:
@@ -92,7 +94,7 @@ class Budget:
         return math.isfinite(self.total) or self.target_error > 0
 
     def elapsed(self) -> float:
-        return agreed_clock() - self.started
+        return agreed_now() - self.started
 
     def training_progress(self, updates_done: int, train_steps: int) -> float:
         """The larger of the fractions of `train_steps` done and of the training's time
@@ -111,7 +113,7 @@ class Budget:
         """perf_counter deadline of a stage that may use `share` of the time left."""
         if not math.isfinite(self.total):
             return math.inf
-        now = agreed_clock()
+        now = agreed_now()
         left = self.total * (1.0 - PACKAGING_RESERVE) - (now - self.started)
         return now + max(0.0, share * left)
 

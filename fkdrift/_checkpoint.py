@@ -13,7 +13,7 @@ of each chunk is fixed by its index), and ends with the same numbers as if never
 stopped (for runs without a time budget, whose decisions depend on the clock).
 
 In a multi-process run every process keeps a Checkpointer and decides by the agreed
-clock (`distributed.agreed_clock`) when to write; the walkers split over the processes
+clock (`distributed.agreed_now`) when to write; the walkers split over the processes
 are gathered whole, and process 0 alone writes the file (on a file system all processes
 share, where they read it back on resume).
 """
@@ -32,7 +32,7 @@ from typing import Any, NamedTuple
 import jax
 import numpy as np
 
-from ._distributed import agreed_clock, is_main_process
+from ._distributed import agreed_now, is_main_process
 from ._errors import FkdriftError
 from ._files import remove_stale_temporaries
 from ._sharding import to_host
@@ -176,7 +176,7 @@ class Checkpointer:
                  train_time: float = 0.0) -> None:
         self.path, self.every, self.meta = path, every, meta
         self.before = train_time
-        self.started = agreed_clock()
+        self.started = agreed_now()
         self.last = self.started
         self.latest: tuple[Any, dict[str, list[float]], int] | None = None
         self.phase = "training"
@@ -187,7 +187,7 @@ class Checkpointer:
         """After each update: remember the state and how many history rows belong to it
         (the rows go on growing); write when `every` seconds passed."""
         self.latest = (state, history, len(history.get("step", ())))
-        if agreed_clock() - self.last >= self.every:
+        if agreed_now() - self.last >= self.every:
             self.write("training")
 
     def stage(self, phase: str, state: NamedTuple) -> None:
@@ -196,7 +196,7 @@ class Checkpointer:
         when written); write when `every` seconds passed."""
         self.phase = phase
         self.stages[phase] = state
-        if agreed_clock() - self.last >= self.every:
+        if agreed_now() - self.last >= self.every:
             self.write(phase)
 
     def write(self, phase: str | None = None, train_time: float | None = None) -> None:
@@ -210,7 +210,7 @@ class Checkpointer:
             train_time = self.trained_time
         state, rows, n = self.latest
         history = {k: v[:n] for k, v in rows.items()}
-        now = agreed_clock()  # one clock read (a collective across processes) per write
+        now = agreed_now()
         spent = self.before + now - self.started
         write_checkpoint(self.path, state, history, {
             **self.meta, "phase": phase, "updates": len(history.get("step", ())),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -23,7 +22,7 @@ from jaxtyping import Array, PRNGKeyArray
 
 from ._config import EvaluationConfig, StoppingConfig
 from ._control_variates import cross_fitted_correction, fit_coefficients
-from ._distributed import agreed_clock
+from ._distributed import agreed_now
 from ._drift import analytic_cusps
 from ._sde import PotentialFn, integrate_window
 from ._sharding import to_host
@@ -129,11 +128,11 @@ class Evaluation:
 
 def early_stop(error: float, target: float, deadline: float, step: float = 0.0) -> str | None:
     """"target_error" once `error` is below `target`, "time_budget" once the agreed clock
-    (`distributed.agreed_clock`) would pass a finite `deadline` before the next check,
+    (`distributed.agreed_now`) would pass a finite `deadline` before the next check,
     `step` seconds from now, else None."""
     if error < target:
         return "target_error"
-    if math.isfinite(deadline) and agreed_clock() + step > deadline:
+    if math.isfinite(deadline) and agreed_now() + step > deadline:
         return "time_budget"
     return None
 
@@ -281,19 +280,19 @@ def run_stage(state: NamedTuple, advance: Callable, check: Callable, done: Calla
     come after it) and its wall time; then on_state(state) (checkpoints) and report(state)
     (progress, may raise an interrupt). A stage that ran its plan ends with stop_reason
     `finished`."""
-    start = time.perf_counter() - state.seconds
+    start = agreed_now() - state.seconds  # agreed: the stop rule must be every process's
     checked, advances = state.seconds, 0
     while not state.stop_reason and not done(state):
         state = advance(state)
         advances += 1
         error = check(state)
         if error is not None:
-            now = time.perf_counter() - start
+            now = agreed_now() - start
             step = (now - checked) / advances * check_every
             state = state._replace(error=error,
                                    stop_reason=early_stop(error, target, deadline, step) or "")
             checked, advances = now, 0
-        state = state._replace(seconds=time.perf_counter() - start)
+        state = state._replace(seconds=agreed_now() - start)
         if on_state is not None:
             on_state(state)
         report(state)

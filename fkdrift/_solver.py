@@ -27,7 +27,7 @@ from ._diagnostics import (
     heavy_tail_warnings,
     reweighting_warnings,
 )
-from ._distributed import process_count
+from ._distributed import agreement_point, process_count
 from ._drift import count_parameters, init_drift_params, make_drift_model, trial_log_psi
 from ._errors import FkdriftError
 from ._estimate import ReweightedEstimate, VariationalEstimate
@@ -336,10 +336,26 @@ STAGES = {"variational": EvaluationState, "reweighting": ReweightingState}
 
 
 def _stage_keeper(keeper: Checkpointer | None, stage: str):
-    """on_state for an evaluation stage: remember (and periodically write) its state."""
-    if keeper is None:
-        return None
-    return lambda state: keeper.stage(stage, state)
+    """on_state for an evaluation stage: remember (and periodically write) its state,
+    then an agreement point (see `_training_keeper`)."""
+    def on_state(state):
+        if keeper is not None:
+            keeper.stage(stage, state)
+        agreement_point()
+
+    return on_state
+
+
+def _training_keeper(keeper: Checkpointer | None):
+    """on_state for training: remember (and periodically write) the state, then an
+    agreement point (the processes of a run agree on the clock and on interrupts there,
+    `distributed.agreement_point`; an interrupt raised there finds the state kept)."""
+    def on_state(state, rows):
+        if keeper is not None:
+            keeper.update(state, rows)
+        agreement_point()
+
+    return on_state
 
 
 def reestimate(result: Result, seed: int = 1, config: Config | None = None,
@@ -415,12 +431,14 @@ def _train(system, config, model, walkers, key_init, key_train, progress,
     if config.drift_form == "free":
         step = make_train_step(model, system.potential, optimizer, dt=config.dt,
                                n_steps=config.window,
-                               window_checkpoints=config.window_checkpoints)
+                               window_checkpoints=config.window_checkpoints,
+                               mesh=walkers.sharding.mesh)
     else:
         step = make_local_energy_step(model, system.potential, optimizer, dt=config.dt,
                                       n_steps=config.window,
                                       laplacian_probes=config.laplacian_probes,
-                                      metropolis=config.train_moves == "metropolis")
+                                      metropolis=config.train_moves == "metropolis",
+                                      mesh=walkers.sharding.mesh)
     state = TrainState(params, optimizer.init(params), walkers, key_train, jnp.zeros((), int))
     history: dict[str, list[float]] = {}
     if saved is not None:
@@ -447,7 +465,7 @@ def _train(system, config, model, walkers, key_init, key_train, progress,
     try:
         state, out, reason = train(state, step, config.train_steps, on_update,
                                    learning_rate=rate, stop=stop, history=history,
-                                   on_state=keeper.update if keeper is not None else None)
+                                   on_state=_training_keeper(keeper))
     except KeyboardInterrupt:
         if keeper is not None:
             keeper.write("training")

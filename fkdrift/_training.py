@@ -18,6 +18,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from jaxtyping import Array, PRNGKeyArray
 
 from ._drift import analytic_cusps, trial_log_psi
@@ -25,6 +26,7 @@ from ._errors import FkdriftError
 from ._local_energy import bind, local_energies
 from ._metropolis import gradient_walkers, langevin_moves
 from ._sde import PotentialFn, Window, integrate_window
+from ._sharding import AXIS, Devices
 
 
 class TrainState(NamedTuple):
@@ -126,24 +128,30 @@ def make_train_step(
     dt: float,
     n_steps: int,
     window_checkpoints: int = 0,
+    mesh: Mesh | None = None,
 ) -> Callable[[TrainState], tuple[TrainState, dict[str, Array]]]:
     """Build the jitted update: one window of walkers, pathwise gradient, one Adam step.
 
     The walkers' end positions (detached) start the next window (see `window_loss`).
     window_checkpoints: steps of the window stored for the gradient, the others
     recomputed (rematerialised); 0: every step (see `benchmarks/memory.py`).
+    mesh: the walker mesh of a run over several devices (see `per_device`).
     """
 
     def loss_fn(params, walkers, key):
         return window_loss(params, model, potential, walkers, key, dt=dt, n_steps=n_steps,
                            checkpoints=window_checkpoints or None)
 
-    @jax.jit
-    def train_step(state: TrainState) -> tuple[TrainState, dict[str, Array]]:
+    def train_step(state: TrainState, devices: Devices) -> tuple[TrainState, dict[str, Array]]:
         key, window_key = jax.random.split(state.key)
         (loss, (energy, spread, r_T)), grads = jax.value_and_grad(loss_fn, has_aux=True)(
-            state.params, state.walkers, window_key
+            state.params, state.walkers, devices.key(window_key)
         )
+        # one reduction across the devices per update: the means over each device's
+        # walkers (equal shares) averaged, the spread through its second moment
+        loss, energy, second, grads = devices.mean((loss, energy, spread**2 + energy**2,
+                                                    grads))
+        spread = jnp.sqrt(jnp.maximum(second - energy**2, 0.0))
         grad_norm = optax.tree.norm(grads)
         updates, opt_state = optimizer.update(grads, state.opt_state, state.params)
         params = optax.apply_updates(state.params, updates)
@@ -165,6 +173,9 @@ def make_train_step(
         }
         return new_state, metrics
 
+    return per_device(train_step, mesh)
+
+
     return train_step
 
 
@@ -174,16 +185,20 @@ deviations (a walker near an undeclared singularity must not dominate an update)
 
 
 def local_energy_loss(log_psi: Callable[[dict, Array], Array], params: dict, r: Array,
-                      e_local: Array) -> Array:
+                      e_local: Array, everyone: Array | None = None) -> Array:
     """Surrogate whose gradient in params is the gradient of the stationary mean of
     ℓ_T/T for a gradient drift: 2·mean((E_L − Ē)·∇_θ log ψ) over walkers r: (W, P, D)
     drawn from |ψ|² (docs/method.md §2); e_local: (W,) their local energies, clipped to
-    `LOCAL_ENERGY_CLIP` mean absolute deviations around the median."""
-    median = jnp.median(e_local)
-    spread = jnp.mean(jnp.abs(e_local - median))
-    clipped = jnp.clip(e_local, median - LOCAL_ENERGY_CLIP * spread,
-                       median + LOCAL_ENERGY_CLIP * spread)
-    centred = jax.lax.stop_gradient(clipped - jnp.mean(clipped))
+    `LOCAL_ENERGY_CLIP` mean absolute deviations around the median. everyone: the local
+    energies of every walker of the update when r holds one device's share of them (the
+    median, spread and Ē are theirs, so that the devices' surrogates average to the
+    whole batch's); None: e_local."""
+    everyone = e_local if everyone is None else everyone
+    median = jnp.median(everyone)
+    spread = jnp.mean(jnp.abs(everyone - median))
+    low, high = median - LOCAL_ENERGY_CLIP * spread, median + LOCAL_ENERGY_CLIP * spread
+    mean = jnp.mean(jnp.clip(everyone, low, high))
+    centred = jax.lax.stop_gradient(jnp.clip(e_local, low, high) - mean)
     return 2.0 * jnp.mean(centred * log_psi(params, r))
 
 
@@ -196,6 +211,7 @@ def make_local_energy_step(
     n_steps: int,
     laplacian_probes: int = 0,
     metropolis: bool = False,
+    mesh: Mesh | None = None,
 ) -> Callable[[TrainState], tuple[TrainState, dict[str, Array]]]:
     """Build the jitted update of a gradient drift (`drift.trial_log_psi` is not None):
     the walkers move `n_steps` Euler–Maruyama steps of the current drift (forward only,
@@ -207,34 +223,38 @@ def make_local_energy_step(
     (unbiased, so the gradient stays unbiased; O(1) instead of O(particles·dim)
     Hessian-vector products); 0: exact. metropolis: the walkers move by
     Metropolis-adjusted Langevin steps (`metropolis.langevin_moves`), which follow |ψ|²
-    exactly at any dt, instead of unadjusted Euler–Maruyama steps."""
+    exactly at any dt, instead of unadjusted Euler–Maruyama steps. mesh: the walker
+    mesh of a run over several devices (see `per_device`)."""
     log_psi = trial_log_psi(model)
     if log_psi is None:
         raise FkdriftError("make_local_energy_step needs a gradient drift")
     cusps = analytic_cusps(model)
 
-    @jax.jit
-    def train_step(state: TrainState) -> tuple[TrainState, dict[str, Array]]:
+    def move(params: dict, walkers: Array, key: PRNGKeyArray) -> Array:
+        if metropolis:
+            psi = bind(log_psi, params)
+            return langevin_moves(psi, gradient_walkers(psi, walkers), key, dt=dt,
+                                  n_steps=n_steps)[0].r
+        return integrate_window(
+            lambda x: model.apply(params, x), potential, walkers, key, dt=dt,
+            n_steps=n_steps, cusp=None if cusps is None else partial(cusps, params)).r
+
+    def train_step(state: TrainState, devices: Devices) -> tuple[TrainState, dict[str, Array]]:
         key, move_key = jax.random.split(state.key)
         probe_key = None
         if laplacian_probes:
             key, probe_key = jax.random.split(key)
+            probe_key = devices.key(probe_key)
         params = state.params
-        if metropolis:
-            psi = bind(log_psi, params)
-            r = langevin_moves(psi, gradient_walkers(psi, state.walkers), move_key, dt=dt,
-                               n_steps=n_steps)[0].r
-        else:
-            r = integrate_window(
-                lambda x: model.apply(params, x), potential, state.walkers, move_key,
-                dt=dt, n_steps=n_steps,
-                cusp=None if cusps is None else partial(cusps, params)).r
+        r = move(params, state.walkers, devices.key(move_key))
         walker_ok = jnp.all(jnp.isfinite(r), axis=(-2, -1))[:, None, None]
         r = jnp.where(walker_ok, r, state.walkers)
         e_local = local_energies(bind(log_psi, params), potential, r, probe_key,
                                  laplacian_probes)
-        energy = jnp.mean(e_local)
-        grads = jax.grad(lambda p: local_energy_loss(log_psi, p, r, e_local))(params)
+        everyone = devices.gather(e_local)  # (batch,): the clip and the metrics need all
+        grads = devices.mean(jax.grad(
+            lambda p: local_energy_loss(log_psi, p, r, e_local, everyone))(params))
+        energy = jnp.mean(everyone)
         grad_norm = optax.tree.norm(grads)
         updates, opt_state = optimizer.update(grads, state.opt_state, params)
         new_params = optax.apply_updates(params, updates)
@@ -246,13 +266,47 @@ def make_local_energy_step(
         metrics = {
             "loss": energy,
             "energy": energy,
-            "energy_spread": jnp.std(e_local),
+            "energy_spread": jnp.std(everyone),
             "grad_norm": grad_norm,
             "skipped": 1.0 - finite.astype(jnp.float64),
         }
         return new_state, metrics
 
-    return train_step
+    return per_device(train_step, mesh)
+
+
+def per_device(train_step: Callable[[TrainState, Devices],
+                                    tuple[TrainState, dict[str, Array]]],
+               mesh: Mesh | None) -> Callable[[TrainState], tuple[TrainState, dict[str, Array]]]:
+    """The jitted update of `train_step(state, devices)`. On a mesh of n > 1 devices the
+    walkers are cut into n groups, one per device, and `train_step` is mapped over the
+    groups (`jax.vmap` with the mesh axis as its axis name; the groups' axis split over
+    the devices), so each device runs it on its own walkers and the devices meet only
+    where `devices` reduces (`sharding.Devices`): once or twice per update. Left to the
+    compiler's sharding propagation over the whole batch, the backward pass of a window
+    all-reduced the parameter gradient at every step of the window (harmonic: 80
+    collectives per update; benchmarks/processes.py). Each group draws its own noise
+    (`Devices.key`), so a run over several devices follows other paths than one over one
+    device, with the same statistics. None or one device: the plain jitted step, with
+    the numbers it always had."""
+    if mesh is None or mesh.devices.size == 1:
+        return jax.jit(partial(train_step, devices=Devices()))
+    groups = mesh.devices.size
+    split = NamedSharding(mesh, PartitionSpec(AXIS))
+    mapped = jax.vmap(partial(train_step, devices=Devices(AXIS, mesh)), axis_name=AXIS,
+                      in_axes=(TrainState(None, None, 0, None, None),),
+                      out_axes=(TrainState(None, None, 0, None, None), None))
+
+    @jax.jit
+    def step(state: TrainState) -> tuple[TrainState, dict[str, Array]]:
+        walkers = state.walkers
+        cut = jax.lax.with_sharding_constraint(
+            walkers.reshape(groups, -1, *walkers.shape[1:]), split)
+        state, metrics = mapped(state._replace(walkers=cut))
+        joined = jax.lax.with_sharding_constraint(state.walkers.reshape(walkers.shape), split)
+        return state._replace(walkers=joined), metrics
+
+    return step
 
 
 SKIPPED_BEFORE_REWIND = 10

@@ -15,7 +15,7 @@ import pytest
 from conftest import FKDRIFT
 
 import fkdrift
-from fkdrift._distributed import agreed_clock, defer_interrupts
+from fkdrift._distributed import agree, agreed_now, defer_interrupts
 
 SETTINGS = {"train_steps": 40, "batch": 128, "eval_walkers": 256, "eval_time": 2.0,
             "reweighted_time": 6.0}
@@ -162,7 +162,7 @@ def test_one_process_keeps_its_own_clock_and_signals():
     """Without other processes the agreed clock is this process's perf_counter and
     interrupts are not deferred (Ctrl-C stops at once, as in any program)."""
     before = time.perf_counter()
-    assert before <= agreed_clock() <= time.perf_counter()
+    assert before <= agree() <= agreed_now() <= time.perf_counter()
     handler = signal.getsignal(signal.SIGTERM)
     with defer_interrupts():
         assert signal.getsignal(signal.SIGTERM) is handler
