@@ -166,3 +166,25 @@ def test_one_process_keeps_its_own_clock_and_signals():
     handler = signal.getsignal(signal.SIGTERM)
     with defer_interrupts():
         assert signal.getsignal(signal.SIGTERM) is handler
+
+
+@pytest.mark.parametrize("cost, per_point, expected", [
+    (0.0015, 2**-7, 10),  # 1.5 ms to agree, 7.8 ms updates: every 10th (1.9%)
+    (0.002, 2**-2, 1),  # slow updates: every update
+    (0.02, 2**-11, 1024),  # a slow agreement, fast chunks: capped by half a second
+    (0.0, 2**-7, 1),
+], ids=["helium-like", "slow-updates", "spacing-cap", "free-agreement"])
+def test_agreements_cost_two_percent_and_come_every_half_second(monkeypatch, cost, per_point,
+                                                                  expected):
+    """k, the points between agreements, from the measured cost of the last agreement and
+    the time per point since: cost/k ≤ 2% of the time between agreements, and k points
+    last at most half a second."""
+    import fkdrift._distributed as distributed
+
+    since = 8
+    monkeypatch.setitem(distributed._CLOCK, "since", since)
+    monkeypatch.setitem(distributed._CLOCK, "cost", cost)
+    monkeypatch.setitem(distributed._CLOCK, "at", 1.0)
+    every = distributed._next_every(1.0 + since * per_point)
+    assert every == expected
+    assert every * per_point <= distributed.AGREEMENT_SPACING * (1 + 1e-9) or every == 1
