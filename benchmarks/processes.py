@@ -10,13 +10,13 @@ Compares, on this machine and with the same total walkers,
   whose walkers split over the two devices and whose compiled steps all-reduce across
   them.
 
-Each worker builds the default drift, training step and evaluation chunk of a system as
-`fkdrift.solve` does, and times (compile excluded, the process median when several):
-- `step`: the compiled training update alone (dispatch to completion; the gradient's
-  all-reduce is inside it);
-- `loop`: an update inside `lowlevel.train` as `solve` runs it (learning-rate schedule,
-  metrics to the host, checkpoint keeper and time budget asking for the agreed clock at
-  the agreement points, `distributed.AGREE_EVERY`), so `loop − step` is the host's share;
+Each worker builds the default guide, training step and evaluation chunk of a system as
+`fkdrift.solve` does, and times (compile excluded, medians, process 0's figures):
+- `step`: the compiled training update alone (dispatch to completion; the devices'
+  reductions are inside it);
+- `loop`: an update of `fkdrift.solve` itself with a checkpoint (learning-rate schedule,
+  metrics to the host, checkpoint keeper, agreement points), from its history's clock,
+  so `loop − step` is the host's share;
 - `agree`: one agreement (process 0's clock and the interrupt marks gathered through the
   host), the collective that a run of several processes pays at each agreement point;
 - `chunk`: one evaluation chunk of the variational stage (its accumulators reduced
@@ -53,114 +53,96 @@ def free_port() -> int:
 
 def worker(args: argparse.Namespace) -> None:
     """One process of a measurement: prints one JSON line per system (process 0)."""
-    import jax
+    import fkdrift
 
     if args.processes > 1:
-        jax.distributed.initialize(f"127.0.0.1:{args.port}", args.processes, args.process_id)
-    jax.config.update("jax_enable_x64", True)
-    import numpy as np
-
+        fkdrift.initialize_distributed(f"127.0.0.1:{args.port}", args.processes,
+                                       args.process_id)
     rows = [measure(name, args.updates, args.chunks) for name in args.systems]
-    if jax.process_index() == 0:
+    if fkdrift.is_main_process():
         for row in rows:
             print(json.dumps(row), flush=True)
-    del np
 
 
 def measure(name: str, updates: int, chunks: int) -> dict:
-    """Median seconds per training update (compiled step, whole loop), per agreement and
-    per evaluation chunk of `name`'s default run."""
+    """Median milliseconds per training update (compiled step; an update of `solve`'s
+    loop), per agreement and per evaluation chunk of `name`'s default run."""
     import jax
     import jax.numpy as jnp
     import numpy as np
 
     import fkdrift
-    from fkdrift import _distributed, _solver  # the pieces `solve` assembles
-    from fkdrift._anytime import Budget, training_schedule
-    from fkdrift._checkpoint import Checkpointer
-    from fkdrift._sharding import place_replicated, shard_walkers, walker_mesh
     from fkdrift.lowlevel import (
         TrainState,
-        init_drift_params,
+        agree,
         init_walkers,
-        make_drift_model,
-        make_local_energy_step,
+        make_evaluation_chunk,
+        make_guide,
+        make_guided_dmc_chunk,
         make_optimizer,
-        make_train_step,
-        train,
-        trial_log_psi,
+        place_replicated,
+        shard_walkers,
+        walker_mesh,
     )
 
     system = fkdrift.registry.build(name)
     config = fkdrift.Config().for_system(system)
     mesh = walker_mesh()
-    model = make_drift_model(system, config.network, config.drift_form)
-    params = init_drift_params(model, jax.random.PRNGKey(0), system)
+    guide = make_guide(system, config.network, config.drift_form)
+    params = guide.init(jax.random.PRNGKey(0), system)
     optimizer = make_optimizer(config.learning_rate, config.grad_clip)
-    if config.drift_form == "free":
-        step = make_train_step(model, system.potential, optimizer, dt=config.dt,
-                               n_steps=config.window, mesh=mesh)
-    else:
-        step = make_local_energy_step(model, system.potential, optimizer, dt=config.dt,
-                                      n_steps=config.window,
-                                      metropolis=config.train_moves == "metropolis",
-                                      mesh=mesh)
+    step = guide.train_step(system.potential, optimizer, dt=config.dt, window=config.window,
+                            moves=config.train_moves, mesh=mesh)
     walkers = shard_walkers(init_walkers(jax.random.PRNGKey(1), config.batch, system.shape,
                                          config.init_width), mesh)
     state = place_replicated(TrainState(params, optimizer.init(params), None,
                                         jax.random.PRNGKey(2), jnp.zeros((), int)), mesh)
     state = state._replace(walkers=walkers)
+    step_ms = _median_ms(lambda s: step(s)[0], state, updates)
+    agree_ms = _median_ms(lambda s: (agree(), s)[1], 0, 50)
 
-    for _ in range(3):  # compile and settle
-        state, metrics = step(state)
-    jax.block_until_ready(metrics)
-    step_times = []
-    for _ in range(updates):
-        t = time.perf_counter()
-        state, metrics = step(state)
-        jax.block_until_ready(metrics)
-        step_times.append(time.perf_counter() - t)
-
-    agree_times = []
-    for _ in range(50):
-        t = time.perf_counter()
-        _distributed.agree()
-        agree_times.append(time.perf_counter() - t)
-
-    budget = Budget.start(1e9, config.training_share, 0.0)  # a budget: the clock is read
-    rate, stop = training_schedule(updates, config.learning_rate,
-                                   config.final_learning_rate, budget)
+    # an update as `solve` runs it: schedule, metrics to the host, the checkpoint keeper,
+    # agreement points; from the history's clock, past the first third (recompilation)
     with tempfile.TemporaryDirectory() as folder:
-        keeper = Checkpointer(Path(folder) / f"{name}.ckpt", 1e9, {"benchmark": True})
-        def on_state(state, rows):  # as `solve`'s training keeper
-            keeper.update(state, rows)
-            _distributed.agreement_point()
+        short = fkdrift.Config(train_steps=updates, eval_time=1.0, estimator="variational")
+        result = fkdrift.solve(system, config=short, checkpoint=Path(folder) / "run.ckpt")
+    loop_ms = 1e3 * float(np.median(np.diff(result.history["wall_time"][updates // 3:])))
 
-        _, history, _ = train(state, step, updates, learning_rate=rate, stop=stop,
-                              on_state=on_state)
-    # the first updates of `train` compile the step for its state's placement again
-    loop = float(np.median(np.diff(history["wall_time"][updates // 3:])))
-
-    moves = _solver.chain_moves(system, config, model, trial_log_psi(model))
-    k = len(moves.evaluation.eval_dts)
+    if guide.gradient and config.reweighted_moves == "metropolis":
+        dts = config.reweighted_dts
+        chunk = make_guided_dmc_chunk(guide.log_psi, system.potential, dts, config.chunk_time)
+    else:
+        dts = config.eval_dts
+        chunk = make_evaluation_chunk(guide.model, system.potential, dts, config.chunk_time)
     start = init_walkers(jax.random.PRNGKey(3), config.eval_walkers, system.shape,
                          config.init_width)
-    chains = shard_walkers(jnp.broadcast_to(start, (k, *start.shape)), mesh, axis=1)
+    chains = shard_walkers(jnp.broadcast_to(start, (len(dts), *start.shape)), mesh, axis=1)
     key = jax.random.PRNGKey(4)
-    out = moves.chunk(state.params, chains, key)
-    jax.block_until_ready(out)
-    chunk_times = []
-    for i in range(chunks):
-        t = time.perf_counter()
-        out = moves.chunk(state.params, out[0], jax.random.fold_in(key, i))
-        jax.block_until_ready(out)
-        chunk_times.append(time.perf_counter() - t)
+
+    def advance(carry):
+        walkers, i = carry
+        return chunk(state.params, walkers, jax.random.fold_in(key, i))[0], i + 1
+
+    chunk_ms = _median_ms(advance, (chains, 0), chunks)
     return {"system": name, "processes": jax.process_count(), "devices": jax.device_count(),
-            "batch": config.batch, "eval_walkers": config.eval_walkers,
-            "step_ms": 1e3 * float(np.median(step_times)),
-            "loop_ms": 1e3 * loop,  # median
-            "agree_ms": 1e3 * float(np.median(agree_times)),
-            "chunk_ms": 1e3 * float(np.median(chunk_times))}
+            "batch": config.batch, "eval_walkers": config.eval_walkers, "step_ms": step_ms,
+            "loop_ms": loop_ms, "agree_ms": agree_ms, "chunk_ms": chunk_ms}
+
+
+def _median_ms(advance, state, repeats: int) -> float:
+    """Median milliseconds of `state = advance(state)` (dispatch to completion), after
+    three untimed calls (compilation)."""
+    import jax
+    import numpy as np
+
+    for _ in range(3):
+        state = jax.block_until_ready(advance(state))
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        state = jax.block_until_ready(advance(state))
+        times.append(time.perf_counter() - start)
+    return 1e3 * float(np.median(times))
 
 
 def launch(processes: int, args: argparse.Namespace) -> list[dict]:

@@ -19,8 +19,6 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array
 
-from ._config import NetworkConfig, default_boson_network, default_drift_form, default_features
-from ._errors import FkdriftError
 from ._local_energy import LogPsi, Terms, feature_terms
 from ._networks import (  # noqa: F401 (re-exported: the drift's building blocks)
     MLP,
@@ -33,10 +31,7 @@ from ._networks import (  # noqa: F401 (re-exported: the drift's building blocks
 from ._trial import (
     DistanceLogPsi,
     GradientDrift,
-    MLPLogPsi,
     NetworkFields,
-    PairLogPsi,
-    PooledLogPsi,
 )
 
 
@@ -202,50 +197,15 @@ def count_parameters(params) -> int:
     return int(sum(np.size(p) for p in jax.tree_util.tree_leaves(params)))
 
 
-def make_drift_model(system, network: NetworkConfig,
-                     drift_form: str | None = None) -> nn.Module:
-    """The drift network for `system` (a `System`) with the sizes of `network`.
-
-    `drift_form` "gradient": v = ∇ log ψ of a trial network
-    (`trial.PairLogPsi`, or `trial.PooledLogPsi` with network.boson_network "pooled",
-    for bosons; otherwise `trial.DistanceLogPsi` with network.features "distances",
-    which needs declared nuclei, and `trial.MLPLogPsi` with "coordinates"); "free": a general
-    vector field (`PairDrift` for bosons, `MLPDrift` otherwise); None: the system's
-    default (`config.default_drift_form`). Distinguishable networks
-    also read smooth pair and particle–nucleus distances when there are several particles
-    or declared nuclei. Declared Coulomb charges wrap the network in `CuspDrift`, whose
-    analytic terms already confine, so the confinement then starts at its smallest.
-    """
-    drift_form = drift_form or default_drift_form(system)
-    dtype = jnp.dtype(network.network_dtype)
-    confinement = SMALLEST_CONFINEMENT if system.coulomb else 1.0
-    sizes = (system.particles, system.dim, network.width, network.depth, confinement, dtype)
-    centres = tuple(map(tuple, np.asarray(system.nuclei).tolist())) if system.coulomb else ()
-    bosons = system.statistics == "bosons"
-    features = bool(system.particles > 1 or centres)
-    if drift_form == "gradient":
-        choice = network.boson_network or default_boson_network(system)
-        boson_net = PooledLogPsi if choice == "pooled" else PairLogPsi
-        if bosons:
-            net = boson_net(*sizes, centres=centres)
-        elif (network.features or default_features(system)) == "distances":
-            if not len(centres):
-                raise FkdriftError("NetworkConfig.features='distances' needs a system "
-                                   "with declared nuclei (System.nuclei)")
-            net = DistanceLogPsi(*sizes, centres=centres)
-        else:
-            net = MLPLogPsi(*sizes, distance_features=features, centres=centres)
-        smooth = GradientDrift(net)
-    elif bosons:
-        smooth = PairDrift(*sizes, centres=centres)
-    else:
-        smooth = MLPDrift(*sizes, distance_features=features, centres=centres)
+def wrap_cusps(system, smooth: nn.Module) -> nn.Module:
+    """`smooth` (a drift network) plus the analytic cusps of the Coulomb charges that
+    `system` declares (`CuspDrift`); `smooth` itself for a system without them."""
     if not system.coulomb:
         return smooth
     return CuspDrift(
         smooth=smooth,
         dim=system.dim,
-        nuclei=centres,
+        nuclei=tuple(map(tuple, np.asarray(system.nuclei).tolist())),
         nuclear_charges=tuple(np.asarray(system.nuclear_charges).tolist()),
         particle_charges=tuple(np.asarray(system.particle_charge).tolist()),
     )

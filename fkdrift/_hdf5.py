@@ -20,10 +20,11 @@ from flax.traverse_util import flatten_dict, unflatten_dict
 
 from . import registry
 from ._config import Config
-from ._drift import init_drift_params, make_drift_model
+from ._drift import init_drift_params
 from ._errors import FkdriftError
 from ._estimate import estimate_from_record
 from ._files import remove_stale_temporaries
+from ._guide import make_drift_model
 from ._system import System
 
 FORMAT = "fkdrift-result"

@@ -11,8 +11,8 @@ import jax
 import numpy as np
 
 from ._config import Config
-from ._drift import make_drift_model
 from ._estimate import Estimate
+from ._guide import make_drift_model
 from ._hdf5 import read_result_fields, save_result
 from ._system import System
 

@@ -28,7 +28,7 @@ from ._diagnostics import (
     reweighting_warnings,
 )
 from ._distributed import agreement_point, process_count
-from ._drift import count_parameters, init_drift_params, make_drift_model, trial_log_psi
+from ._drift import count_parameters
 from ._errors import FkdriftError
 from ._estimate import ReweightedEstimate, VariationalEstimate
 from ._evaluation import (
@@ -38,6 +38,7 @@ from ._evaluation import (
     evaluate,
     make_evaluation_chunk,
 )
+from ._guide import Guide, make_drift_model, make_guide
 from ._hdf5 import rebuild_system
 from ._memory import check_memory
 from ._metropolis import make_guided_dmc_chunk
@@ -50,9 +51,7 @@ from ._system import System
 from ._training import (
     TrainState,
     init_walkers,
-    make_local_energy_step,
     make_optimizer,
-    make_train_step,
     train,
 )
 from ._user_potential import check_source_unchanged, source_fingerprint
@@ -169,15 +168,15 @@ def _run(system: System, seed: int, config: Config, progress, checkpoint, checkp
         keeper = Checkpointer(Path(checkpoint), checkpoint_every, meta,
                               saved.meta["train_time"] if saved else 0.0)
 
-    model = make_drift_model(system, config.network, config.drift_form)
-    state, history, train_time, train_stop = _train(system, config, model, walkers,
+    guide = make_guide(system, config.network, config.drift_form)
+    state, history, train_time, train_stop = _train(system, config, guide, walkers,
                                                     key_init, key_train, progress, budget,
                                                     keeper, saved)
     # a system with a known E0 has a bound state: the probe is for the others
     check_walkers("training", walkers, state.walkers,
                   potential=system.potential if system.exact_energy is None else None)
     try:
-        ev, rw = estimate(system, config, model, state.params, state.walkers, key_eval,
+        ev, rw = estimate(system, config, guide, state.params, state.walkers, key_eval,
                           progress, budget, keeper, saved, mesh)
     except KeyboardInterrupt:
         if keeper is not None:
@@ -197,7 +196,7 @@ def _run(system: System, seed: int, config: Config, progress, checkpoint, checkp
     return result
 
 
-def estimate(system: System, config: Config, model, params, walkers: Array,
+def estimate(system: System, config: Config, guide: Guide, params, walkers: Array,
              key: PRNGKeyArray, progress: Progress | None = None, budget: Budget | None = None,
              keeper: Checkpointer | None = None, saved: Checkpoint | None = None,
              mesh: Mesh | None = None) -> tuple[Evaluation, Reweighted | None]:
@@ -214,9 +213,8 @@ def estimate(system: System, config: Config, model, params, walkers: Array,
     check_divisible({"eval_walkers": config.eval_walkers}, mesh)
     start, replicas = replicate(walkers, config.eval_walkers)
     start = shard_walkers(start, mesh)
-    log_psi = trial_log_psi(model)
-    gradient = log_psi is not None
-    moves = chain_moves(system, config, model, log_psi)
+    gradient = guide.gradient
+    moves = chain_moves(system, config, guide)
     ev = evaluate(moves.chunk, params, start, key_var, moves.evaluation,
                   variational_stopping(config.stopping, budget, reweighting and gradient),
                   control_basis(system),
@@ -231,7 +229,7 @@ def estimate(system: System, config: Config, model, params, walkers: Array,
     rw = None
     log_trial = ev.log_trial
     if gradient:  # its own log ψ is the boundary function
-        log_trial = TrialFunction(log_psi, params)
+        log_trial = TrialFunction(guide.log_psi, params)
     saved_rw = _saved_stage(saved, "reweighting", mesh)
     if reweighting and log_trial and saved_rw is None and budget.spent():
         reweighting = False  # a budget is a promise; `_run` warns of what it cost
@@ -272,7 +270,7 @@ def metropolis_chains(config: Config) -> bool:
     return config.drift_form == "gradient" and config.reweighted_moves == "metropolis"
 
 
-def chain_moves(system: System, config: Config, model, log_psi) -> ChainMoves:
+def chain_moves(system: System, config: Config, guide: Guide) -> ChainMoves:
     """A guide with a log ψ (and reweighted_moves = "metropolis") moves by
     Metropolis-adjusted Langevin steps at `reweighted_dts` in both stages
     (`metropolis.make_guided_dmc_chunk`): the variational estimate is then the mean
@@ -284,13 +282,14 @@ def chain_moves(system: System, config: Config, model, log_psi) -> ChainMoves:
         dts = config.reweighted_dts
 
         def make(span: float) -> Callable:
-            return make_guided_dmc_chunk(log_psi, system.potential, dts, span)
+            return make_guided_dmc_chunk(guide.log_psi, system.potential, dts, span)
 
         evaluation = dataclasses.replace(config.evaluation, eval_dts=dts)
         orders = (0, METROPOLIS_FIT_ORDER)
     else:
         def make(span: float) -> Callable:
-            return make_evaluation_chunk(model, system.potential, config.eval_dts, span)
+            return make_evaluation_chunk(guide.model, system.potential, config.eval_dts,
+                                         span)
 
         evaluation, orders = config.evaluation, (None, None)
     chunk = make(config.chunk_time)
@@ -372,11 +371,11 @@ def reestimate(result: Result, seed: int = 1, config: Config | None = None,
         config = Config.from_dict({k: v for k, v in result.config.to_dict().items()
                                    if k not in grid})
     config = config.replace(**settings).for_system(result.system)
-    model = make_drift_model(result.system, result.config.network, result.config.drift_form)
+    guide = make_guide(result.system, result.config.network, result.config.drift_form)
     params = jax.tree_util.tree_map(jnp.asarray, result.params)
     samples = jnp.asarray(result.samples)
     order = jax.random.permutation(jax.random.PRNGKey(seed), len(samples))
-    ev, rw = estimate(result.system, config, model, params, samples[order],
+    ev, rw = estimate(result.system, config, guide, params, samples[order],
                       jax.random.PRNGKey(20_000 + seed), progress=progress)
     out = _package(result.system, config, result.info.get("seed", 0), params,
                    result.history, ev, rw, result.info.get("train_time", 0.0))
@@ -420,25 +419,18 @@ def health_warnings(ev: Evaluation, rw: Reweighted | None) -> list[str]:
     return out
 
 
-def _train(system, config, model, walkers, key_init, key_train, progress,
+def _train(system, config, guide: Guide, walkers, key_init, key_train, progress,
            budget: Budget, keeper: Checkpointer | None = None,
            saved: Checkpoint | None = None):
-    """Initialise (or restore) and train the drift; returns (state, history, seconds,
+    """Initialise (or restore) and train the guide; returns (state, history, seconds,
     stop reason). With a `keeper` the state is checkpointed as it goes, at the end, and on
     an interrupt (which is then raised again)."""
-    params = init_drift_params(model, key_init, system)
+    params = guide.init(key_init, system)
     optimizer = make_optimizer(config.learning_rate, config.grad_clip)
-    if config.drift_form == "free":
-        step = make_train_step(model, system.potential, optimizer, dt=config.dt,
-                               n_steps=config.window,
-                               window_checkpoints=config.window_checkpoints,
-                               mesh=walkers.sharding.mesh)
-    else:
-        step = make_local_energy_step(model, system.potential, optimizer, dt=config.dt,
-                                      n_steps=config.window,
-                                      laplacian_probes=config.laplacian_probes,
-                                      metropolis=config.train_moves == "metropolis",
-                                      mesh=walkers.sharding.mesh)
+    step = guide.train_step(system.potential, optimizer, dt=config.dt, window=config.window,
+                            window_checkpoints=config.window_checkpoints,
+                            laplacian_probes=config.laplacian_probes,
+                            moves=config.train_moves, mesh=walkers.sharding.mesh)
     state = TrainState(params, optimizer.init(params), walkers, key_train, jnp.zeros((), int))
     history: dict[str, list[float]] = {}
     if saved is not None:

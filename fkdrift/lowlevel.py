@@ -6,8 +6,10 @@ assemble themselves; every other module of the package is private (`fkdrift._nam
 change without notice. Shapes: walkers r are (batch, particles, dim); a chain-batched
 population is (K, W, particles, dim), one chain per evaluation time step.
 
-Drift networks
-    `make_drift_model(system, network, drift_form)` -> flax module v_θ(r);
+Guides and drift networks
+    `make_guide(system, network, drift_form)` -> `Guide` (the drift's model, its log ψ
+    and cusps where it has them, its training update), chosen by name from `GUIDES`;
+    `make_drift_model(system, network, drift_form)` -> its flax module v_θ(r);
     `init_drift_params(model, key, system)`, `count_parameters(params)`,
     `trial_log_psi(model)` (a gradient drift's log ψ(params, r), None for a free drift).
 Training (jitted train steps and the `train` loop; docs/method.md §2)
@@ -25,20 +27,27 @@ Evaluation (docs/method.md §3–§4)
     `local_energies` (E_L = V − ½|∇ log ψ|² − ½Δ log ψ).
 Observables and figures
     `densities(samples, bins)`, `plot_result(result, stem)`.
+Devices and processes
+    `walker_mesh()` (the one-axis mesh over every device), `shard_walkers`,
+    `place_replicated`, `agree()` (one agreement of the processes of a run: process 0's
+    clock and their interrupts; a collective every process must call).
 Compilation
     `use_compile_cache(setting)`: keep compiled steps on disk as the command line does
     (a directory, "off", or None for ~/.cache/fkdrift/jax).
 """
 
 from ._compile_cache import use_compile_cache
-from ._drift import count_parameters, init_drift_params, make_drift_model, trial_log_psi
+from ._distributed import agree
+from ._drift import count_parameters, init_drift_params, trial_log_psi
 from ._evaluation import TrialFunction, evaluate, make_evaluation_chunk
+from ._guide import GUIDES, Guide, make_drift_model, make_guide
 from ._local_energy import local_energies
 from ._metropolis import gradient_walkers, langevin_moves, make_guided_dmc_chunk
 from ._observables import densities
 from ._plots import plot_result
 from ._reweighting import reweighted_energy
 from ._sde import PotentialFn, Window, integrate_window
+from ._sharding import place_replicated, shard_walkers, walker_mesh
 from ._training import (
     TrainState,
     exponential_decay,
@@ -50,10 +59,13 @@ from ._training import (
 )
 
 __all__ = [
+    "GUIDES",
+    "Guide",
     "PotentialFn",
     "TrainState",
     "TrialFunction",
     "Window",
+    "agree",
     "count_parameters",
     "densities",
     "evaluate",
@@ -66,13 +78,17 @@ __all__ = [
     "local_energies",
     "make_drift_model",
     "make_evaluation_chunk",
+    "make_guide",
     "make_guided_dmc_chunk",
     "make_local_energy_step",
     "make_optimizer",
     "make_train_step",
+    "place_replicated",
     "plot_result",
     "reweighted_energy",
+    "shard_walkers",
     "train",
     "trial_log_psi",
     "use_compile_cache",
+    "walker_mesh",
 ]

@@ -39,13 +39,9 @@ def ou_chunks(system, a: float, config):
     function is fitted in the variational stage)."""
     import jax.numpy as jnp
 
-    from fkdrift._drift import (
-        _softplus_inverse,
-        init_drift_params,
-        make_drift_model,
-        trial_log_psi,
-    )
+    from fkdrift._drift import _softplus_inverse, init_drift_params, trial_log_psi
     from fkdrift._evaluation import TrialFunction, make_evaluation_chunk
+    from fkdrift._guide import make_drift_model
 
     model = make_drift_model(system, config.network, config.drift_form)
     params = init_drift_params(model, jax.random.PRNGKey(0), system)

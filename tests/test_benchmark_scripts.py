@@ -83,3 +83,20 @@ def test_guides_benchmark_measures_each_guide_against_exact_helium():
         # an untrained guide (hydrogen-like cusps only) is far above E0 and noisy
         assert row["from_exact"] > 0 and row["variance"] > 0 and row["error"] > 0
         assert 0.5 < row["acceptance"] <= 1.0
+
+
+@pytest.mark.slow  # two process launches of a solve each: CI runs it with the slow set
+def test_processes_benchmark_times_one_process_against_two(tmp_path):
+    """The two-process benchmark at toy size: both launches report, the second from two
+    processes on two devices with the same walkers, and an agreement costs something
+    only there."""
+    result = load_benchmark("processes").main(["--systems", "harmonic", "--updates", "12",
+                                               "--chunks", "2"])
+    (row,) = result["rows"]
+    one, two = row["one"], row["two"]
+    assert (one["processes"], one["devices"]) == (1, 1)
+    assert (two["processes"], two["devices"]) == (2, 2)
+    assert one["batch"] == two["batch"] and one["eval_walkers"] == two["eval_walkers"]
+    for key in ("step_ms", "loop_ms", "chunk_ms"):
+        assert math.isfinite(row["ratio"][key]) and row["ratio"][key] > 0
+    assert two["agree_ms"] > one["agree_ms"]  # one process: a clock read, no collective

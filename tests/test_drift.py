@@ -16,9 +16,9 @@ from fkdrift._drift import (
     PairDrift,
     count_parameters,
     init_drift_params,
-    make_drift_model,
     trial_log_psi,
 )
+from fkdrift._guide import make_drift_model
 from fkdrift._trial import (
     DistanceLogPsi,
     GradientDrift,

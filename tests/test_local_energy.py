@@ -13,7 +13,8 @@ import pytest
 import fkdrift
 import potentials
 from fkdrift import Config, System
-from fkdrift._drift import init_drift_params, make_drift_model, trial_log_psi
+from fkdrift._drift import init_drift_params, trial_log_psi
+from fkdrift._guide import make_drift_model
 from fkdrift._local_energy import bind, feature_terms, local_energies, log_psi_terms
 from fkdrift._training import (
     TrainState,

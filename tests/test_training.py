@@ -11,7 +11,8 @@ import pytest
 
 import fkdrift
 from fkdrift import Config, FkdriftError, System
-from fkdrift._drift import init_drift_params, make_drift_model
+from fkdrift._drift import init_drift_params
+from fkdrift._guide import make_drift_model
 from fkdrift._sde import integrate_window
 from fkdrift._training import (
     TrainState,
