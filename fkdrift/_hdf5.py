@@ -198,7 +198,7 @@ def _read(f: h5py.File) -> dict[str, Any]:
 def check_params(params: dict, system: System, config: Config) -> None:
     """Raise FkdriftError unless `params` has exactly the names, shapes and dtypes of the
     drift network that `system` and `config` build (a file is not trusted to match)."""
-    model = make_drift_model(system, config.network, config.drift_form)
+    model = make_drift_model(system, config.network, config.training.drift_form)
     expected = jax.eval_shape(lambda: init_drift_params(model, jax.random.PRNGKey(0), system))
     want = {"/".join(k): v for k, v in flatten_dict(expected).items()}
     have = {"/".join(k): v for k, v in flatten_dict(params).items()}

@@ -48,61 +48,63 @@ class Part:
 def memory_parts(system, config) -> list[Part]:
     """The terms of a run's memory estimate: `system` (its particles and dim) and
     `config` (a Config with the per-system fields filled in, `Config.for_system`)."""
+    training, evaluation, network = config.training, config.evaluation, config.network
     P, d = system.particles, system.dim
     coords = P * d
     size = f"{_plural(P, 'particle')} × {d} dim × {FLOAT} bytes"
-    free = config.drift_form == "free"
-    kept = _training_steps_kept(config) if free else 1
-    parts = [Part("training", config.batch * coords * FLOAT * TRAINING_ARRAYS * (kept + 1),
-                  f"batch={config.batch} × {kept + 1} steps kept (window={config.window}) × "
-                  f"{size} × {TRAINING_ARRAYS} arrays")]
-    chains = len(config.eval_dts)
-    metropolis = not free and config.reweighted_moves == "metropolis"
+    free = training.drift_form == "free"
+    kept = _training_steps_kept(training) if free else 1
+    parts = [Part("training", training.batch * coords * FLOAT * TRAINING_ARRAYS * (kept + 1),
+                  f"batch={training.batch} × {kept + 1} steps kept "
+                  f"(window={training.window}) × {size} × {TRAINING_ARRAYS} arrays")]
+    chains = len(evaluation.eval_dts)
+    metropolis = not free and config.reweighting.reweighted_moves == "metropolis"
     if metropolis:  # both stages move by Metropolis at reweighted_dts
-        chains = len(config.reweighted_dts)
-    populations = chains if config.estimator == "reweighted" else 0
-    walkers = config.eval_walkers * (chains + populations)
+        chains = len(config.reweighting.reweighted_dts)
+    populations = chains if config.reweighting.estimator == "reweighted" else 0
+    walkers = evaluation.eval_walkers * (chains + populations)
     parts.append(Part("evaluation", walkers * coords * FLOAT * CHAIN_ARRAYS,
-                      f"eval_walkers={config.eval_walkers} × {chains} chains + {populations} "
-                      f"reweighted populations × {size} × {CHAIN_ARRAYS} arrays"))
+                      f"eval_walkers={evaluation.eval_walkers} × {chains} chains + "
+                      f"{populations} reweighted populations × {size} × {CHAIN_ARRAYS} arrays"))
     if not free:  # local energies: a Hessian of log ψ per walker (one chain at a time)
-        hessians = max(config.batch if config.laplacian_probes == 0 else 0,
-                       config.eval_walkers if metropolis else 0)
+        hessians = max(training.batch if training.laplacian_probes == 0 else 0,
+                       evaluation.eval_walkers if metropolis else 0)
         parts.append(Part("local energies", hessians * coords**2 * FLOAT * 2,
                           f"{hessians} walkers × ({coords} coordinates)² Hessian"))
-    parts.append(_activations(config, P, coords, kept, chains))
-    parameters = (2 * coords * config.width + config.width**2 * max(config.depth - 1, 0)
-                  + config.width * (P + 1))
+    parts.append(_activations(training, evaluation, network, P, coords, kept, chains))
+    width, depth = network.width, network.depth
+    parameters = 2 * coords * width + width**2 * max(depth - 1, 0) + width * (P + 1)
     parts.append(Part("network parameters",
-                      parameters * _network_bytes(config) * PARAMETER_COPIES,
+                      parameters * _network_bytes(network) * PARAMETER_COPIES,
                       f"{parameters} parameters × {PARAMETER_COPIES} copies"))
-    snapshots = math.ceil(_measured_time(config) / config.sample_every)
+    snapshots = math.ceil(_measured_time(evaluation, config.stopping) / evaluation.sample_every)
     parts.append(Part("density snapshots",
-                      snapshots * config.eval_walkers * coords * FLOAT * SNAPSHOT_COPIES,
+                      snapshots * evaluation.eval_walkers * coords * FLOAT * SNAPSHOT_COPIES,
                       f"{snapshots} snapshots (eval_time / sample_every) × "
-                      f"eval_walkers={config.eval_walkers} × {size}"))
+                      f"eval_walkers={evaluation.eval_walkers} × {size}"))
     return parts
 
 
-def _activations(config, particles: int, coords: int, kept: int, chains: int) -> Part:
+def _activations(training, evaluation, network, particles: int, coords: int, kept: int,
+                 chains: int) -> Part:
     """The network's activations: rows × width × depth × particles, the rows being the
     walkers it sees at once times what each carries: the training window's stored steps
     (free drift), the coordinates' tangents of an exact Laplacian (log ψ), or the chains
-    of the Euler evaluation."""
-    free = config.drift_form == "free"
-    if free:
-        rows = max(config.batch * kept, config.eval_walkers * chains)
-        what = (f"max(batch={config.batch} × {kept} steps, eval_walkers={config.eval_walkers} "
-                f"× {chains} chains)")
+    of the Euler evaluation. training, evaluation, network: the Config sections."""
+    batch, walkers = training.batch, evaluation.eval_walkers
+    if training.drift_form == "free":
+        rows = max(batch * kept, walkers * chains)
+        what = f"max(batch={batch} × {kept} steps, eval_walkers={walkers} × {chains} chains)"
     else:
-        tangents = coords if config.laplacian_probes == 0 else config.laplacian_probes + 1
-        rows = max(config.batch * tangents, config.eval_walkers * coords)
-        what = (f"max(batch={config.batch} × {tangents}, eval_walkers={config.eval_walkers} "
-                f"× {coords}) Laplacian tangents")
+        probes = training.laplacian_probes
+        tangents = coords if probes == 0 else probes + 1
+        rows = max(batch * tangents, walkers * coords)
+        what = (f"max(batch={batch} × {tangents}, eval_walkers={walkers} × {coords}) "
+                "Laplacian tangents")
     return Part("network activations",
-                rows * config.width * max(config.depth, 1) * particles
-                * _network_bytes(config) * ACTIVATION_ARRAYS,
-                f"{what} × width={config.width} × depth={config.depth} × "
+                rows * network.width * max(network.depth, 1) * particles
+                * _network_bytes(network) * ACTIVATION_ARRAYS,
+                f"{what} × width={network.width} × depth={network.depth} × "
                 f"{_plural(particles, 'particle')}")
 
 
@@ -143,21 +145,22 @@ def check_memory(system, config, available: float | None = None) -> None:
             "dimensions")
 
 
-def _training_steps_kept(config) -> int:
-    """SDE steps a free drift's update keeps for its gradient: the window, or with
-    window_checkpoints k about k stored steps plus a recomputed segment of window / k."""
-    k = config.window_checkpoints
-    return config.window if not k else min(config.window, k + math.ceil(config.window / k))
+def _training_steps_kept(training) -> int:
+    """SDE steps a free drift's update keeps for its gradient (training: the Config's
+    section): the window, or with window_checkpoints k about k stored steps plus a
+    recomputed segment of window / k."""
+    k, window = training.window_checkpoints, training.window
+    return window if not k else min(window, k + math.ceil(window / k))
 
 
-def _network_bytes(config) -> int:
-    return 8 if config.network_dtype == "float64" else 4
+def _network_bytes(network) -> int:
+    return 8 if network.network_dtype == "float64" else 4
 
 
-def _measured_time(config) -> float:
+def _measured_time(evaluation, stopping) -> float:
     """The longest measured time of the evaluation (an anytime run: max_eval_time)."""
-    anytime = config.target_error > 0 or config.time_budget > 0
-    return max(config.eval_time, config.max_eval_time) if anytime else config.eval_time
+    anytime = stopping.target_error > 0 or stopping.time_budget > 0
+    return max(evaluation.eval_time, stopping.max_eval_time) if anytime else evaluation.eval_time
 
 
 def _process_share() -> float:

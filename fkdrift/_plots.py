@@ -52,7 +52,7 @@ def training_figure(result: Result, fig=None) -> plt.Figure:
     span = max(1, len(steps) // 50)
     mean, sem = _blocks(np.asarray(h["energy"]), span)
     x = _blocks(steps, span)[0]
-    dt = result.config.dt
+    dt = result.config.training.dt
     ax.plot(x, mean, ".-", color="C0", lw=1,
             label=f"training estimate at dt = {dt:g}, {_block_label(span)}")
     ax.fill_between(x, mean - sem, mean + sem, color="C0", alpha=0.25,
@@ -74,7 +74,7 @@ def training_figure(result: Result, fig=None) -> plt.Figure:
     if "learning_rate" in h:
         low.plot(steps, h["learning_rate"], color="C2", label="learning rate")
     else:  # written before the learning rate was recorded: the configured decay
-        c = result.config
+        c = result.config.training
         low.plot(steps, c.learning_rate * (c.final_learning_rate / c.learning_rate)
                  ** ((steps - 1) / c.train_steps), color="C2", label="learning rate (configured)")
     if "grad_norm" in h:

@@ -50,7 +50,7 @@ class Result:
     @cached_property
     def drift(self):
         """The learned drift v(r), jitted; r: (..., particles, dim) -> same shape."""
-        model = make_drift_model(self.system, self.config.network, self.config.drift_form)
+        model = make_drift_model(self.system, self.config.network, self.config.training.drift_form)
         params = self.params
 
         @jax.jit

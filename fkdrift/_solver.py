@@ -153,12 +153,15 @@ def resume(checkpoint: str | Path, progress: Progress | bool | None = None,
 def _run(system: System, seed: int, config: Config, progress, checkpoint, checkpoint_every,
          saved: Checkpoint | None) -> Result:
     """The run itself (see `solve`); `saved`: a checkpoint to continue from."""
-    budget = Budget.start(config.time_budget, config.training_share, config.target_error)
+    stopping = config.stopping
+    budget = Budget.start(stopping.time_budget, stopping.training_share, stopping.target_error)
     key_init, key_walkers, key_train, key_eval = jax.random.split(jax.random.PRNGKey(seed), 4)
     mesh = walker_mesh()
-    check_divisible({"batch": config.batch, "eval_walkers": config.eval_walkers}, mesh)
+    check_divisible({"batch": config.training.batch,
+                     "eval_walkers": config.evaluation.eval_walkers}, mesh)
     check_replicas(config)
-    walkers = init_walkers(key_walkers, config.batch, system.shape, config.init_width)
+    walkers = init_walkers(key_walkers, config.training.batch, system.shape,
+                           config.training.init_width)
     system.check_potential(walkers)
     walkers = shard_walkers(walkers, mesh)
     keeper = None
@@ -168,7 +171,7 @@ def _run(system: System, seed: int, config: Config, progress, checkpoint, checkp
         keeper = Checkpointer(Path(checkpoint), checkpoint_every, meta,
                               saved.meta["train_time"] if saved else 0.0)
 
-    guide = make_guide(system, config.network, config.drift_form)
+    guide = make_guide(system, config.network, config.training.drift_form)
     state, history, train_time, train_stop = _train(system, config, guide, walkers,
                                                     key_init, key_train, progress, budget,
                                                     keeper, saved)
@@ -183,9 +186,9 @@ def _run(system: System, seed: int, config: Config, progress, checkpoint, checkp
             keeper.write()
         raise
     result = _package(system, config, seed, state.params, history, ev, rw, train_time)
-    if rw is None and config.estimator == "reweighted" and math.isfinite(budget.total):
+    if rw is None and config.reweighting.estimator == "reweighted" and math.isfinite(budget.total):
         result.info["warnings"].append(
-            f"the time budget ({config.time_budget:g} s) was spent before the reweighted "
+            f"the time budget ({config.stopping.time_budget:g} s) was spent before the reweighted "
             "stage: E0 is the variational estimate, an upper bound; give a larger budget")
     result.info["wall_time"] = budget.elapsed()  # start (or resumption) to result
     result.info["train_stop_reason"] = train_stop
@@ -201,17 +204,17 @@ def estimate(system: System, config: Config, guide: Guide, params, walkers: Arra
              keeper: Checkpointer | None = None, saved: Checkpoint | None = None,
              mesh: Mesh | None = None) -> tuple[Evaluation, Reweighted | None]:
     """Both estimators for a drift: the variational evaluation from walkers:
-    (B, particles, dim) (each a replica, tiled to config.eval_walkers), then the
+    (B, particles, dim) (each a replica, tiled to config.evaluation.eval_walkers), then the
     reweighted population (where the boundary fit exists).
     budget: the run's deadlines (see `anytime`); None = no deadline. keeper: checkpoints
     the stage states as they go; saved: a checkpoint whose stage states to continue."""
     if budget is None:
-        budget = Budget(time.perf_counter(), math.inf, 1.0, config.target_error)
-    reweighting = config.estimator == "reweighted"
+        budget = Budget(time.perf_counter(), math.inf, 1.0, config.stopping.target_error)
+    reweighting = config.reweighting.estimator == "reweighted"
     key_var, key_rw = jax.random.split(key)
     mesh = walker_mesh() if mesh is None else mesh
-    check_divisible({"eval_walkers": config.eval_walkers}, mesh)
-    start, replicas = replicate(walkers, config.eval_walkers)
+    check_divisible({"eval_walkers": config.evaluation.eval_walkers}, mesh)
+    start, replicas = replicate(walkers, config.evaluation.eval_walkers)
     start = shard_walkers(start, mesh)
     gradient = guide.gradient
     moves = chain_moves(system, config, guide)
@@ -236,7 +239,7 @@ def estimate(system: System, config: Config, guide: Guide, params, walkers: Arra
     if reweighting and log_trial:
         rw = reweighted_energy(
             moves.population_chunk, params, ev.walkers, key_rw, log_trial,
-            dts=moves.evaluation.eval_dts, burn_in_time=config.burn_in_time,
+            dts=moves.evaluation.eval_dts, burn_in_time=config.evaluation.burn_in_time,
             config=config.reweighting, stopping=config.stopping,
             on_chunk=progress.reweighting if progress is not None else None,
             deadline=budget.stage_deadline(1.0),
@@ -267,7 +270,8 @@ class ChainMoves(NamedTuple):
 def metropolis_chains(config: Config) -> bool:
     """Whether both estimators' chains are Metropolis-adjusted at `reweighted_dts` (a
     guide with a log ψ, that is a gradient drift, and reweighted_moves "metropolis")."""
-    return config.drift_form == "gradient" and config.reweighted_moves == "metropolis"
+    return (config.training.drift_form == "gradient"
+            and config.reweighting.reweighted_moves == "metropolis")
 
 
 def chain_moves(system: System, config: Config, guide: Guide) -> ChainMoves:
@@ -277,9 +281,9 @@ def chain_moves(system: System, config: Config, guide: Guide) -> ChainMoves:
     local energy over |ψ|², the same at every dt (a weighted mean over the chains, order
     0), and the reweighted one is fitted linearly. A free drift (or "euler") moves both
     by the Euler chunk at eval_dts, fitted quadratically."""
-    interval = config.resample_interval
+    interval = config.reweighting.resample_interval
     if metropolis_chains(config):
-        dts = config.reweighted_dts
+        dts = config.reweighting.reweighted_dts
 
         def make(span: float) -> Callable:
             return make_guided_dmc_chunk(guide.log_psi, system.potential, dts, span)
@@ -288,12 +292,12 @@ def chain_moves(system: System, config: Config, guide: Guide) -> ChainMoves:
         orders = (0, METROPOLIS_FIT_ORDER)
     else:
         def make(span: float) -> Callable:
-            return make_evaluation_chunk(guide.model, system.potential, config.eval_dts,
+            return make_evaluation_chunk(guide.model, system.potential, config.evaluation.eval_dts,
                                          span)
 
         evaluation, orders = config.evaluation, (None, None)
-    chunk = make(config.chunk_time)
-    population = chunk if config.chunk_time == interval else make(interval)
+    chunk = make(config.evaluation.chunk_time)
+    population = chunk if config.evaluation.chunk_time == interval else make(interval)
     return ChainMoves(chunk, population, evaluation, *orders)
 
 
@@ -371,7 +375,7 @@ def reestimate(result: Result, seed: int = 1, config: Config | None = None,
         config = Config.from_dict({k: v for k, v in result.config.to_dict().items()
                                    if k not in grid})
     config = config.replace(**settings).for_system(result.system)
-    guide = make_guide(result.system, result.config.network, result.config.drift_form)
+    guide = make_guide(result.system, result.config.network, result.config.training.drift_form)
     params = jax.tree_util.tree_map(jnp.asarray, result.params)
     samples = jnp.asarray(result.samples)
     order = jax.random.permutation(jax.random.PRNGKey(seed), len(samples))
@@ -388,11 +392,13 @@ def check_replicas(config: Config) -> None:
     (copies of distinct training walkers, min(batch, eval_walkers)) for its dt → 0 fit:
     K time steps need K + 2 (with fewer the replicas' covariance is singular and the bar
     would come out NaN)."""
-    dts = config.reweighted_dts if metropolis_chains(config) else config.eval_dts
-    replicas = min(config.batch, config.eval_walkers)
+    dts = (config.reweighting.reweighted_dts if metropolis_chains(config)
+           else config.evaluation.eval_dts)
+    replicas = min(config.training.batch, config.evaluation.eval_walkers)
     if replicas < len(dts) + 2:
         raise FkdriftError(
-            f"Config.batch={config.batch} and eval_walkers={config.eval_walkers} give "
+            f"Config.batch={config.training.batch} and "
+            f"eval_walkers={config.evaluation.eval_walkers} give "
             f"{replicas} independent replica(s); the variational dt -> 0 fit over "
             f"{len(dts)} time steps needs at least {len(dts) + 2}: raise both")
 
@@ -426,11 +432,12 @@ def _train(system, config, guide: Guide, walkers, key_init, key_train, progress,
     stop reason). With a `keeper` the state is checkpointed as it goes, at the end, and on
     an interrupt (which is then raised again)."""
     params = guide.init(key_init, system)
-    optimizer = make_optimizer(config.learning_rate, config.grad_clip)
-    step = guide.train_step(system.potential, optimizer, dt=config.dt, window=config.window,
-                            window_checkpoints=config.window_checkpoints,
-                            laplacian_probes=config.laplacian_probes,
-                            moves=config.train_moves, mesh=walkers.sharding.mesh)
+    training = config.training
+    optimizer = make_optimizer(training.learning_rate, training.grad_clip)
+    step = guide.train_step(system.potential, optimizer, dt=training.dt, window=training.window,
+                            window_checkpoints=training.window_checkpoints,
+                            laplacian_probes=training.laplacian_probes,
+                            moves=training.train_moves, mesh=walkers.sharding.mesh)
     state = TrainState(params, optimizer.init(params), walkers, key_train, jnp.zeros((), int))
     history: dict[str, list[float]] = {}
     if saved is not None:
@@ -450,12 +457,12 @@ def _train(system, config, guide: Guide, walkers, key_init, key_train, progress,
     on_update = None
     if progress is not None:
         def on_update(i, values):
-            progress.training(i, config.train_steps, values)
-    rate, stop = training_schedule(config.train_steps, config.learning_rate,
-                                   config.final_learning_rate, budget, history)
+            progress.training(i, config.training.train_steps, values)
+    rate, stop = training_schedule(config.training.train_steps, config.training.learning_rate,
+                                   config.training.final_learning_rate, budget, history)
     t0 = time.perf_counter()
     try:
-        state, out, reason = train(state, step, config.train_steps, on_update,
+        state, out, reason = train(state, step, config.training.train_steps, on_update,
                                    learning_rate=rate, stop=stop, history=history,
                                    on_state=_training_keeper(keeper))
     except KeyboardInterrupt:
@@ -532,7 +539,7 @@ def _package(system, config, seed, params, history, ev: Evaluation, rw: Reweight
         samples=ev.samples,
         params=params,
         history=history,
-        density=densities(ev.samples, config.density_bins),
+        density=densities(ev.samples, config.evaluation.density_bins),
         config=config,
         system=system,
         info=info,
@@ -555,11 +562,13 @@ def reevaluate(result: Result, seed: int = 1, config: Config | None = None,
     samples = jnp.asarray(result.samples)
     order = jax.random.permutation(jax.random.PRNGKey(seed), len(samples))
     mesh = walker_mesh()
-    check_divisible({"eval_walkers": config.eval_walkers}, mesh)
-    start, replicas = replicate(samples[order], config.eval_walkers)
+    check_divisible({"eval_walkers": config.evaluation.eval_walkers}, mesh)
+    start, replicas = replicate(samples[order], config.evaluation.eval_walkers)
     start = shard_walkers(start, mesh)
-    model = make_drift_model(result.system, result.config.network, result.config.drift_form)
-    chunk = make_evaluation_chunk(model, system.potential, config.eval_dts, config.chunk_time)
+    model = make_drift_model(result.system, result.config.network,
+                             result.config.training.drift_form)
+    chunk = make_evaluation_chunk(model, system.potential, config.evaluation.eval_dts,
+                                  config.evaluation.chunk_time)
     params = jax.tree_util.tree_map(jnp.asarray, result.params)
     ev = evaluate(chunk, params, start, jax.random.PRNGKey(10_000 + seed), config.evaluation,
                   config.stopping,
