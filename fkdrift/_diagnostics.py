@@ -229,7 +229,13 @@ def _rms_radius(walkers: np.ndarray) -> float:
 
 
 def fit_warnings(label: str, p_value: float, chi2: float, dof: int) -> list[str]:
-    """A warning when the dt → 0 polynomial does not describe the per-dt values."""
+    """A warning when the dt → 0 polynomial does not describe the per-dt values, or when
+    it has no degree of freedom left to check that it does (as many coefficients as time
+    steps: 2 or 3 Euler time steps, or a single one)."""
+    if dof <= 0:
+        return [f"{label} dt->0 fit: as many coefficients as time steps, no degree of "
+                "freedom is left to check it and its bar does not cover a dt-dependence "
+                "outside the model: give one more time step (eval_dts, reweighted_dts)"]
     if np.isfinite(p_value) and p_value < P_VALUE:
         return [f"{label} dt->0 fit: chi2 = {chi2:.1f} for {dof} dof (p = {p_value:.1e}); "
                 "the per-dt values are not quadratic in dt: use smaller eval_dts"]

@@ -151,10 +151,22 @@ def test_non_finite_walkers_are_an_error():
     check_walkers("evaluation", np.ones((4, 1, 1)), 1.1 * np.ones((4, 1, 1)))  # no error
 
 
-def test_fit_warning_only_for_a_bad_fit():
+def test_fit_warning_only_for_a_bad_fit_or_one_that_cannot_be_checked():
     assert fit_warnings("variational", 0.3, 1.1, 1) == []
-    assert fit_warnings("variational", float("nan"), float("nan"), 0) == []
     assert "not quadratic" in fit_warnings("variational", 1e-4, 15.0, 1)[0]
+    (unchecked,) = fit_warnings("variational", float("nan"), 0.0, 0)
+    assert "no degree of freedom" in unchecked and "eval_dts" in unchecked
+
+
+@pytest.mark.parametrize("dts", [(0.02, 0.01, 0.005), (0.02, 0.01)], ids=["three", "two"])
+def test_a_run_with_two_or_three_euler_steps_says_its_fit_is_unchecked(dts):
+    """Two or three Euler time steps fill a quadratic (or linear) dt -> 0 fit exactly: no
+    degree of freedom is left for its chi2, so the result says so in one warning."""
+    config = fkdrift.Config(train_steps=20, eval_time=1.0, estimator="variational",
+                            eval_dts=dts, batch=64, eval_walkers=128)
+    result = fkdrift.solve("harmonic", seed=0, config=config)
+    assert result.estimates["variational"].fit.dof == 0
+    assert sum("no degree of freedom" in w for w in result.info["warnings"]) == 1
 
 
 def test_heavy_tail_warning():
