@@ -190,8 +190,9 @@ def training_schedule(train_steps: int, initial: float, final: float, budget: Bu
 class PlateauReplay:
     """`plateau_cuts` kept up as the history grows: the scan's state after every whole
     block is remembered with that block's energies, so each call scans only the blocks
-    that are new or changed (a rewind rewrites rows), not the whole history again (that
-    cost 3 ms per update by update 2000, as much as helium's update itself)."""
+    that are new or changed (a rewind rewrites rows), not the whole history again (which
+    cost as much as helium's update itself after a few thousand updates;
+    benchmarks/README.md, "Figures behind choices in the code")."""
 
     def __init__(self, target_error: float):
         self.target_error = target_error
@@ -232,9 +233,8 @@ def plateau_cuts(history: dict[str, list[float]], updates: int, target_error: fl
 REWEIGHTED_COST = 0.02
 """Projected cost of the reweighted stage, in training updates, per (σ_L/ε)²: σ_L the
 spread of the training's local energies, ε the target error. Measured on helium with
-the distance guide and its Metropolis-adjusted training moves (2000 updates, σ_L =
-0.041, 35 s of reweighted populations to ε = 0.97e-4 at 8–10 ms per update on the same
-machine; docs/anytime.md)."""
+the distance guide and its Metropolis-adjusted training moves (the run and its figures:
+docs/anytime.md)."""
 
 
 def enough_training(updates: int, spreads: np.ndarray, target_error: float) -> bool:

@@ -296,9 +296,9 @@ def default_boson_network(system) -> str:
 
 
 POOLED_FROM = 8
-"""Particle number from which the bosons' log ψ is `PooledLogPsi`: at N = 8 its forward
-walker-step costs 0.27× `PairLogPsi`'s, at N = 16 0.09× (benchmarks/PARTICLES.md), and
-default runs of 8 and 16 bosons at g = 3 end within 0.013% of the independent DMC."""
+"""Particle number from which the bosons' log ψ is `PooledLogPsi`: from there on its
+walker-step is several times cheaper than `PairLogPsi`'s and default runs of 8 and 16
+bosons agree with the independent DMC (benchmarks/PARTICLES.md)."""
 
 
 @dataclass(frozen=True, init=False)

@@ -69,7 +69,7 @@ class PairDrift(NetworkFields):
     (fixed points such as nuclei, (K, dim)) each particle also reads its smooth distances
     n_i = log(1 + |r_i − R_K|²) to them. A two-electron singlet (He, H2) has a spatially
     symmetric ground state, so it may be declared as bosons; on H2 that learned faster per
-    update but cost 1.8× per update, no gain at equal time (README), so the built-in
+    update but cost more per update, no gain at equal time (README), so the built-in
     `helium` and `h2` keep the distinguishable network.
     """
 

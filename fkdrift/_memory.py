@@ -27,8 +27,8 @@ CHAIN_ARRAYS = 6
 proposal, the Brownian cells of one step, accumulators)."""
 ACTIVATION_ARRAYS = 2
 """Activation-sized arrays per network layer and row (forward values and their tangents
-or cotangents): the estimate is then 1.4× XLA's scratch for the training update and the
-evaluation chunk of 16 and 32 trapped bosons (204 and 797 MiB)."""
+or cotangents): the estimate then lies somewhat above XLA's scratch for many trapped
+bosons (benchmarks/README.md, "Figures behind choices in the code")."""
 PARAMETER_COPIES = 4
 """Copies of the network's parameters (values, gradient, Adam's two moments)."""
 SNAPSHOT_COPIES = 2

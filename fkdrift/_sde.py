@@ -93,8 +93,8 @@ def _ito_sum(v: Array, dB: Array) -> Array:
 
     The Itô sum has zero mean for every θ (v at the left point is independent of ΔB), so
     its pathwise derivative is zero-mean noise: detaching it leaves the expected gradient
-    unchanged and lowers its variance (quartic well: variational excess after training
-    3.6e-3 -> 2.7e-3 at equal cost). The value, a control variate of ℓ, is kept.
+    unchanged and lowers its variance (benchmarks/README.md, "Figures behind choices in
+    the code"). The value, a control variate of ℓ, is kept.
     """
     return jnp.sum(jax.lax.stop_gradient(v) * dB, axis=(-2, -1))
 

@@ -33,7 +33,7 @@ class Devices(NamedTuple):
     def mean(self, tree):
         """The mean over the groups of each array in `tree`: one all-reduce of one
         array, the tree's values flattened into it (the CPU collectives reduce a tuple
-        of arrays one array at a time, 0.7 ms each between two processes)."""
+        of arrays one array at a time; benchmarks/README.md, `processes.py`)."""
         if self.axis is None:
             return tree
         flat, unflatten = ravel_pytree(tree)

@@ -303,9 +303,9 @@ def chain_moves(system: System, config: Config, guide: Guide) -> ChainMoves:
 
 METROPOLIS_FIT_ORDER = 1
 """Degree of the dt → 0 fit of Metropolis-adjusted populations: their growth's time-step
-error is linear in dt to leading order and small (helium at dt = 0.04: 0.25 ± 0.17 mHa,
-where the Euler chain is 7.6 mHa off at dt = 0.01; benchmarks/README.md), so the fixed
-model is a line with one spare degree of freedom for its χ² check over three steps."""
+error is linear in dt to leading order and far smaller than the Euler chain's
+(benchmarks/README.md, `guided_dmc.py`), so the fixed model is a line with one spare
+degree of freedom for its χ² check over three steps."""
 
 
 def _saved_stage(saved: Checkpoint | None, name: str, mesh: Mesh):

@@ -62,8 +62,9 @@ def window_loss(
     energy = Σℓ/Σt is the training energy (the loss without the boundary term).
     The cusp treatment is the model's: the Itô sum of a `CuspDrift`'s analytic cusps goes
     through Itô's formula (see `sde.FeynmanKacTerm`), as in evaluation: the same loss as
-    dt → 0, with bounded Coulomb terms, so a far less noisy gradient (hydrogen: 136×
-    lower spread); a model without analytic cusps has the plain Itô sum.
+    dt → 0, with bounded Coulomb terms, so a far less noisy gradient (benchmarks/README.md,
+    "Figures behind choices in the code"); a model without analytic cusps has the plain
+    Itô sum.
     substeps: Brownian lattice cells per step (see `integrate_window`).
     checkpoints: steps stored for the gradient (`integrate_window`); None: every step.
     """
@@ -106,8 +107,8 @@ def make_optimizer(learning_rate: float, grad_clip: float = 0.0) -> optax.Gradie
 def with_learning_rate(state: TrainState, learning_rate: float) -> TrainState:
     """`state` whose optimizer takes its next step with `learning_rate`. The state of
     `make_optimizer` (a chain ending in the injected Adam) is changed in place of its
-    rate; optax's generic `tree_set` walks the whole state, 2 ms of host time per update,
-    half of a helium update, and serves other optimizers."""
+    rate; optax's generic `tree_set` walks the whole state (host time comparable to a
+    helium update) and serves other optimizers."""
     opt_state = state.opt_state
     last = opt_state[-1] if isinstance(opt_state, tuple) and opt_state else None
     hyperparams = getattr(last, "hyperparams", None)
@@ -284,8 +285,8 @@ def per_device(train_step: Callable[[TrainState, Devices],
     the devices), so each device runs it on its own walkers and the devices meet only
     where `devices` reduces (`sharding.Devices`): once or twice per update. Left to the
     compiler's sharding propagation over the whole batch, the backward pass of a window
-    all-reduced the parameter gradient at every step of the window (harmonic: 80
-    collectives per update; benchmarks/processes.py). Each group draws its own noise
+    all-reduced the parameter gradient at every step of the window (benchmarks/README.md,
+    `processes.py`). Each group draws its own noise
     (`Devices.key`), so a run over several devices follows other paths than one over one
     device, with the same statistics. None or one device: the plain jitted step, with
     the numbers it always had."""

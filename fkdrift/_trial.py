@@ -154,8 +154,8 @@ class PooledLogPsi(BosonLogPsi):
     radial functions with learned widths s_m (started geometrically from 0.25 to 4),
     a·φ a learned pair Jastrow, F one MLP per particle and n_i the smooth distances to
     `centres`. A pair costs `basis` exponentials and no dense layer (`PairLogPsi` runs an
-    MLP on every pair): the walker-step grows 1.95× from 8 to 16 bosons and as N^1.37
-    over N = 8–32 at width 64 (benchmarks/PARTICLES.md).
+    MLP on every pair): its walker-step grows far more slowly with N
+    (benchmarks/PARTICLES.md).
     """
 
     basis: int = 8
@@ -187,8 +187,8 @@ def pooled_pair_features(x: Array, inverse_squared_widths: Array) -> Array:
     """S_im = Σ_{j≠i} exp(−|x_i − x_j|² w_m). x: (..., P, D), w: (M,) -> (..., P, M).
 
     The pairs are laid out as (P, P) planes per coordinate and per basis function, so the
-    inner loops run along particles (a trailing axis of D = 2 or M = 8 vectorises badly:
-    1.4–2.4× slower at N = 8–32, benchmarks/PARTICLES.md). The diagonal exp(0) = 1 is
+    inner loops run along particles (a trailing axis of D = 2 or M = 8 vectorises badly,
+    benchmarks/PARTICLES.md). The diagonal exp(0) = 1 is
     exact and subtracted instead of masked. `PooledLogPsi` wraps this in `jax.checkpoint`
     so the reverse pass recomputes the (M, P, P) exponentials instead of storing them.
     """
