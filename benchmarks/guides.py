@@ -3,6 +3,8 @@
     python benchmarks/guides.py                                   # helium, the table below
     python benchmarks/guides.py --features distances coordinates --moves metropolis:0.04:2 \
         euler:0.01:20 --updates 1000 --seeds 0 1
+    python benchmarks/guides.py --system trapped_bosons -o particles=3 -o g=16 \
+        --features coordinates --moves metropolis:0.04:2 euler:0.01:20   # bosons
 
 For every combination of network inputs (`NetworkConfig.features`: "distances" or
 "coordinates") and training moves (`train_moves:dt:window`, the walkers' moves between
@@ -101,6 +103,8 @@ def measure(system, model, params, walkers, walkers_out: int, chunks: int, seed:
 def main(argv: list[str] | None = None) -> list[dict]:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--system", default="helium")
+    p.add_argument("-o", "--option", action="append", default=[], metavar="KEY=VALUE",
+                   help="an option of the system (numbers), e.g. -o particles=3 -o g=16")
     p.add_argument("--features", nargs="+", default=["distances", "coordinates"])
     p.add_argument("--moves", nargs="+", default=["metropolis:0.04:2", "euler:0.01:20"],
                    help="train_moves:dt:window")
@@ -111,7 +115,9 @@ def main(argv: list[str] | None = None) -> list[dict]:
     p.add_argument("--eval-chunks", type=int, default=2000)
     p.add_argument("--json", default=None)
     args = p.parse_args(argv)
-    system = registry.build(args.system)
+    options = {k: float(v) if "." in v or "e" in v else int(v)
+               for k, v in (o.split("=", 1) for o in args.option)}
+    system = registry.build(args.system, **options)
     rows = []
     for features, moves, seed in itertools.product(args.features, args.moves, args.seeds):
         model, params, walkers, first, seconds = train_guide(system, features, moves,
