@@ -286,10 +286,10 @@ def per_device(train_step: Callable[[TrainState, Devices],
     where `devices` reduces (`sharding.Devices`): once or twice per update. Left to the
     compiler's sharding propagation over the whole batch, the backward pass of a window
     all-reduced the parameter gradient at every step of the window (benchmarks/README.md,
-    `processes.py`). Each group draws its own noise
-    (`Devices.key`), so a run over several devices follows other paths than one over one
-    device, with the same statistics. None or one device: the plain jitted step, with
-    the numbers it always had."""
+    `processes.py`). Each group draws its own noise (`Devices.key`), so a run over
+    several devices follows other paths than one over one device, with the same
+    statistics. None or one device: the plain jitted step, with the numbers it always
+    had."""
     if mesh is None or mesh.devices.size == 1:
         return jax.jit(partial(train_step, devices=Devices()))
     groups = mesh.devices.size
