@@ -23,7 +23,7 @@ Each worker builds the default guide, training step and evaluation chunk of a sy
   across the processes on the device).
 
 `--cli` also times the whole default `fkdrift solve --potential harmonic` in one process
-and in two (the bar of the processes issue: less than twice the one-process time).
+and in two (the target: less than twice the one-process time).
 Run it on an otherwise idle machine: collectives through the host suffer most from load.
 """
 
