@@ -197,6 +197,14 @@ def count_parameters(params) -> int:
     return int(sum(np.size(p) for p in jax.tree_util.tree_leaves(params)))
 
 
+def system_centres(system) -> tuple[tuple[float, ...], ...]:
+    """The nuclei of a Coulomb system as nested tuples (a network's static field);
+    () for a system without declared charges."""
+    if not system.coulomb:
+        return ()
+    return tuple(map(tuple, np.asarray(system.nuclei).tolist()))
+
+
 def wrap_cusps(system, smooth: nn.Module) -> nn.Module:
     """`smooth` (a drift network) plus the analytic cusps of the Coulomb charges that
     `system` declares (`CuspDrift`); `smooth` itself for a system without them."""
@@ -205,7 +213,7 @@ def wrap_cusps(system, smooth: nn.Module) -> nn.Module:
     return CuspDrift(
         smooth=smooth,
         dim=system.dim,
-        nuclei=tuple(map(tuple, np.asarray(system.nuclei).tolist())),
+        nuclei=system_centres(system),
         nuclear_charges=tuple(np.asarray(system.nuclear_charges).tolist()),
         particle_charges=tuple(np.asarray(system.particle_charge).tolist()),
     )

@@ -1,11 +1,11 @@
 """The guide: the learned drift and everything that depends on its form, as one object.
 
 A `Guide` is chosen in one place, `make_guide`, from the system and the network settings,
-by name from the registry `GUIDES`. It carries the flax model of the drift v_θ(r), its
-log ψ where it has one (a gradient guide, v = ∇ log ψ; None for a free drift), its
-analytic cusps (Coulomb systems) and its training update. The solver, the result and
-the file checks ask the guide; a new guide (an antisymmetric one for fermions, say) is
-one network module and one entry in `GUIDES`.
+by name from the registry `GUIDES`. It carries the flax model of the drift v_θ(r) (with
+the analytic cusps of a Coulomb system inside it), its log ψ where it has one (a
+gradient guide, v = ∇ log ψ; None for a free drift) and its training update. The
+solver, the result and the file checks ask the guide; a new guide (an antisymmetric
+one for fermions, say) is one network module and one entry in `GUIDES`.
 
 Names (`guide_name`):
 - "distances": gradient guide of an MLP of electron–nucleus and electron–electron
@@ -28,6 +28,7 @@ from typing import Any
 
 import flax.linen as nn
 import jax
+import jax.numpy as jnp
 import optax
 from jax.sharding import Mesh
 from jaxtyping import Array
@@ -41,13 +42,14 @@ from ._config import (
 from ._drift import (
     MLPDrift,
     PairDrift,
-    analytic_cusps,
     init_drift_params,
+    system_centres,
     trial_log_psi,
     wrap_cusps,
 )
 from ._errors import FkdriftError
 from ._local_energy import LogPsi
+from ._networks import SMALLEST_CONFINEMENT
 from ._training import TrainState, make_local_energy_step, make_train_step
 from ._trial import DistanceLogPsi, GradientDrift, MLPLogPsi, PairLogPsi, PooledLogPsi
 
@@ -107,16 +109,14 @@ class Guide:
     """The learned drift of one run and what depends on its form.
 
     name: its key in `GUIDES`; model: the flax module v_θ(r: (W, particles, dim)) ->
-    (W, particles, dim); log_psi: its log ψ(params, r) -> (W,) (a `LogPsi`, with the
-    fast derivative route where the network has one) for a gradient guide, None for a
-    free drift; cusps: (params, r) -> (f_c, ∇f_c, Δf_c) of its analytic Coulomb cusps,
-    or None.
+    (W, particles, dim), the analytic Coulomb cusps included (`drift.CuspDrift`);
+    log_psi: its log ψ(params, r) -> (W,) (a `LogPsi`, with the fast derivative route
+    where the network has one) for a gradient guide, None for a free drift.
     """
 
     name: str
     model: nn.Module
     log_psi: LogPsi | None
-    cusps: Callable | None
 
     @property
     def gradient(self) -> bool:
@@ -126,10 +126,6 @@ class Guide:
     def init(self, key: jax.Array, system) -> dict:
         """Initial parameters for configurations of `system`."""
         return init_drift_params(self.model, key, system)
-
-    def drift(self, params: dict, r: Array) -> Array:
-        """v_θ(r) for r: (W, particles, dim)."""
-        return self.model.apply(params, r)
 
     def train_step(self, potential, optimizer: optax.GradientTransformation, *, dt: float,
                    window: int, window_checkpoints: int = 0, laplacian_probes: int = 0,
@@ -152,7 +148,7 @@ def make_guide(system, network: NetworkConfig, drift_form: str | None = None) ->
     (None: the system's default; see `guide_name`)."""
     name = guide_name(system, network, drift_form)
     model = wrap_cusps(system, GUIDES[name](system, network, _sizes(system, network)))
-    return Guide(name, model, trial_log_psi(model), analytic_cusps(model))
+    return Guide(name, model, trial_log_psi(model))
 
 
 def make_drift_model(system, network: NetworkConfig,
@@ -165,15 +161,7 @@ def _sizes(system, network: NetworkConfig) -> dict:
     """The keyword sizes every network takes: particles, dim, width, depth, the starting
     confinement (smallest under analytic cusps, which already confine), dtype, centres
     (the nuclei of a Coulomb system)."""
-    import jax.numpy as jnp
-    import numpy as np
-
-    from ._networks import SMALLEST_CONFINEMENT
-
-    coulomb = bool(system.coulomb)
     return {"particles": system.particles, "dim": system.dim, "width": network.width,
             "depth": network.depth,
-            "confinement": SMALLEST_CONFINEMENT if coulomb else 1.0,
-            "dtype": jnp.dtype(network.network_dtype),
-            "centres": tuple(map(tuple, np.asarray(system.nuclei).tolist())) if coulomb
-            else ()}
+            "confinement": SMALLEST_CONFINEMENT if system.coulomb else 1.0,
+            "dtype": jnp.dtype(network.network_dtype), "centres": system_centres(system)}

@@ -116,13 +116,15 @@ for name, window in (("harmonic", 5), ("helium", 0)):
         grads = jax.tree_util.tree_map(lambda *g: sum(g) / 4, *grads)
         updates, _ = optimizer.update(grads, state.opt_state, params)
         reference = optax.apply_updates(params, updates)
-        energy = None
+        energy, grad_norm = None, float(optax.tree.norm(grads))
     else:  # reference: the same step on one device
         ref, ref_metrics = make(None)(state)
         reference, energy = ref.params, float(ref_metrics["energy"])
+        grad_norm = float(ref_metrics["grad_norm"])
     diff = max(float(jnp.max(jnp.abs(a - b))) for a, b in zip(
         jax.tree_util.tree_leaves(new.params), jax.tree_util.tree_leaves(reference)))
     out[name] = {"collectives": collectives, "param_diff": diff,
+                 "grad_norm": float(metrics["grad_norm"]), "reference_grad_norm": grad_norm,
                  "energy": float(metrics["energy"]), "reference_energy": energy,
                  "walkers": list(new.walkers.shape)}
 print(json.dumps(out))
@@ -142,6 +144,8 @@ def test_a_step_over_four_devices_reduces_once_or_twice_and_equals_the_whole_bat
     for name, row in out.items():
         assert row["collectives"] <= 2, (name, row)
         assert row["param_diff"] < 1e-6, (name, row)  # float32 parameters
+        # Adam's first step is nearly sign(g) · rate: the gradient itself must agree too
+        assert row["grad_norm"] == pytest.approx(row["reference_grad_norm"], rel=1e-5)
         assert row["walkers"][0] == 64, (name, row)
     helium = out["helium"]
     assert helium["energy"] == pytest.approx(helium["reference_energy"], rel=1e-12)
