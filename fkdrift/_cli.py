@@ -63,8 +63,27 @@ def _parse_options(options: tuple[str, ...], flag: str = "--option") -> dict:
     return out
 
 
-def build_system(potential: str, dim: int | None, particles: int | None, options: dict):
-    """The System named on the command line: a registered name or path/to/file.py:function."""
+def parse_spins(value) -> tuple[int, int] | None:
+    """--spins N_UP,N_DOWN (or a run file's "2,1" or [2, 1]) as (n_up, n_down); a one-line
+    FkdriftError for anything else."""
+    if value is None:
+        return None
+    parts = value.split(",") if isinstance(value, str) else value
+    try:
+        spins = tuple(int(str(p).strip()) for p in parts)
+    except (TypeError, ValueError):
+        spins = ()
+    if len(spins) != 2 or min(spins) < 0:
+        raise FkdriftError(f"--spins must be two non-negative integers N_UP,N_DOWN (e.g. "
+                           f"--spins 2,1), got {value!r}")
+    return spins
+
+
+def build_system(potential: str, dim: int | None, particles: int | None, options: dict,
+                 spins: tuple[int, int] | None = None):
+    """The System named on the command line: a registered name or path/to/file.py:function.
+    spins: (n_up, n_down) of identical fermions (a file's potential then describes
+    fermions)."""
     from ._system import System
     from ._user_potential import check_keywords, load_potential
     from .registry import build
@@ -72,6 +91,8 @@ def build_system(potential: str, dim: int | None, particles: int | None, options
     if ":" in potential or potential.endswith(".py"):
         func = load_potential(potential)
         bound, keywords, system_options = bind_keywords(func, options)
+        if spins is not None:
+            system_options = {"statistics": "fermions", **system_options, "spins": spins}
         source = {"file": str(Path(potential.rpartition(":")[0]).resolve()) + ":"
                   + potential.rpartition(":")[2]}
         if keywords:
@@ -90,11 +111,13 @@ def build_system(potential: str, dim: int | None, particles: int | None, options
         kwargs["dim"] = dim
     if particles is not None:
         kwargs["particles"] = particles
+    if spins is not None:
+        kwargs["spins"] = spins
     return build(potential, **kwargs)
 
 
 RUN_KEYS = {"potential": str, "dim": int, "particles": int, "seed": int, "out": str,
-            "options": dict, "settings": dict}
+            "options": dict, "settings": dict, "spins": (str, list)}
 
 
 def read_run_file(path: str) -> dict:
@@ -112,9 +135,10 @@ def read_run_file(path: str) -> dict:
         if key not in RUN_KEYS:
             raise FkdriftError(f"--config {path}: unknown key '{key}'"
                                + did_you_mean(key, list(RUN_KEYS)))
-        if not isinstance(value, RUN_KEYS[key]) or isinstance(value, bool):
+        kinds = RUN_KEYS[key] if isinstance(RUN_KEYS[key], tuple) else (RUN_KEYS[key],)
+        if not isinstance(value, kinds) or isinstance(value, bool):
             raise FkdriftError(f"--config {path}: '{key}' must be a "
-                               f"{RUN_KEYS[key].__name__}, got {value!r}")
+                               f"{' or '.join(k.__name__ for k in kinds)}, got {value!r}")
     return run
 
 
@@ -281,6 +305,8 @@ def one_value(key: str, flag_value, run: dict, config_file: str | None,
               help="Built-in name (see `fkdrift list`) or path/to/file.py:function.")
 @click.option("--dim", type=int, default=None, help="Spatial dimension.")
 @click.option("--particles", type=int, default=None, help="Number of particles.")
+@click.option("--spins", default=None,
+              help="N_UP,N_DOWN: identical fermions with these spins (fixed-node).")
 @click.option("--seed", type=int, default=None, help="PRNG seed [default: 0].")
 @click.option("--out", type=click.Path(), default=None,
               help="HDF5 result file [default: results/NAME[_OPTIONS]_seedSEED.h5]. The "
@@ -303,7 +329,7 @@ def one_value(key: str, flag_value, run: dict, config_file: str | None,
                    "`fkdrift resume OUT`). A run killed with SIGKILL before its first "
                    "checkpoint keeps nothing.")
 @distributed_options
-def solve(config_file, potential, dim, particles, seed, out, force, as_json, options,
+def solve(config_file, potential, dim, particles, spins, seed, out, force, as_json, options,
           settings, target_error, time_budget, checkpoint_every, distributed, coordinator,
           num_processes, process_id, distributed_timeout) -> None:
     from ._hdf5 import check_writable
@@ -322,8 +348,10 @@ def solve(config_file, potential, dim, particles, seed, out, force, as_json, opt
     tables = given_by("-o", options, "options", run, config_file)
     dim = one_value("dim", dim, run, config_file, tables)
     particles = one_value("particles", particles, run, config_file, tables)
+    run = {**run, "spins": parse_spins(run.get("spins"))}
+    spins = one_value("spins", parse_spins(spins), run, config_file, tables)
     system_options = {**run.get("options", {}), **options}
-    system = build_system(potential, dim, particles, system_options)
+    system = build_system(potential, dim, particles, system_options, spins)
     tables = given_by("--set", settings, "settings", run, config_file)
     changes = {**run.get("settings", {}), **settings}
     for key, value in (("target_error", target_error), ("time_budget", time_budget)):
@@ -331,8 +359,9 @@ def solve(config_file, potential, dim, particles, seed, out, force, as_json, opt
             changes[key] = value
     config = Config().replace(**changes)
     check_memory(system, config.for_system(system))  # before any work or file
-    path = Path(out) if out else default_output(system.name, system_options, dim, particles,
-                                                 seed)
+    path = Path(out) if out else default_output(
+        system.name, {**system_options, **({"spins": f"{spins[0]}u{spins[1]}d"}
+                                           if spins else {})}, dim, particles, seed)
     path = check_writable(path)
     if path.exists() and not force:
         raise FkdriftError(f"{path} exists; pass --force to overwrite it or choose another --out")
@@ -516,7 +545,8 @@ def print_config() -> None:
     """Print a run file (TOML for `solve --config`) with every default, commented."""
     lines = ["# fkdrift run file: fkdrift solve --config THIS.toml (flags override it)",
              'potential = "harmonic"    # built-in name or path/to/file.py:function',
-             "# dim = 1", "# particles = 1", "seed = 0", '# out = "results/run.h5"', "",
+             "# dim = 1", "# particles = 1", '# spins = "2,1"    # fermions: N_UP,N_DOWN',
+             "seed = 0", '# out = "results/run.h5"', "",
              "[options]    # system options, as -o KEY=VALUE", "# omega = 1.0", "",
              "[settings]   # Config fields, as --set KEY=VALUE (None: chosen per system)"]
     defaults = Config()

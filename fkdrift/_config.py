@@ -255,9 +255,11 @@ FIELD_SECTION: dict[str, str] = {f.name: section for section, cls in SECTIONS.it
 
 
 def default_drift_form(system) -> str:
-    """The drift form for `system`: "gradient" for Coulomb charges or bosons, else "free"
-    (docs/method.md §7: on a double well the gradient drift settled in one well)."""
-    return "gradient" if system.coulomb or system.statistics == "bosons" else "free"
+    """The drift form for `system`: "gradient" for Coulomb charges, bosons or fermions,
+    else "free" (docs/method.md §7: on a double well the gradient drift settled in one
+    well)."""
+    identical = system.statistics in ("bosons", "fermions")
+    return "gradient" if system.coulomb or identical else "free"
 
 
 def presets(system, drift_form: str) -> dict[str, Any]:
@@ -265,12 +267,13 @@ def presets(system, drift_form: str) -> dict[str, Any]:
     `system` (the measurements behind them: docs/method.md §7)."""
     coulomb = bool(system.coulomb)
     free = drift_form == "free"
-    metropolis = not free and coulomb
+    fermions = system.statistics == "fermions"
+    metropolis = not free and (coulomb or fermions)
     return {
         "drift_form": drift_form,
         "batch": 128 if coulomb and free else 512,
         "window": (160 if coulomb else 40) if free else (2 if metropolis else 20),
-        "dt": 0.04 if metropolis else 0.01,
+        "dt": (0.04 if coulomb else 0.1) if metropolis else 0.01,
         "train_moves": "metropolis" if metropolis else "euler",
         "eval_dts": ((0.01, 0.005, 0.0025, 0.00125) if coulomb
                      else (0.04, 0.02, 0.01, 0.005)),
@@ -279,6 +282,18 @@ def presets(system, drift_form: str) -> dict[str, Any]:
         "boson_network": default_boson_network(system),
         "features": default_features(system),
     }
+
+
+def check_fixed_node(config: Config) -> None:
+    """One-line FkdriftError unless every move of a fermion run keeps the walkers in
+    their nodal pockets: a gradient guide (its sign is known) moved by Metropolis steps
+    that reject node crossings, in training and in both estimators."""
+    for name, value in (("drift_form", "gradient"), ("train_moves", "metropolis"),
+                        ("reweighted_moves", "metropolis")):
+        if getattr(config, name) != value:
+            raise FkdriftError(
+                f"Config.{name}={getattr(config, name)!r} cannot keep fermions inside "
+                f"the guide's nodes (a fixed-node run needs {name}={value!r})")
 
 
 def default_features(system) -> str:
@@ -379,7 +394,10 @@ class Config:
         drift_form = self.drift_form or default_drift_form(system)
         missing = {k: v for k, v in presets(system, drift_form).items()
                    if getattr(self, k) is None}
-        return self.replace(**missing) if missing else self
+        config = self.replace(**missing) if missing else self
+        if system.statistics == "fermions":
+            check_fixed_node(config)
+        return config
 
     @property
     def lattice_dt(self) -> float:

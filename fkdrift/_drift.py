@@ -223,7 +223,8 @@ def trial_log_psi(model: nn.Module) -> LogPsi | None:
     """log ψ(params, r: (..., particles, dim)) -> (...,) of a gradient drift (its trial
     network plus the analytic cusps of a `CuspDrift`), so that v = ∇ log ψ, as a
     `local_energy.LogPsi`: for a `DistanceLogPsi` network it carries the fast route to
-    ∇ log ψ and Δ log ψ (`distance_terms`); None for a free drift."""
+    ∇ log ψ and Δ log ψ (`distance_terms`), and for a network with nodes (one with a
+    `sign` method, `determinant.SlaterJastrow`) its sign; None for a free drift."""
     cusped = isinstance(model, CuspDrift)
     smooth = model.smooth if cusped else model
     if not isinstance(smooth, GradientDrift):
@@ -236,7 +237,13 @@ def trial_log_psi(model: nn.Module) -> LogPsi | None:
         return value + model.apply(params, r, method="cusp_terms")[0]
 
     fast = distance_terms(model) if isinstance(smooth.log_psi, DistanceLogPsi) else None
-    return LogPsi(log_psi, fast)
+    sign = None
+    if hasattr(smooth.log_psi, "sign"):  # a guide with nodes
+        def sign(params: dict, r: Array) -> Array:
+            return model.apply(
+                params, r, method=lambda m, x: (m.smooth if cusped else m).log_psi.sign(x))
+
+    return LogPsi(log_psi, fast, sign)
 
 
 def distance_terms(model: nn.Module) -> Callable[[dict, Array], Terms]:

@@ -15,7 +15,10 @@ Names (`guide_name`):
   `trial.PooledLogPsi`);
 - "free": a free drift for distinguishable particles (`drift.MLPDrift`), trained on the
   path-space loss;
-- "free_pair": a free, permutation-equivariant drift for bosons (`drift.PairDrift`).
+- "free_pair": a free, permutation-equivariant drift for bosons (`drift.PairDrift`);
+- "determinant": an antisymmetric gradient guide for fermions, Slater determinants per
+  spin of backflowed orbitals times a Jastrow factor (`determinant.SlaterJastrow`); its
+  log ψ carries the sign, which fixed-node moves keep.
 Each is wrapped in the analytic cusps (`drift.CuspDrift`) when the system declares
 Coulomb charges.
 """
@@ -39,6 +42,7 @@ from ._config import (
     default_drift_form,
     default_features,
 )
+from ._determinant import SlaterJastrow
 from ._drift import (
     MLPDrift,
     PairDrift,
@@ -87,6 +91,8 @@ GUIDES: dict[str, Network] = {
     "pooled": lambda system, network, common: GradientDrift(PooledLogPsi(**common)),
     "free": _free,
     "free_pair": lambda system, network, common: PairDrift(**common),
+    "determinant": lambda system, network, common: GradientDrift(
+        SlaterJastrow(**common, spins=system.spins)),
 }
 """The guides by name: each builds its smooth network (see the module doc)."""
 
@@ -96,6 +102,11 @@ def guide_name(system, network: NetworkConfig, drift_form: str | None = None) ->
     `drift_form` ("gradient", "free"; None: the system's default): the one place where
     the guide is chosen."""
     drift_form = drift_form or default_drift_form(system)
+    if system.statistics == "fermions":
+        if drift_form == "free":
+            raise FkdriftError("fermions need a guide with a log psi and its sign "
+                               "(drift_form='gradient'); a free drift has no nodes to keep")
+        return "determinant"
     bosons = system.statistics == "bosons"
     if drift_form == "free":
         return "free_pair" if bosons else "free"

@@ -244,6 +244,7 @@ def rebuild_system(info: dict[str, Any]) -> System:
         nuclear_charges=info.get("nuclear_charges"),
         particle_charge=info.get("particle_charge"),
         source=source,
+        spins=tuple(info["spins"]) if "spins" in info else None,
     )
 
 

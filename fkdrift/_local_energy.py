@@ -26,12 +26,15 @@ Terms = tuple[Array, Array, Array]
 
 @dataclass(frozen=True)
 class LogPsi:
-    """A trial function log ψ(params, r: (..., particles, dim)) -> (...,), optionally with
-    a faster route to its derivatives, terms(params, r: (W, particles, dim)) -> `Terms`
-    (`drift.trial_log_psi` gives one for a distance network). Called like the function."""
+    """A trial function log |ψ|(params, r: (..., particles, dim)) -> (...,), optionally
+    with a faster route to its derivatives, terms(params, r: (W, particles, dim)) ->
+    `Terms` (`drift.trial_log_psi` gives one for a distance network), and, for a ψ with
+    nodes (fermions), its sign(params, r) -> (...,) in {−1, +1} (None: ψ > 0). Called
+    like the function."""
 
     value: Callable[[dict, Array], Array]
     terms: Callable[[dict, Array], Terms] | None = None
+    sign: Callable[[dict, Array], Array] | None = None
 
     def __call__(self, params: dict, r: Array) -> Array:
         return self.value(params, r)
@@ -51,6 +54,11 @@ class BoundLogPsi:
     def terms(self) -> Callable[[Array], Terms] | None:
         fast = self.log_psi.terms
         return None if fast is None else (lambda r: fast(self.params, r))
+
+    @property
+    def sign(self) -> Callable[[Array], Array] | None:
+        sign = self.log_psi.sign
+        return None if sign is None else (lambda r: sign(self.params, r))
 
 
 def bind(log_psi: Callable[[dict, Array], Array], params: dict) -> LogPsiFn:

@@ -33,27 +33,68 @@ ParamLogPsi = Callable[[dict, Array], Array]
 
 class Walkers(NamedTuple):
     """Walkers with what a Metropolis step needs of them: r: (W, particles, dim),
-    log_psi: (W,), grad: (W, particles, dim) = ∇ log ψ, e_local: (W,) (zeros where the
-    local energy is not needed)."""
+    log_psi: (W,) = log |ψ|, grad: (W, particles, dim) = ∇ log |ψ|, e_local: (W,) (zeros
+    where the local energy is not needed), sign: (W,) = sign ψ (ones for a ψ > 0)."""
 
     r: Array
     log_psi: Array
     grad: Array
     e_local: Array
+    sign: Array
+
+
+def has_nodes(log_psi: Callable[[Array], Array]) -> bool:
+    """Whether a (bound) log ψ belongs to a ψ that changes sign (it has a `sign`)."""
+    return getattr(log_psi, "sign", None) is not None
+
+
+def _signs(log_psi: Callable[[Array], Array], r: Array, like: Array) -> Array:
+    """sign ψ at r: (W, particles, dim): (W,), ones for a ψ > 0."""
+    return log_psi.sign(r) if has_nodes(log_psi) else jnp.ones_like(like)
+
+
+def limited_drift(grad: Array, dt: float) -> Array:
+    """The drift of a proposal near a node, per particle (Umrigar, Nightingale & Runge
+    1993): v̄_i = v_i (√(1 + 2|v_i|²dt) − 1)/(|v_i|²dt). Equal to v_i where |v_i|²dt ≪ 1;
+    bounded by √(2/dt) where ∇ log |ψ| diverges at a node, so a step cannot overshoot
+    into the next pocket. grad: (W, particles, dim) -> same."""
+    x = jnp.sum(grad**2, -1, keepdims=True) * dt
+    safe = jnp.where(x > 1e-12, x, 1.0)
+    factor = jnp.where(x > 1e-12, (jnp.sqrt(1 + 2 * safe) - 1) / safe, 1.0)
+    return grad * factor
+
+
+def limited_energy(e_local: Array, grad: Array, reference: Array, dt: float) -> Array:
+    """The local energy a weight uses near a node (Umrigar, Nightingale & Runge 1993):
+    E_ref + (E_L − E_ref)|v̄|/|v|, with v̄ the limited drift. E_L diverges like the drift
+    near a node, and the ratio |v̄|/|v| ~ distance/√dt cancels that, so the weights keep a
+    finite variance; far from nodes, and at any point as dt → 0, it is E_L. e_local:
+    (W,), grad: (W, particles, dim) = v, reference: () a typical local energy."""
+    v2 = _sq(grad)
+    ratio = jnp.sqrt(_sq(limited_drift(grad, dt)) / jnp.where(v2 > 0, v2, 1.0))
+    return reference + (e_local - reference) * jnp.where(v2 > 0, ratio, 1.0)
+
+
+def _velocity(walkers: Walkers, dt: float, nodes: bool) -> Array:
+    """The proposal's drift: ∇ log |ψ|, limited near nodes for a ψ with nodes."""
+    return limited_drift(walkers.grad, dt) if nodes else walkers.grad
 
 
 def _sq(x: Array) -> Array:
     return jnp.sum(x**2, axis=(-2, -1))
 
 
-def acceptance(old: Walkers, new: Walkers, dt: float) -> Array:
+def acceptance(old: Walkers, new: Walkers, dt: float, nodes: bool = False) -> Array:
     """Metropolis–Hastings acceptance probability (W,) of the Langevin proposal old -> new
-    for the target |ψ|²."""
-    forward = _sq(new.r - old.r - dt * old.grad)
-    backward = _sq(old.r - new.r - dt * new.grad)
+    for the target |ψ|² (with `nodes`, with the limited drift). A proposal across a node
+    (sign ψ changes) is rejected: the walkers keep the nodal pocket they started in, as
+    a fixed-node estimate requires."""
+    forward = _sq(new.r - old.r - dt * _velocity(old, dt, nodes))
+    backward = _sq(old.r - new.r - dt * _velocity(new, dt, nodes))
     log_ratio = 2 * (new.log_psi - old.log_psi) + (forward - backward) / (2 * dt)
     p = jnp.exp(jnp.minimum(log_ratio, 0.0))
-    finite = jnp.isfinite(p) & jnp.all(jnp.isfinite(new.r), axis=(-2, -1))
+    finite = (jnp.isfinite(p) & jnp.all(jnp.isfinite(new.r), axis=(-2, -1))
+              & (new.sign == old.sign))
     return jnp.where(finite, p, 0.0)
 
 
@@ -67,7 +108,7 @@ def _select(accept: Array, new: Walkers, old: Walkers) -> Walkers:
 def gradient_walkers(log_psi: Callable[[Array], Array], r: Array) -> Walkers:
     """Walkers at r: (W, particles, dim) with log ψ and ∇ log ψ (no local energy)."""
     value, grad = jax.vmap(jax.value_and_grad(lambda x: log_psi(x[None])[0]))(r)
-    return Walkers(r, value, grad, jnp.zeros_like(value))
+    return Walkers(r, value, grad, jnp.zeros_like(value), _signs(log_psi, r, value))
 
 
 def energy_walkers(log_psi: Callable[[Array], Array], potential: PotentialFn, r: Array
@@ -76,21 +117,22 @@ def energy_walkers(log_psi: Callable[[Array], Array], potential: PotentialFn, r:
     E_L = V − ½|∇ log ψ|² − ½Δ log ψ."""
     value, grad, laplacian = log_psi_terms(log_psi, r)
     e_local = jax.vmap(potential)(r) - 0.5 * _sq(grad) - 0.5 * laplacian
-    return Walkers(r, value, grad, e_local)
+    return Walkers(r, value, grad, e_local, _signs(log_psi, r, value))
 
 
 def langevin_moves(log_psi: Callable[[Array], Array], walkers: Walkers, key: PRNGKeyArray,
                    *, dt: float, n_steps: int) -> tuple[Walkers, Array]:
     """n_steps Metropolis-adjusted Langevin steps of size dt towards |ψ|² (training's
     sampler). walkers: `gradient_walkers`; returns the walkers and the mean acceptance."""
+    nodes = has_nodes(log_psi)
 
     def step(carry: tuple[Walkers, Array], i: Array) -> tuple[tuple[Walkers, Array], None]:
         old, accepted = carry
         noise_key, u_key = jax.random.split(jax.random.fold_in(key, i))
-        proposal = old.r + dt * old.grad + jnp.sqrt(dt) * jax.random.normal(
+        proposal = old.r + dt * _velocity(old, dt, nodes) + jnp.sqrt(dt) * jax.random.normal(
             noise_key, old.r.shape, old.r.dtype)
         new = gradient_walkers(log_psi, proposal)
-        p = acceptance(old, new, dt)
+        p = acceptance(old, new, dt, nodes)
         accept = jax.random.uniform(u_key, p.shape, p.dtype) < p
         return (_select(accept, new, old), accepted + jnp.mean(p)), None
 
@@ -122,14 +164,23 @@ def guided_dmc_window(log_psi: Callable[[Array], Array], potential: PotentialFn,
     walkers: `energy_walkers`. Returns (walkers, log_weight: (W,) the summed
     −dt·½[E_L(r) + p E_L(r') + (1 − p) E_L(r)], acceptance: () the mean acceptance)."""
     dt = spacing * substeps
+    nodes = has_nodes(log_psi)
+    reference = jnp.median(walkers.e_local)
+
+    def weighed(w: Walkers) -> Array:
+        """The local energy in the weight: near a node, limited as the drift is."""
+        if not nodes:
+            return w.e_local
+        return limited_energy(w.e_local, w.grad, reference, dt)
 
     def step(i: Array, carry: tuple[Walkers, Array, Array]):
         old, log_w, accepted = carry
         dB = lattice_increment(path_key, old.r.shape, spacing, i * substeps, substeps)
-        new = energy_walkers(log_psi, potential, old.r + dt * old.grad + dB)
-        p = acceptance(old, new, dt)
-        e_new = jnp.where(p > 0, new.e_local, old.e_local)
-        log_w = log_w - dt * 0.5 * (old.e_local + p * e_new + (1 - p) * old.e_local)
+        new = energy_walkers(log_psi, potential, old.r + dt * _velocity(old, dt, nodes) + dB)
+        p = acceptance(old, new, dt, nodes)
+        e_old = weighed(old)
+        e_new = jnp.where(p > 0, weighed(new), e_old)
+        log_w = log_w - dt * 0.5 * (e_old + p * e_new + (1 - p) * e_old)
         u = jax.random.uniform(jax.random.fold_in(key, i), p.shape, p.dtype)
         return _select(u < p, new, old), log_w, accepted + jnp.mean(p)
 

@@ -98,6 +98,10 @@ class Result:
                 ref = (f"reference ({source}) {self.exact_energy:.6f} ± "
                        f"{self.system.reference_error:.6f}")
             lines.append(f"{ref}; deviation {dev:+.2e} ({rel:+.1e} relative, {sigma:+.2f} σ)")
+        if self.system.fermions:
+            up, down = self.system.spins
+            lines.append(f"fixed-node: the lowest energy with the guide's nodes ({up} up, "
+                         f"{down} down), an upper bound to E0, exact where the nodes are")
         for name, est in sorted(self.estimates.items()):
             per_dt = ", ".join(
                 f"dt={d:g}: {value_with_error(e, s)}"

@@ -59,6 +59,8 @@ from ._version import __version__
 
 VARIATIONAL = "variational, dt->0 extrapolated"
 REWEIGHTED = "reweighted (drift-guided DMC), dt->0 extrapolated"
+FIXED_NODE = "fixed-node "
+"""Prefix of a fermion run's estimator: its walkers never cross the guide's nodes."""
 
 
 class Progress(Protocol):
@@ -515,6 +517,8 @@ def _package(system, config, seed, params, history, ev: Evaluation, rw: Reweight
     if rw is not None:
         estimates["reweighted"] = reweighted_estimates(rw)
         best, label = rw.extrapolation, REWEIGHTED
+    if system.fermions:
+        label = FIXED_NODE + label
     eval_time = ev.wall_time + (rw.wall_time if rw is not None else 0.0)
     info = {
         "seed": seed,

@@ -12,7 +12,7 @@ import numpy as np
 
 from ._errors import FkdriftError
 
-STATISTICS = ("distinguishable", "bosons")
+STATISTICS = ("distinguishable", "bosons", "fermions")
 
 TRACING_ERRORS = (jax.errors.JAXTypeError, jax.errors.JAXIndexError)
 """What JAX raises when V needs a concrete number from its traced argument (float(r),
@@ -40,7 +40,11 @@ class System:
             It must contain every term of V (the Coulomb declaration only informs the drift).
         particles, dim: configuration shape.
         name: label used in files and summaries.
-        statistics: "distinguishable" (plain network) or "bosons" (equivariant drift).
+        statistics: "distinguishable" (plain network), "bosons" (a symmetric guide) or
+            "fermions" (an antisymmetric guide: the estimate is then fixed-node).
+        spins: (n_up, n_down) for fermions (None: all spin up, spin-polarised): the first
+            n_up particles are spin up, the rest spin down; ψ is antisymmetric under the
+            exchange of two particles of equal spin.
         exact_energy: known E0, reported beside the estimate (optional): exact, or the
             best independent reference where no exact value is known.
         reference_error: one standard error of that reference (0 for an exact value).
@@ -66,6 +70,7 @@ class System:
     nuclear_charges: Any = None
     particle_charge: Any = None
     source: dict = field(default_factory=dict)
+    spins: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
         for attr in ("particles", "dim"):
@@ -78,7 +83,29 @@ class System:
             raise FkdriftError(
                 f"System.statistics must be one of {', '.join(STATISTICS)}, got {self.statistics!r}"
             )
+        self._normalise_spins()
         self._normalise_coulomb()
+
+    def _normalise_spins(self) -> None:
+        if self.statistics != "fermions":
+            if self.spins is not None:
+                raise FkdriftError(f"System.spins={tuple(self.spins)!r} needs "
+                                   "statistics='fermions'")
+            return
+        spins = (self.particles, 0) if self.spins is None else self.spins
+        ok = (isinstance(spins, (tuple, list, np.ndarray)) and len(spins) == 2
+              and all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 0
+                      for n in spins))
+        if not ok or sum(spins) != self.particles:
+            raise FkdriftError(f"System.spins must be two non-negative integers (n_up, "
+                               f"n_down) adding up to particles={self.particles}, got "
+                               f"{spins!r}")
+        object.__setattr__(self, "spins", (int(spins[0]), int(spins[1])))
+
+    @property
+    def fermions(self) -> bool:
+        """True for identical fermions: ψ changes sign, the estimate is fixed-node."""
+        return self.statistics == "fermions"
 
     def _normalise_coulomb(self) -> None:
         has_nuclei = self.nuclei is not None or self.nuclear_charges is not None
@@ -144,6 +171,44 @@ class System:
                 f"{len(values)} start configurations (e.g. V={values[bad][0]}); "
                 "remove the singularity or declare Coulomb centres"
             )
+        if self.statistics != "distinguishable":
+            self._check_exchange(walkers, values)
+
+    def exchanges(self) -> list[tuple[int, int]]:
+        """Exchanges (i, i + 1) of neighbouring identical particles: every neighbour pair
+        for bosons, neighbours of equal spin for fermions, none otherwise. They generate
+        every permutation of identical particles, so a V unchanged by them is symmetric."""
+        if self.statistics == "bosons":
+            groups = [range(self.particles)]
+        elif self.fermions:
+            up = self.spins[0]
+            groups = [range(up), range(up, self.particles)]
+        else:
+            return []
+        return [(i, i + 1) for g in groups for i in g if i + 1 in g]
+
+    def _check_exchange(self, walkers: jax.Array, values: np.ndarray) -> None:
+        """FkdriftError unless V is unchanged when two identical particles trade places
+        (each exchange of `exchanges`, at the first 64 start walkers: (batch, particles,
+        dim), whose potential values are `values`: (batch,))."""
+        walkers, values = walkers[:64], values[:64]
+        orders = []
+        for i, j in self.exchanges():
+            order = np.arange(self.particles)
+            order[[i, j]] = [j, i]
+            orders.append(order)
+        if not orders:
+            return
+        swapped = np.asarray(jax.jit(jax.vmap(jax.vmap(self.potential)))(
+            walkers[:, np.stack(orders)].swapaxes(0, 1)))  # (exchanges, walkers)
+        scale = np.maximum(np.abs(values), 1.0)
+        bad = np.max(np.abs(swapped - values) / scale, axis=1) > 1e-8
+        if bad.any():
+            i, j = self.exchanges()[int(np.argmax(bad))]
+            raise FkdriftError(
+                f"potential of system '{self.name}' changes when particles {i} and {j} "
+                f"trade places, so they cannot be identical {self.statistics}; "
+                "use statistics='distinguishable' or make V symmetric")
 
     def describe(self) -> dict:
         """Plain attributes of the system (for HDF5 and summaries)."""
@@ -157,6 +222,8 @@ class System:
             info["exact_energy"] = float(self.exact_energy)
             info["reference_error"] = float(self.reference_error)
             info["reference_source"] = self.reference_source
+        if self.fermions:
+            info["spins"] = list(self.spins)
         if self.coulomb:
             info["nuclei"] = np.asarray(self.nuclei).tolist()
             info["nuclear_charges"] = np.asarray(self.nuclear_charges).tolist()

@@ -12,6 +12,10 @@ Guides and drift networks
     `make_drift_model(system, network, drift_form)` -> its flax module v_θ(r);
     `init_drift_params(model, key, system)`, `count_parameters(params)`,
     `trial_log_psi(model)` (a gradient drift's log ψ(params, r), None for a free drift).
+Fermions (docs/method.md, "Fermions: fixed node")
+    `SlaterJastrow` (the antisymmetric guide's network), `oscillator_levels(n, dim)` and
+    `oscillator_energy(spins, dim, omega)` (the filled shells of a harmonic trap),
+    `limited_drift` (the proposal drift near a node).
 Training (jitted train steps and the `train` loop; docs/method.md §2)
     `TrainState`, `init_walkers`, `make_optimizer`, `make_train_step` (path-space loss ℓ_T/T),
     `exponential_decay` (a learning-rate schedule for `train`),
@@ -37,12 +41,18 @@ Compilation
 """
 
 from ._compile_cache import use_compile_cache
+from ._determinant import SlaterJastrow, oscillator_energy, oscillator_levels
 from ._distributed import agree
 from ._drift import count_parameters, init_drift_params, trial_log_psi
 from ._evaluation import TrialFunction, evaluate, make_evaluation_chunk
 from ._guide import GUIDES, Guide, make_drift_model, make_guide
 from ._local_energy import local_energies
-from ._metropolis import gradient_walkers, langevin_moves, make_guided_dmc_chunk
+from ._metropolis import (
+    gradient_walkers,
+    langevin_moves,
+    limited_drift,
+    make_guided_dmc_chunk,
+)
 from ._observables import densities
 from ._plots import plot_result
 from ._reweighting import reweighted_energy
@@ -62,6 +72,7 @@ __all__ = [
     "GUIDES",
     "Guide",
     "PotentialFn",
+    "SlaterJastrow",
     "TrainState",
     "TrialFunction",
     "Window",
@@ -75,6 +86,7 @@ __all__ = [
     "init_walkers",
     "integrate_window",
     "langevin_moves",
+    "limited_drift",
     "local_energies",
     "make_drift_model",
     "make_evaluation_chunk",
@@ -83,6 +95,8 @@ __all__ = [
     "make_local_energy_step",
     "make_optimizer",
     "make_train_step",
+    "oscillator_energy",
+    "oscillator_levels",
     "place_replicated",
     "plot_result",
     "reweighted_energy",

@@ -12,6 +12,7 @@ from fkdrift import System, registry
 
 from .atoms import h2, helium, hydrogen
 from .bosons import trapped_bosons
+from .fermions import trapped_fermions
 from .harmonic import harmonic
 
 # the same table is declared as entry points (group fkdrift.systems) in pyproject.toml
@@ -21,6 +22,7 @@ BUILTINS: dict[str, Callable[..., System]] = {
     "helium": helium,
     "h2": h2,
     "trapped_bosons": trapped_bosons,
+    "trapped_fermions": trapped_fermions,
 }
 
 
@@ -35,4 +37,5 @@ def get(name: str, **kwargs) -> System:
     return registry.build(name, **kwargs)
 
 
-__all__ = ["BUILTINS", "get", "h2", "harmonic", "helium", "hydrogen", "names", "trapped_bosons"]
+__all__ = ["BUILTINS", "get", "h2", "harmonic", "helium", "hydrogen", "names", "trapped_bosons",
+           "trapped_fermions"]

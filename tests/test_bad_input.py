@@ -529,7 +529,8 @@ def test_api_bad_config(field, value):
 @pytest.mark.parametrize(
     "kwargs",
     [{"dim": 0}, {"dim": -2}, {"dim": 1.5}, {"particles": 0}, {"particles": True},
-     {"statistics": "fermions"}, {"potential": "V"},
+     {"statistics": "fermions", "spins": (2, 0)}, {"statistics": "anyons"},
+     {"potential": "V"},
      {"dim": 2, "nuclei": [[0.0, 0.0, 0.0]], "nuclear_charges": [1.0]},
      {"dim": 1, "particle_charge": -1.0}],
     ids=str,
