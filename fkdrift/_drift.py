@@ -106,6 +106,9 @@ class CuspDrift(nn.Module):
     Attributes:
         nuclei: (K, dim) fixed point charges; nuclear_charges: (K,).
         particle_charges: (particles,).
+        pair_factors: (particles, particles) factors of each pair's cusp (empty: all 1);
+            ½ for two fermions of equal spin, whose ψ vanishes at contact and whose
+            cusp is then a/2 (¼ for electrons in 3D).
     """
 
     smooth: nn.Module
@@ -115,6 +118,7 @@ class CuspDrift(nn.Module):
     particle_charges: Sequence[float]
     nuclear_range: float = 1e-3
     pair_range: float = 1.0
+    pair_factors: Sequence[Sequence[float]] = ()
 
     @nn.compact
     def __call__(self, r: Array) -> Array:
@@ -146,6 +150,8 @@ class CuspDrift(nn.Module):
             log, drift, laplacian = log + f, drift + v, laplacian + lap
         if len(q) > 1:
             a = q[:, None] * q[None, :] / (d - 1)  # equal unit masses: μ = 1/2
+            if len(self.pair_factors):
+                a = a * jnp.asarray(self.pair_factors, r.dtype)
             b = nn.softplus(params["pair_range"]).astype(r.dtype)
             diff = r[..., :, None, :] - r[..., None, :, :]
             off = 1.0 - jnp.eye(len(q), dtype=r.dtype)
@@ -216,7 +222,23 @@ def wrap_cusps(system, smooth: nn.Module) -> nn.Module:
         nuclei=system_centres(system),
         nuclear_charges=tuple(np.asarray(system.nuclear_charges).tolist()),
         particle_charges=tuple(np.asarray(system.particle_charge).tolist()),
+        pair_factors=pair_factors(system),
+        # fermions' orbitals decay on their own: the cusp terms then only shape the
+        # nuclear region (range 1/Z) instead of confining every electron like a 1s one
+        **({"nuclear_range": float(np.max(system.nuclear_charges, initial=1.0))}
+           if system.fermions else {}),
     )
+
+
+def pair_factors(system) -> tuple[tuple[float, ...], ...]:
+    """The pair-cusp factors of `system` (see `CuspDrift`): for fermions ½ between equal
+    spins, whose relative wave is odd (Kato's cusp for a p wave is half the s wave's);
+    () otherwise."""
+    if not system.fermions:
+        return ()
+    label = np.repeat([0, 1], system.spins)
+    same = label[:, None] == label[None, :]
+    return tuple(map(tuple, np.where(same, 0.5, 1.0).tolist()))
 
 
 def trial_log_psi(model: nn.Module) -> LogPsi | None:

@@ -32,6 +32,7 @@ from typing import Any
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 from jax.sharding import Mesh
 from jaxtyping import Array
@@ -91,8 +92,9 @@ GUIDES: dict[str, Network] = {
     "pooled": lambda system, network, common: GradientDrift(PooledLogPsi(**common)),
     "free": _free,
     "free_pair": lambda system, network, common: PairDrift(**common),
-    "determinant": lambda system, network, common: GradientDrift(
-        SlaterJastrow(**common, spins=system.spins)),
+    "determinant": lambda system, network, common: GradientDrift(SlaterJastrow(
+        **common, spins=system.spins, nuclear_charges=tuple(
+            np.asarray(system.nuclear_charges).tolist()) if system.coulomb else ())),
 }
 """The guides by name: each builds its smooth network (see the module doc)."""
 

@@ -562,6 +562,9 @@ def reevaluate(result: Result, seed: int = 1, config: Config | None = None,
     custom Python potential); the drift is always the result's.
     """
     system = result.system if system is None else system
+    if result.system.fermions:
+        raise FkdriftError("reevaluate runs unadjusted Euler chains, which cross the nodes "
+                           "of a fermion guide; use fkdrift.reestimate (fixed-node moves)")
     config = (result.config if config is None else config).for_system(system)
     samples = jnp.asarray(result.samples)
     order = jax.random.permutation(jax.random.PRNGKey(seed), len(samples))

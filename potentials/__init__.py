@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from fkdrift import System, registry
 
-from .atoms import h2, helium, hydrogen
+from .atoms import beryllium, h2, helium, hydrogen, lithium
 from .bosons import trapped_bosons
 from .fermions import trapped_fermions
 from .harmonic import harmonic
@@ -21,6 +21,8 @@ BUILTINS: dict[str, Callable[..., System]] = {
     "hydrogen": hydrogen,
     "helium": helium,
     "h2": h2,
+    "lithium": lithium,
+    "beryllium": beryllium,
     "trapped_bosons": trapped_bosons,
     "trapped_fermions": trapped_fermions,
 }
@@ -37,5 +39,6 @@ def get(name: str, **kwargs) -> System:
     return registry.build(name, **kwargs)
 
 
-__all__ = ["BUILTINS", "get", "h2", "harmonic", "helium", "hydrogen", "names", "trapped_bosons",
+__all__ = ["BUILTINS", "beryllium", "get", "h2", "harmonic", "helium", "hydrogen",
+           "lithium", "names", "trapped_bosons",
            "trapped_fermions"]

@@ -113,3 +113,38 @@ def h2(R: float = 1.4011) -> System:
         particle_charge=-1.0,
         source={"builtin": "h2", "kwargs": {"R": R}},
     )
+
+
+ATOM_E0 = {3: -7.47806032, 4: -14.66735650}
+"""Exact non-relativistic, fixed-nucleus ground-state energies (Ha): lithium from
+M. Puchalski and K. Pachucki, Phys. Rev. A 73, 022503 (2006) (−7.478060324); beryllium
+from K. Pachucki and J. Komasa, Phys. Rev. Lett. 92, 213001 (2004) (−14.667356)."""
+
+
+def _atom(Z: int, spins: tuple[int, int], name: str) -> System:
+    """A neutral atom of nuclear charge Z at the origin with `spins` electrons (fermions)."""
+    nuclei = jnp.zeros((1, 3))
+    charges = jnp.array([float(Z)])
+    n = sum(spins)
+
+    def potential(r):
+        diff = r[:, None, :] - r[None, :, :]
+        dist = jnp.sqrt(jnp.sum(diff**2, -1) + jnp.eye(n))
+        repulsion = 0.5 * jnp.sum((1.0 - jnp.eye(n)) / dist)
+        return _nuclear_attraction(r, nuclei, charges) + repulsion
+
+    return System(
+        potential=potential, particles=n, dim=3, name=name, statistics="fermions",
+        spins=spins, exact_energy=ATOM_E0.get(Z), nuclei=np.zeros((1, 3)),
+        nuclear_charges=np.array([float(Z)]), particle_charge=-1.0,
+        source={"builtin": name, "kwargs": {}})
+
+
+def lithium() -> System:
+    """Lithium atom: three electrons, two up and one down (1s² 2s), fixed node."""
+    return _atom(3, (2, 1), "lithium")
+
+
+def beryllium() -> System:
+    """Beryllium atom: four electrons, two up and two down (1s² 2s²), fixed node."""
+    return _atom(4, (2, 2), "beryllium")

@@ -181,6 +181,8 @@ def test_free_fermions_in_a_2d_trap_end_at_the_filled_shells(tmp_path):
     assert abs(result.energy - 5.0) < 4 * result.energy_error
     with h5py.File(out) as f:
         assert str(f.attrs["estimator"]).startswith("fixed-node")
+    with pytest.raises(fkdrift.FkdriftError, match="reestimate"):
+        fkdrift.reevaluate(result)  # its Euler chains would cross the nodes
 
 
 BAD = {
@@ -227,3 +229,43 @@ def test_bad_spins_flag_is_one_line(spins, tmp_path):
                          text=True)
     assert run.returncode != 0
     assert "Traceback" not in run.stderr and "--spins" in run.stderr
+
+
+def test_slater_exponents_follow_the_screening_rules():
+    from fkdrift._determinant import atomic_orbitals, slater_exponents
+
+    lithium = slater_exponents(atomic_orbitals(2), (2, 1), 3.0)
+    beryllium = slater_exponents(atomic_orbitals(2), (2, 2), 4.0)
+    np.testing.assert_allclose(lithium, [3 - 0.30, (3 - 2 * 0.85) / 2])
+    np.testing.assert_allclose(beryllium, [4 - 0.30, (4 - 2 * 0.85 - 0.35) / 2])
+
+
+COALESCENCES = {  # which two particles of lithium (2 up, 1 down) meet: Kato's cusps
+    "up_up_quarter": (0, 1),
+    "up_down_half": (0, 2),
+    "electron_nucleus": (0, None),
+}
+
+
+@pytest.mark.parametrize("pair", COALESCENCES.values(), ids=COALESCENCES.keys())
+def test_lithium_guide_has_kato_cusps(pair):
+    """E_L stays finite as two electrons (of equal spin: ψ vanishes, cusp ¼; of opposite
+    spin: ½) or an electron and the nucleus (−Z) meet: the 1/r of V is cancelled. With a
+    wrong cusp E_L changes by about (wrong − right)/s·(charge product) over a distance s."""
+    from potentials import lithium
+
+    system = lithium()
+    guide, params = guide_and_params(system, perturb=0.05)
+    bound = bind(guide.log_psi, params)
+    e_local = jax.jit(lambda r: local_energies(bound, system.potential, r))
+    base = np.array([[0.7, -0.2, 0.4], [-0.5, 0.9, 0.1], [0.3, 0.6, -0.8]])
+    i, j = pair
+    target = np.zeros(3) if j is None else base[j]
+    direction = np.array([0.6, 0.0, 0.8])
+    values = []
+    for s in (1e-3, 1e-4):
+        r = base.copy()
+        r[i] = target + s * direction
+        values.append(float(e_local(jnp.asarray(r)[None])[0]))
+    # a cusp wrong by 1/4 would move E_L by ~0.25 * (1e4 - 1e3) = 2250 between the two
+    assert abs(values[1] - values[0]) < 5.0, values
