@@ -269,3 +269,17 @@ def test_lithium_guide_has_kato_cusps(pair):
         values.append(float(e_local(jnp.asarray(r)[None])[0]))
     # a cusp wrong by 1/4 would move E_L by ~0.25 * (1e4 - 1e3) = 2250 between the two
     assert abs(values[1] - values[0]) < 5.0, values
+
+
+def test_committed_lithium_row_is_within_a_millihartree_of_exact():
+    """results/lithium.h5 (`fkdrift solve --potential lithium --set eval_time=10 --set
+    reweighted_time=40`) against the exact non-relativistic energy of Puchalski and
+    Pachucki (2006), −7.478060324 Ha: within 1 mHa and within its bar."""
+    from pathlib import Path
+
+    result = fkdrift.load(Path(__file__).resolve().parent.parent / "results" / "lithium.h5")
+    exact = -7.478060324
+    assert result.system.spins == (2, 1)
+    assert result.estimator.startswith("fixed-node")
+    assert abs(result.energy - exact) < 1e-3 and result.energy_error < 1e-3
+    assert abs(result.energy - exact) < 3 * result.energy_error
