@@ -66,11 +66,11 @@ SHELLS = ((1, 0), (2, 0), (2, 1), (3, 0), (3, 1))
 """(n, l) of the hydrogen-like shells `atomic_orbitals` fills, in order (1s 2s 2p 3s 3p)."""
 
 
-def atomic_orbitals(n: int) -> list[tuple[int, int, int]]:
+def atomic_orbitals(n: int, strict: bool = True) -> list[tuple[int, int, int]]:
     """The n lowest hydrogen-like orbitals as (n, l, component): component −1 for s,
-    the Cartesian axis 0–2 for p."""
+    the Cartesian axis 0–2 for p (strict=False: as many as there are, up to n)."""
     out = [(shell, l, m) for shell, l in SHELLS for m in ((-1,) if l == 0 else range(3))]
-    if n > len(out):
+    if n > len(out) and strict:
         raise ValueError(f"atomic orbitals go up to {len(out)} per spin (3p), asked {n}")
     return out[:n]
 

@@ -43,7 +43,7 @@ from ._config import (
     default_drift_form,
     default_features,
 )
-from ._determinant import SlaterJastrow
+from ._determinant import SlaterJastrow, atomic_orbitals
 from ._drift import (
     MLPDrift,
     PairDrift,
@@ -79,6 +79,21 @@ def _free(system, network: NetworkConfig, common: dict) -> nn.Module:
     return MLPDrift(**common, distance_features=_reads_distances(system, common))
 
 
+def _determinant(system, common: dict) -> nn.Module:
+    """The antisymmetric guide: oscillator orbitals, or atomic ones around one nucleus."""
+    charges = ()
+    if len(common["centres"]):
+        charges = tuple(np.asarray(system.nuclear_charges).tolist())
+        if len(charges) != 1 or system.dim != 3:
+            raise FkdriftError("the fermion guide's atomic orbitals need one nucleus in 3D; "
+                               f"got {len(charges)} nuclei in {system.dim}D")
+        if max(system.spins) > len(atomic_orbitals(max(system.spins), strict=False)):
+            raise FkdriftError(f"the fermion guide's atomic orbitals go up to 3p "
+                               f"({len(atomic_orbitals(99, strict=False))} per spin); got "
+                               f"spins {system.spins}")
+    return GradientDrift(SlaterJastrow(**common, spins=system.spins, nuclear_charges=charges))
+
+
 def _reads_distances(system, common: dict) -> bool:
     """Distinguishable networks also read the smooth pair and particle–nucleus distances
     when there are several particles or declared nuclei."""
@@ -92,9 +107,7 @@ GUIDES: dict[str, Network] = {
     "pooled": lambda system, network, common: GradientDrift(PooledLogPsi(**common)),
     "free": _free,
     "free_pair": lambda system, network, common: PairDrift(**common),
-    "determinant": lambda system, network, common: GradientDrift(SlaterJastrow(
-        **common, spins=system.spins, nuclear_charges=tuple(
-            np.asarray(system.nuclear_charges).tolist()) if system.coulomb else ())),
+    "determinant": lambda system, network, common: _determinant(system, common),
 }
 """The guides by name: each builds its smooth network (see the module doc)."""
 

@@ -283,3 +283,11 @@ def test_committed_lithium_row_is_within_a_millihartree_of_exact():
     assert result.estimator.startswith("fixed-node")
     assert abs(result.energy - exact) < 1e-3 and result.energy_error < 1e-3
     assert abs(result.energy - exact) < 3 * result.energy_error
+
+
+def test_fermions_around_two_nuclei_are_refused_in_one_line():
+    system = fkdrift.System(
+        potential=lambda r: jnp.sum(r**2), particles=2, dim=3, statistics="fermions",
+        nuclei=[[0.0, 0.0, -0.7], [0.0, 0.0, 0.7]], nuclear_charges=[1.0, 1.0])
+    with pytest.raises(fkdrift.FkdriftError, match="one nucleus in 3D"):
+        make_guide(system, NetworkConfig())
