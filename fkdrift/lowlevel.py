@@ -54,7 +54,6 @@ from ._metropolis import (
     make_guided_dmc_chunk,
 )
 from ._observables import densities
-from ._plots import plot_result
 from ._reweighting import reweighted_energy
 from ._sde import PotentialFn, Window, integrate_window
 from ._sharding import place_replicated, shard_walkers, walker_mesh
@@ -98,7 +97,7 @@ __all__ = [
     "oscillator_energy",
     "oscillator_levels",
     "place_replicated",
-    "plot_result",
+    "plot_result",  # noqa: F822 (loaded on first use, see __getattr__)
     "reweighted_energy",
     "shard_walkers",
     "train",
@@ -106,3 +105,13 @@ __all__ = [
     "use_compile_cache",
     "walker_mesh",
 ]
+
+
+def __getattr__(name: str):
+    """`plot_result` is imported on first use: it loads matplotlib, which nothing else
+    here needs (a `potentials` module reading `oscillator_energy` must not)."""
+    if name == "plot_result":
+        from ._plots import plot_result
+
+        return plot_result
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

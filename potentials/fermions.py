@@ -10,22 +10,13 @@ estimate of it is exact.
 
 from __future__ import annotations
 
-import itertools
-
 import jax.numpy as jnp
 import numpy as np
 
 from fkdrift import FkdriftError, System
+from fkdrift.lowlevel import oscillator_energy
 
 WIDTH = 0.5
-
-
-def filled_shells(spins: tuple[int, int], dim: int, omega: float = 1.0) -> float:
-    """Energy of non-interacting fermions with `spins` in the isotropic trap: each spin
-    fills the lowest levels ω(n_1 + … + n_dim + dim/2), enumerated."""
-    most = max(spins)
-    levels = sorted(sum(q) for q in itertools.product(range(most), repeat=dim))
-    return float(omega * sum(sum(levels[:n]) + n * dim / 2 for n in spins))
 
 
 def trapped_fermions(particles: int = 3, dim: int = 1, spins: tuple[int, int] | None = None,
@@ -50,7 +41,7 @@ def trapped_fermions(particles: int = 3, dim: int = 1, spins: tuple[int, int] | 
 
     exact = None
     if g == 0 and len(spins) == 2 and sum(spins) == particles and min(spins) >= 0:
-        exact = filled_shells(spins, dim, omega)
+        exact = oscillator_energy(spins, dim, omega)
     name = f"trapped_fermions_N{particles}_{spins[0]}u{spins[1]}d_{dim}d" + (
         f"_g{g:g}" if g else "")
     return System(
