@@ -12,7 +12,7 @@ from fkdrift import System, registry
 
 from .atoms import beryllium, h2, helium, hydrogen, lithium
 from .bosons import trapped_bosons
-from .fermions import trapped_fermions
+from .fermions import quantum_dot, trapped_fermions
 from .harmonic import harmonic
 
 # the same table is declared as entry points (group fkdrift.systems) in pyproject.toml
@@ -25,6 +25,7 @@ BUILTINS: dict[str, Callable[..., System]] = {
     "beryllium": beryllium,
     "trapped_bosons": trapped_bosons,
     "trapped_fermions": trapped_fermions,
+    "quantum_dot": quantum_dot,
 }
 
 
@@ -40,5 +41,5 @@ def get(name: str, **kwargs) -> System:
 
 
 __all__ = ["BUILTINS", "beryllium", "get", "h2", "harmonic", "helium", "hydrogen",
-           "lithium", "names", "trapped_bosons",
+           "lithium", "names", "quantum_dot", "trapped_bosons",
            "trapped_fermions"]
