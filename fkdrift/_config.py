@@ -255,11 +255,16 @@ FIELD_SECTION: dict[str, str] = {f.name: section for section, cls in SECTIONS.it
 
 
 def default_drift_form(system) -> str:
-    """The drift form for `system`: "gradient" for Coulomb charges, bosons or fermions,
-    else "free" (docs/method.md §7: on a double well the gradient drift settled in one
+    """The drift form for `system`: "gradient" for Coulomb charges, bosons, fermions or
+    hard cores, else "free" (docs/method.md §7: on a double well the gradient drift settled in one
     well)."""
     identical = system.statistics in ("bosons", "fermions")
-    return "gradient" if system.coulomb or identical else "free"
+    return "gradient" if system.coulomb or identical or hard_core(system) else "free"
+
+
+def hard_core(system) -> bool:
+    """Whether `system` has a hard repulsive core between particles (`System.cores`)."""
+    return getattr(system, "cores", None) is not None
 
 
 def presets(system, drift_form: str) -> dict[str, Any]:
@@ -268,7 +273,7 @@ def presets(system, drift_form: str) -> dict[str, Any]:
     coulomb = bool(system.coulomb)
     free = drift_form == "free"
     fermions = system.statistics == "fermions"
-    metropolis = not free and (coulomb or fermions)
+    metropolis = not free and (coulomb or fermions or hard_core(system))
     return {
         "drift_form": drift_form,
         "batch": 128 if coulomb and free else 512,
@@ -284,16 +289,18 @@ def presets(system, drift_form: str) -> dict[str, Any]:
     }
 
 
-def check_fixed_node(config: Config) -> None:
+def check_fixed_node(config: Config, what: str = "fermions inside the guide's nodes",
+                     run: str = "a fixed-node run") -> None:
     """One-line FkdriftError unless every move of a fermion run keeps the walkers in
-    their nodal pockets: a gradient guide (its sign is known) moved by Metropolis steps
-    that reject node crossings, in training and in both estimators."""
+    their nodal pockets (or, with `what` and `run`, those of a hard core out of it): a
+    gradient guide (its sign is known) moved by Metropolis steps that reject node
+    crossings, in training and in both estimators."""
     for name, value in (("drift_form", "gradient"), ("train_moves", "metropolis"),
                         ("reweighted_moves", "metropolis")):
         if getattr(config, name) != value:
             raise FkdriftError(
-                f"Config.{name}={getattr(config, name)!r} cannot keep fermions inside "
-                f"the guide's nodes (a fixed-node run needs {name}={value!r})")
+                f"Config.{name}={getattr(config, name)!r} cannot keep {what} "
+                f"({run} needs {name}={value!r})")
 
 
 def default_features(system) -> str:
@@ -397,6 +404,9 @@ class Config:
         config = self.replace(**missing) if missing else self
         if system.statistics == "fermions":
             check_fixed_node(config)
+        elif hard_core(system):
+            check_fixed_node(config, "walkers out of the hard core",
+                             "a run with a hard core")
         return config
 
     @property

@@ -5,8 +5,9 @@
   output layer, so training starts from a confining drift.
 * `PairDrift` — identical bosons: v_i = −c·r_i + F(r_i, Σ_{j≠i} G(r_i − r_j)), exactly
   permutation-equivariant, v(P r) = P v(r).
-* `CuspDrift` — the exact Kato cusp terms of declared Coulomb pairs, added analytically
-  (see docs/method.md §3); the networks above learn a smooth correction.
+* `CuspDrift` — the exact Kato cusp terms of declared Coulomb pairs and the factors that
+  vanish at a hard core (`core`), added analytically (see docs/method.md §3); the
+  networks above learn a smooth correction.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array
 
+from ._core import PairCores, core_terms
 from ._local_energy import LogPsi, Terms, feature_terms
 from ._networks import (  # noqa: F401 (re-exported: the drift's building blocks)
     MLP,
@@ -107,8 +109,11 @@ class CuspDrift(nn.Module):
         nuclei: (K, dim) fixed point charges; nuclear_charges: (K,).
         particle_charges: (particles,).
         pair_factors: (particles, particles) factors of each pair's cusp (empty: all 1);
-            ½ for two fermions of equal spin, whose ψ vanishes at contact and whose
-            cusp is then a/2 (¼ for electrons in 3D).
+            (d − 1)/(d + 1) for two fermions of equal spin, whose ψ vanishes at contact
+            (¼ for electrons in 3D; `pair_factors`).
+        core_strength, core_power: (particles, particles) hard cores V ≈ C/r^n between
+            pairs (empty: none); their factor `core.core_terms` makes ψ vanish at
+            contact as the pair's Schrödinger equation requires, with a learnable range.
     """
 
     smooth: nn.Module
@@ -119,6 +124,8 @@ class CuspDrift(nn.Module):
     nuclear_range: float = 1e-3
     pair_range: float = 1.0
     pair_factors: Sequence[Sequence[float]] = ()
+    core_strength: Sequence[Sequence[float]] = ()
+    core_power: Sequence[Sequence[float]] = ()
 
     @nn.compact
     def __call__(self, r: Array) -> Array:
@@ -129,6 +136,8 @@ class CuspDrift(nn.Module):
         if len(self.particle_charges) > 1:
             self.param("pair_range", nn.initializers.constant(
                 _softplus_inverse(self.pair_range)), ())
+        if len(self.core_strength):
+            self.param("core_range", nn.initializers.constant(_softplus_inverse(1.0)), ())
         return v + self.cusp_terms(r)[1]
 
     def cusp_terms(self, r: Array) -> tuple[Array, Array, Array]:
@@ -159,6 +168,10 @@ class CuspDrift(nn.Module):
             # its Laplacian once per particle, which is what Δ over all coordinates needs
             f, v, lap = _pade_cusp(diff, a * off, b, d, exclude_diagonal=True)
             log, drift, laplacian = log + 0.5 * f, drift + v, laplacian + lap
+        if len(self.core_strength):
+            cores = PairCores(np.asarray(self.core_strength), np.asarray(self.core_power))
+            f, v, lap = core_terms(r, cores, nn.softplus(params["core_range"]), d)
+            log, drift, laplacian = log + f, drift + v, laplacian + lap
         return log, drift, laplacian
 
 
@@ -213,32 +226,41 @@ def system_centres(system) -> tuple[tuple[float, ...], ...]:
 
 def wrap_cusps(system, smooth: nn.Module) -> nn.Module:
     """`smooth` (a drift network) plus the analytic cusps of the Coulomb charges that
-    `system` declares (`CuspDrift`); `smooth` itself for a system without them."""
-    if not system.coulomb:
+    `system` declares and the factors of its hard cores (`CuspDrift`); `smooth` itself
+    for a system without either."""
+    cores = system.cores
+    if not system.coulomb and cores is None:
         return smooth
+    coulomb = system.coulomb
     return CuspDrift(
         smooth=smooth,
         dim=system.dim,
         nuclei=system_centres(system),
-        nuclear_charges=tuple(np.asarray(system.nuclear_charges).tolist()),
-        particle_charges=tuple(np.asarray(system.particle_charge).tolist()),
+        nuclear_charges=(tuple(np.asarray(system.nuclear_charges).tolist())
+                         if coulomb else ()),
+        particle_charges=(tuple(np.asarray(system.particle_charge).tolist())
+                          if coulomb else ()),
         pair_factors=pair_factors(system),
+        core_strength=() if cores is None else tuple(map(tuple, cores.strength.tolist())),
+        core_power=() if cores is None else tuple(map(tuple, cores.power.tolist())),
         # fermions' orbitals decay on their own: the cusp terms then only shape the
         # nuclear region (range 1/Z) instead of confining every electron like a 1s one
         **({"nuclear_range": float(np.max(system.nuclear_charges, initial=1.0))}
-           if system.fermions else {}),
+           if system.fermions and coulomb else {}),
     )
 
 
 def pair_factors(system) -> tuple[tuple[float, ...], ...]:
-    """The pair-cusp factors of `system` (see `CuspDrift`): for fermions ½ between equal
-    spins, whose relative wave is odd (Kato's cusp for a p wave is half the s wave's);
+    """The pair-cusp factors of `system` (see `CuspDrift`): for fermions (d − 1)/(d + 1)
+    between equal spins, whose relative wave is odd (ψ ~ s^l (1 + a s) with
+    a = 2μ q_a q_b/(2l + d − 1): a p wave's cusp over an s wave's; ½ in 3D, ⅓ in 2D);
     () otherwise."""
     if not system.fermions:
         return ()
     label = np.repeat([0, 1], system.spins)
     same = label[:, None] == label[None, :]
-    return tuple(map(tuple, np.where(same, 0.5, 1.0).tolist()))
+    odd = (system.dim - 1) / (system.dim + 1)
+    return tuple(map(tuple, np.where(same, odd, 1.0).tolist()))
 
 
 def trial_log_psi(model: nn.Module) -> LogPsi | None:
@@ -246,7 +268,8 @@ def trial_log_psi(model: nn.Module) -> LogPsi | None:
     network plus the analytic cusps of a `CuspDrift`), so that v = ∇ log ψ, as a
     `local_energy.LogPsi`: for a `DistanceLogPsi` network it carries the fast route to
     ∇ log ψ and Δ log ψ (`distance_terms`), and for a network with nodes (one with a
-    `sign` method, `determinant.SlaterJastrow`) its sign; None for a free drift."""
+    `sign` method, `determinant.SlaterJastrow`) its sign, and whether ψ vanishes on
+    surfaces (nodes, hard cores); None for a free drift."""
     cusped = isinstance(model, CuspDrift)
     smooth = model.smooth if cusped else model
     if not isinstance(smooth, GradientDrift):
@@ -265,7 +288,8 @@ def trial_log_psi(model: nn.Module) -> LogPsi | None:
             return model.apply(
                 params, r, method=lambda m, x: (m.smooth if cusped else m).log_psi.sign(x))
 
-    return LogPsi(log_psi, fast, sign)
+    cores = cusped and len(model.core_strength) > 0
+    return LogPsi(log_psi, fast, sign, vanishes=sign is not None or cores)
 
 
 def distance_terms(model: nn.Module) -> Callable[[dict, Array], Terms]:

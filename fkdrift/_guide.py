@@ -185,9 +185,14 @@ def make_drift_model(system, network: NetworkConfig,
 
 def _sizes(system, network: NetworkConfig) -> dict:
     """The keyword sizes every network takes: particles, dim, width, depth, the starting
-    confinement (smallest under analytic cusps, which already confine), dtype, centres
-    (the nuclei of a Coulomb system)."""
+    confinement (smallest around nuclei, whose cusps already confine; electrons in a
+    trap, a quantum dot, start at the trap's), dtype, centres (the nuclei of a Coulomb
+    system)."""
     return {"particles": system.particles, "dim": system.dim, "width": network.width,
             "depth": network.depth,
-            "confinement": SMALLEST_CONFINEMENT if system.coulomb else 1.0,
+            "confinement": SMALLEST_CONFINEMENT if _has_nuclei(system) else 1.0,
             "dtype": jnp.dtype(network.network_dtype), "centres": system_centres(system)}
+
+
+def _has_nuclei(system) -> bool:
+    return bool(system.coulomb and len(system.nuclei))

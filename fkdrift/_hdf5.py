@@ -245,6 +245,8 @@ def rebuild_system(info: dict[str, Any]) -> System:
         particle_charge=info.get("particle_charge"),
         source=source,
         spins=tuple(info["spins"]) if "spins" in info else None,
+        pair_core=((info["pair_core_strength"], info["pair_core_power"])
+                   if "pair_core_strength" in info else None),
     )
 
 

@@ -29,12 +29,14 @@ class LogPsi:
     """A trial function log |ψ|(params, r: (..., particles, dim)) -> (...,), optionally
     with a faster route to its derivatives, terms(params, r: (W, particles, dim)) ->
     `Terms` (`drift.trial_log_psi` gives one for a distance network), and, for a ψ with
-    nodes (fermions), its sign(params, r) -> (...,) in {−1, +1} (None: ψ > 0). Called
-    like the function."""
+    nodes (fermions), its sign(params, r) -> (...,) in {−1, +1} (None: ψ > 0).
+    vanishes: ψ is zero on surfaces (nodes, or the contact of a hard core), near which
+    ∇ log |ψ| diverges. Called like the function."""
 
     value: Callable[[dict, Array], Array]
     terms: Callable[[dict, Array], Terms] | None = None
     sign: Callable[[dict, Array], Array] | None = None
+    vanishes: bool = False
 
     def __call__(self, params: dict, r: Array) -> Array:
         return self.value(params, r)
@@ -59,6 +61,10 @@ class BoundLogPsi:
     def sign(self) -> Callable[[Array], Array] | None:
         sign = self.log_psi.sign
         return None if sign is None else (lambda r: sign(self.params, r))
+
+    @property
+    def vanishes(self) -> bool:
+        return self.log_psi.vanishes
 
 
 def bind(log_psi: Callable[[dict, Array], Array], params: dict) -> LogPsiFn:

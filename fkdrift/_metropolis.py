@@ -44,13 +44,24 @@ class Walkers(NamedTuple):
 
 
 def has_nodes(log_psi: Callable[[Array], Array]) -> bool:
-    """Whether a (bound) log ψ belongs to a ψ that changes sign (it has a `sign`)."""
+    """Whether a (bound) log ψ belongs to a ψ that changes sign (it has a `sign`): near
+    its nodes E_L ~ 1/distance has no finite variance over |ψ|², so the weights use the
+    limited local energy."""
     return getattr(log_psi, "sign", None) is not None
+
+
+def vanishes(log_psi: Callable[[Array], Array]) -> bool:
+    """Whether a (bound) log ψ belongs to a ψ that is zero on surfaces (the nodes of one
+    that changes sign, the contacts of a hard core: `local_energy.LogPsi.vanishes`), near
+    which ∇ log |ψ| diverges and the proposal's drift is limited. At a core ψ vanishes
+    faster than any power and E_L has every moment, so its weights keep E_L itself."""
+    return has_nodes(log_psi) or bool(getattr(log_psi, "vanishes", False))
 
 
 def _signs(log_psi: Callable[[Array], Array], r: Array, like: Array) -> Array:
     """sign ψ at r: (W, particles, dim): (W,), ones for a ψ > 0."""
-    return log_psi.sign(r) if has_nodes(log_psi) else jnp.ones_like(like)
+    sign = getattr(log_psi, "sign", None)
+    return sign(r) if sign is not None else jnp.ones_like(like)
 
 
 def limited_drift(grad: Array, dt: float) -> Array:
@@ -124,7 +135,7 @@ def langevin_moves(log_psi: Callable[[Array], Array], walkers: Walkers, key: PRN
                    *, dt: float, n_steps: int) -> tuple[Walkers, Array]:
     """n_steps Metropolis-adjusted Langevin steps of size dt towards |ψ|² (training's
     sampler). walkers: `gradient_walkers`; returns the walkers and the mean acceptance."""
-    nodes = has_nodes(log_psi)
+    nodes = vanishes(log_psi)
 
     def step(carry: tuple[Walkers, Array], i: Array) -> tuple[tuple[Walkers, Array], None]:
         old, accepted = carry
@@ -164,12 +175,12 @@ def guided_dmc_window(log_psi: Callable[[Array], Array], potential: PotentialFn,
     walkers: `energy_walkers`. Returns (walkers, log_weight: (W,) the summed
     −dt·½[E_L(r) + p E_L(r') + (1 − p) E_L(r)], acceptance: () the mean acceptance)."""
     dt = spacing * substeps
-    nodes = has_nodes(log_psi)
+    nodes = vanishes(log_psi)
     reference = jnp.median(walkers.e_local)
 
     def weighed(w: Walkers) -> Array:
         """The local energy in the weight: near a node, limited as the drift is."""
-        if not nodes:
+        if not has_nodes(log_psi):
             return w.e_local
         return limited_energy(w.e_local, w.grad, reference, dt)
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ._core import PairCores, find_cores, uniform_cores
 from ._errors import FkdriftError
 
 STATISTICS = ("distinguishable", "bosons", "fermions")
@@ -55,6 +57,10 @@ class System:
         nuclei: (K, dim) fixed point charges; nuclear_charges: (K,); particle_charge: scalar
             or (particles,): the Coulomb declaration from which the drift gets exact cusps.
         source: how to rebuild the system after loading (set by `potentials` and the CLI).
+        pair_core: a hard repulsive core between particles, V ≈ C/r^n (n > 2.5) at
+            contact, which the guide then vanishes at (`cores`): "auto" (found by probing
+            V when the guide is built), None (no core: a guide that does not vanish at
+            contact), (C, n) for every pair, or (strength: (P, P), power: (P, P)).
     """
 
     potential: Callable[[Any], Any]
@@ -71,6 +77,7 @@ class System:
     particle_charge: Any = None
     source: dict = field(default_factory=dict)
     spins: tuple[int, int] | None = None
+    pair_core: Any = "auto"
 
     def __post_init__(self) -> None:
         for attr in ("particles", "dim"):
@@ -85,6 +92,7 @@ class System:
             )
         self._normalise_spins()
         self._normalise_coulomb()
+        self._normalise_core()
 
     def _normalise_spins(self) -> None:
         if self.statistics != "fermions":
@@ -132,6 +140,49 @@ class System:
             if self.nuclei is None:
                 object.__setattr__(self, "nuclei", np.zeros((0, self.dim)))
                 object.__setattr__(self, "nuclear_charges", np.zeros((0,)))
+
+    def _normalise_core(self) -> None:
+        core = self.pair_core
+        if core is None or (isinstance(core, str) and core == "auto"):
+            return
+        P = self.particles
+        try:
+            strength, power = (np.asarray(x, float) for x in core)
+        except (TypeError, ValueError):
+            strength = power = np.zeros(0)
+        if strength.shape == power.shape == ():
+            strength, power = uniform_cores(P, float(strength), float(power))
+        ok = (strength.shape == power.shape == (P, P) and np.all(strength >= 0)
+              and np.all(np.isfinite(strength)) and np.allclose(strength, strength.T)
+              and np.all((power > 2) | (strength == 0)))
+        if not ok:
+            got = (f"arrays of shapes {strength.shape} and {power.shape}" if strength.ndim
+                   else repr(core))
+            raise FkdriftError(f"System.pair_core must be 'auto', None, (C, n) with C >= 0 "
+                               f"and n > 2, or two symmetric ({P}, {P}) arrays; got {got}")
+        cores = PairCores(strength * (1 - np.eye(P)), power * (strength > 0))
+        object.__setattr__(self, "pair_core", cores if cores.any else None)
+
+    @cached_property
+    def cores(self) -> PairCores | None:
+        """The hard repulsive cores between particles (`core.PairCores`), or None: the
+        declared `pair_core`, or for "auto" those `core.find_cores` finds in V (one pair
+        of identical particles stands for all, whose V is symmetric; every pair of
+        distinguishable ones). Probing calls V, so it runs where the guide is built."""
+        if not (isinstance(self.pair_core, str) and self.pair_core == "auto"):
+            return self.pair_core
+        if self.particles < 2:
+            return None
+        identical = self.statistics != "distinguishable"
+        pairs = [(0, 1)] if identical else [(i, j) for i in range(self.particles)
+                                            for j in range(i + 1, self.particles)]
+        try:
+            found = find_cores(self.potential, self.particles, self.dim, pairs)
+        except Exception:  # noqa: BLE001 - check_potential reports a V that fails
+            return None
+        if found is None or not identical:
+            return found
+        return uniform_cores(self.particles, found.strength[0, 1], found.power[0, 1])
 
     @property
     def coulomb(self) -> bool:
@@ -228,6 +279,8 @@ class System:
             info["nuclei"] = np.asarray(self.nuclei).tolist()
             info["nuclear_charges"] = np.asarray(self.nuclear_charges).tolist()
             info["particle_charge"] = np.asarray(self.particle_charge).tolist()
+        if self.cores is not None:
+            info.update(self.cores.describe())
         if self.source:
             info["source"] = dict(self.source)
         return info

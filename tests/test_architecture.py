@@ -15,7 +15,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "fkdrift"
 
 LAYERS = {
-    "leaf": {"_version", "_anytime", "_brownian", "_compile_cache", "_config",
+    "leaf": {"_version", "_anytime", "_brownian", "_compile_cache", "_config", "_core",
              "_diagnostics", "_distributed", "_errors", "_memory",
              "_estimate", "_files", "_geometry", "_networks", "_progress", "_sharding",
              "_statistics", "_system"},

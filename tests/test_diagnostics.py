@@ -191,13 +191,15 @@ def test_meaningless_estimates_are_an_error():
 
 
 def test_singular_repulsive_core_is_an_error_not_an_energy():
-    """Two particles with an r⁻¹² core: walkers step across it and the estimate came back
-    as −2.6e28 with exit 0; now the run stops with one clear error."""
+    """Two particles with an r⁻¹² core and the guide's core factor switched off
+    (pair_core=None; with it the energy is right, tests/test_cores.py): walkers step
+    across the core and the estimate came back as −2.6e28 with exit 0; now the run stops
+    with one clear error."""
     def core(r):
         d = jnp.sqrt(jnp.sum((r[0] - r[1]) ** 2) + 1e-300)
         return 0.5 * jnp.sum(r**2) + (0.5 / d) ** 12
 
-    system = fkdrift.System(potential=core, particles=2, dim=3, name="core")
+    system = fkdrift.System(potential=core, particles=2, dim=3, name="core", pair_core=None)
     config = FAST.replace(train_steps=200, batch=128, eval_walkers=256)
     with pytest.raises(fkdrift.FkdriftError, match="robust sigma|log-weights|non-finite|escape"):
         fkdrift.solve(system, seed=0, config=config)
