@@ -164,7 +164,7 @@ class EvaluationConfig:
 
     eval_dts: tuple[float, ...] | None = None  # time steps, whole multiples of the smallest
     eval_walkers: int = 512  # independent walkers per chain
-    eval_time: float = 80.0  # measured time per walker (a run without a target or budget)
+    eval_time: float | None = None  # measured time per walker (no target or budget)
     burn_in_time: float | None = None  # time each chain runs before measuring
     chunk_time: float = 0.08  # time per compiled chunk (progress and checkpoint grain)
     sample_every: float = 1.0  # time between density snapshots of the finest chain
@@ -178,7 +178,9 @@ class EvaluationConfig:
             self._check_dts()
         _positive_int("eval_walkers", self.eval_walkers)
         _positive_int("density_bins", self.density_bins)
-        for name in ("eval_time", "chunk_time", "sample_every"):
+        if self.eval_time is not None:
+            _positive("eval_time", self.eval_time)
+        for name in ("chunk_time", "sample_every"):
             _positive(name, getattr(self, name))
         _non_negative("burn_in_time", self.burn_in_time, optional=True)
         self.check_span("chunk_time", self.chunk_time)
@@ -205,14 +207,15 @@ class ReweightingConfig:
     """The reweighted stage: drift-guided, resampled populations (docs/method.md §4)."""
 
     estimator: str = "reweighted"  # which estimate Result.energy reports
-    reweighted_time: float = 240.0  # measured time (a run without a target or budget)
+    reweighted_time: float | None = None  # measured time (no target or budget)
     resample_interval: float = 0.08  # time between resamplings
     reweighted_moves: str = "metropolis"  # a log-psi guide's moves: "metropolis" or "euler"
     reweighted_dts: tuple[float, ...] | None = None  # time steps of Metropolis populations
 
     def __post_init__(self) -> None:
         _choice("estimator", self.estimator, ESTIMATORS)
-        _positive("reweighted_time", self.reweighted_time)
+        if self.reweighted_time is not None:
+            _positive("reweighted_time", self.reweighted_time)
         _positive("resample_interval", self.resample_interval)
         _choice("reweighted_moves", self.reweighted_moves, MOVES)
         if self.reweighted_dts is not None:
@@ -286,7 +289,22 @@ def presets(system, drift_form: str) -> dict[str, Any]:
         "reweighted_dts": (0.04, 0.02, 0.01) if coulomb else (0.08, 0.04, 0.02),
         "boson_network": default_boson_network(system),
         "features": default_features(system),
+        **measured_times(system),
     }
+
+
+def measured_times(system) -> dict[str, float]:
+    """eval_time and reweighted_time of a run without a target or budget: 80 and 240,
+    except for fermions around nuclei, whose walker-step costs some twenty times a
+    boson's (the Hessian through the determinants; lithium, 9 coordinates: 110 µs per
+    walker-step on 2 cores), so that a default lithium run ends in about 25 minutes: their
+    variational stage, which only bounds E0 from chains of the same Metropolis moves,
+    measures 10, and the reported reweighted estimate 120 (about ±0.4 mHa on lithium;
+    docs/method.md §7)."""
+    around_nuclei = system.statistics == "fermions" and system.coulomb and len(system.nuclei)
+    if around_nuclei:
+        return {"eval_time": 10.0, "reweighted_time": 120.0}
+    return {"eval_time": 80.0, "reweighted_time": 240.0}
 
 
 def check_fixed_node(config: Config, what: str = "fermions inside the guide's nodes",
@@ -333,7 +351,8 @@ class Config:
     `Config(training=TrainingConfig(batch=64), evaluation=EvaluationConfig(eval_time=40.0))`.
     `config.batch` reads `config.training.batch`. Fields left None (drift_form, batch,
     window, dt, train_moves, eval_dts, burn_in_time, reweighted_dts, boson_network,
-    features) are chosen per system by `for_system` (`presets`).
+    features, eval_time, reweighted_time) are chosen per system by `for_system`
+    (`presets`).
     """
 
     training: TrainingConfig

@@ -117,7 +117,7 @@ def test_round_trip_arrays(result, loaded):
 def test_round_trip_config_system_info(result, loaded):
     assert loaded.config == result.config == FAST.replace(
         drift_form="free", boson_network="pair", reweighted_dts=(0.08, 0.04, 0.02),
-        train_moves="euler", features="coordinates")  # filled in
+        train_moves="euler", features="coordinates", reweighted_time=240.0)  # filled in
     assert loaded.system.name == result.system.name == "harmonic"
     assert loaded.system.exact_energy == result.system.exact_energy == 1.0
     assert loaded.system.describe() == result.system.describe()
@@ -165,7 +165,7 @@ def test_layout_readable_with_plain_h5py(saved, result):
         assert isinstance(f.attrs["estimator"], str)
         stored = FAST.replace(drift_form="free", boson_network="pair",
                               reweighted_dts=(0.08, 0.04, 0.02), train_moves="euler",
-                              features="coordinates").to_dict()  # filled in
+                              features="coordinates", reweighted_time=240.0).to_dict()
         config = {k: v.tolist() if isinstance(v, np.ndarray) else v
                   for k, v in f["config"].attrs.items()}
         assert config == json.loads(json.dumps(stored))
