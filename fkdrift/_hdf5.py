@@ -6,6 +6,7 @@ object), so the import runs one way, result -> hdf5."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import os
@@ -218,8 +219,9 @@ def rebuild_system(info: dict[str, Any]) -> System:
     """The `System` described by `System.describe()`: built-ins and files are rebuilt;
     otherwise a system whose potential raises when called (the drift still works)."""
     source = info.get("source", {})
-    if "builtin" in source:
-        return registry.build(source["builtin"], **source.get("kwargs", {}))
+    if "builtin" in source:  # its cores as stored: loading a file does not probe V
+        return dataclasses.replace(registry.build(source["builtin"], **source.get("kwargs", {})),
+                                   pair_core=_stored_cores(info))
     if "file" in source:
         from ._user_potential import load_potential
 
@@ -245,9 +247,15 @@ def rebuild_system(info: dict[str, Any]) -> System:
         particle_charge=info.get("particle_charge"),
         source=source,
         spins=tuple(info["spins"]) if "spins" in info else None,
-        pair_core=((info["pair_core_strength"], info["pair_core_power"])
-                   if "pair_core_strength" in info else None),
+        pair_core=_stored_cores(info),
     )
+
+
+def _stored_cores(info: dict[str, Any]) -> tuple | None:
+    """The hard cores a file stores (`System.describe`); None where it stores none."""
+    if "pair_core_strength" not in info:
+        return None
+    return (info["pair_core_strength"], info["pair_core_power"])
 
 
 def _unavailable_potential(label: str):

@@ -102,6 +102,12 @@ class Result:
             up, down = self.system.spins
             lines.append(f"fixed-node: the lowest energy with the guide's nodes ({up} up, "
                          f"{down} down), an upper bound to E0, exact where the nodes are")
+        cores = self.system.cores
+        if cores is not None:
+            pairs = int(np.count_nonzero(np.triu(cores.strength)))
+            powers = "/".join(f"{n:g}" for n in np.unique(cores.power[cores.strength > 0]))
+            lines.append(f"hard core: V ~ C/r^{powers} at contact ({pairs} pair(s)); the "
+                         "guide vanishes there and no move enters it")
         for name, est in sorted(self.estimates.items()):
             per_dt = ", ".join(
                 f"dt={d:g}: {value_with_error(e, s)}"

@@ -193,6 +193,8 @@ def test_two_particles_with_a_core_against_the_radial_solution(reference, statis
     assert abs(energy - reference) < 1e-3 * reference
     path = tmp_path / "core.h5"
     result.save(path)
-    again = fkdrift.load(path).system
+    loaded = fkdrift.load(path)
+    again = loaded.system
     np.testing.assert_allclose(again.cores.strength, system.cores.strength)
     np.testing.assert_allclose(again.cores.power, system.cores.power)
+    assert "hard core: V ~ C/r^12 at contact (1 pair(s))" in loaded.summary()
