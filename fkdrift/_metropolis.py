@@ -46,7 +46,7 @@ class Walkers(NamedTuple):
 def has_nodes(log_psi: Callable[[Array], Array]) -> bool:
     """Whether a (bound) log ψ belongs to a ψ that changes sign (it has a `sign`): near
     its nodes E_L ~ 1/distance has no finite variance over |ψ|², so the weights use the
-    limited local energy."""
+    clipped local energy (`clipped_energy`)."""
     return getattr(log_psi, "sign", None) is not None
 
 
@@ -75,15 +75,19 @@ def limited_drift(grad: Array, dt: float) -> Array:
     return grad * factor
 
 
-def limited_energy(e_local: Array, grad: Array, reference: Array, dt: float) -> Array:
-    """The local energy a weight uses near a node (Umrigar, Nightingale & Runge 1993):
-    E_ref + (E_L − E_ref)|v̄|/|v|, with v̄ the limited drift. E_L diverges like the drift
-    near a node, and the ratio |v̄|/|v| ~ distance/√dt cancels that, so the weights keep a
-    finite variance; far from nodes, and at any point as dt → 0, it is E_L. e_local:
-    (W,), grad: (W, particles, dim) = v, reference: () a typical local energy."""
-    v2 = _sq(grad)
-    ratio = jnp.sqrt(_sq(limited_drift(grad, dt)) / jnp.where(v2 > 0, v2, 1.0))
-    return reference + (e_local - reference) * jnp.where(v2 > 0, ratio, 1.0)
+ENERGY_CUTOFF = 0.2
+"""α of the local-energy cutoff in the weights of a ψ with nodes (`clipped_energy`)."""
+
+
+def clipped_energy(e_local: Array, reference: Array, particles: int, dt: float) -> Array:
+    """The local energy a weight uses for a ψ with nodes: E_L clipped to
+    E_ref ± α√(N/dt) (α = `ENERGY_CUTOFF`, N = particles; Zen, Sorella, Gillan, Michaelides
+    & Alfè, Phys. Rev. B 93, 241118(R) (2016)). E_L ~ 1/distance near a node has no
+    finite variance over |ψ|²; the cutoff touches only walkers within ~√dt of a node, a
+    share of order dt^(3/2), so its bias vanishes linearly with dt, and everywhere else the
+    weight keeps E_L itself. e_local: (W,), reference: () a typical local energy."""
+    cut = ENERGY_CUTOFF * jnp.sqrt(particles / dt)
+    return reference + jnp.clip(e_local - reference, -cut, cut)
 
 
 def _velocity(walkers: Walkers, dt: float, nodes: bool) -> Array:
@@ -179,10 +183,10 @@ def guided_dmc_window(log_psi: Callable[[Array], Array], potential: PotentialFn,
     reference = jnp.median(walkers.e_local)
 
     def weighed(w: Walkers) -> Array:
-        """The local energy in the weight: near a node, limited as the drift is."""
+        """The local energy in the weight: near a node, clipped."""
         if not has_nodes(log_psi):
             return w.e_local
-        return limited_energy(w.e_local, w.grad, reference, dt)
+        return clipped_energy(w.e_local, reference, w.r.shape[-2], dt)
 
     def step(i: Array, carry: tuple[Walkers, Array, Array]):
         old, log_w, accepted = carry

@@ -281,7 +281,7 @@ def chain_moves(system: System, config: Config, guide: Guide) -> ChainMoves:
     Metropolis-adjusted Langevin steps at `reweighted_dts` in both stages
     (`metropolis.make_guided_dmc_chunk`): the variational estimate is then the mean
     local energy over |ψ|², the same at every dt (a weighted mean over the chains, order
-    0; for fermions, whose weights limit E_L near the nodes by a share that vanishes
+    0; for fermions, whose weights clip E_L near the nodes on a share that vanishes
     linearly with dt, a line), and the reweighted one is fitted linearly. A free drift
     (or "euler") moves both by the Euler chunk at eval_dts, fitted quadratically."""
     interval = config.reweighting.resample_interval
@@ -292,7 +292,7 @@ def chain_moves(system: System, config: Config, guide: Guide) -> ChainMoves:
             return make_guided_dmc_chunk(guide.log_psi, system.potential, dts, span)
 
         evaluation = dataclasses.replace(config.evaluation, eval_dts=dts)
-        # limited local energies near nodes make the mean dt-dependent (linearly)
+        # clipped local energies near nodes make the mean dt-dependent (linearly)
         orders = (METROPOLIS_FIT_ORDER if system.fermions else 0, METROPOLIS_FIT_ORDER)
     else:
         def make(span: float) -> Callable:

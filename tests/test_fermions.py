@@ -156,6 +156,7 @@ def test_finite_difference_reference_is_exact_without_interaction():
 QUICK = fkdrift.Config(train_steps=300, eval_time=10.0, reweighted_time=24.0)
 
 
+@pytest.mark.slow  # about a minute: CI runs it with the slow set
 def test_two_interacting_fermions_in_1d_agree_with_the_exact_energy():
     """In 1D the nodes of the ground state are the coincidences, which the guide has:
     the fixed-node energy is the exact one, and the learned Jastrow must find it."""
@@ -167,6 +168,7 @@ def test_two_interacting_fermions_in_1d_agree_with_the_exact_energy():
     assert "fixed-node" in result.summary()
 
 
+@pytest.mark.slow  # about a minute: CI runs it with the slow set
 def test_free_fermions_in_a_2d_trap_end_at_the_filled_shells(tmp_path):
     """The CLI with --spins; the file says fixed-node and rebuilds the system."""
     out = tmp_path / "f.h5"
