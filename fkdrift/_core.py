@@ -53,7 +53,7 @@ class PairCores(NamedTuple):
         return bool(np.any(self.strength > 0))
 
     def describe(self) -> dict[str, list]:
-        """Plain lists for `System.describe` (and back through `uniform_cores`'s caller)."""
+        """Plain lists for `System.describe` (the HDF5 `system/` attributes)."""
         return {"pair_core_strength": self.strength.tolist(),
                 "pair_core_power": self.power.tolist()}
 

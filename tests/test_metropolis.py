@@ -10,7 +10,12 @@ import pytest
 
 from fkdrift._config import ReweightingConfig, StoppingConfig
 from fkdrift._evaluation import TrialFunction
-from fkdrift._metropolis import gradient_walkers, langevin_moves, make_guided_dmc_chunk
+from fkdrift._metropolis import (
+    clipped_energy,
+    gradient_walkers,
+    langevin_moves,
+    make_guided_dmc_chunk,
+)
 from fkdrift._reweighting import reweighted_energy
 
 
@@ -68,3 +73,10 @@ def test_an_imperfect_guide_gives_the_exact_energy_within_its_bar(a):
     assert abs(x.energy - 0.5) < 3.5 * x.error and x.error < 3e-3
     assert abs(rw.energies[0] - 0.5) < 2e-3 + 3 * rw.errors[0]
     assert (a + 1 / a) / 4 - 0.5 > 10 * x.error  # far from the guide's own energy
+
+
+def test_clipped_energy_keeps_e_local_inside_the_cutoff_and_clips_outside():
+    """E_ref ± 0.2√(N/dt): 3 particles at dt = 0.03 give a cutoff of exactly 2."""
+    e_local = jnp.array([-7.0, -4.1, -2.2, 1.0, -5.0])
+    out = np.asarray(clipped_energy(e_local, jnp.asarray(-3.0), 3, 0.03))
+    np.testing.assert_allclose(out, [-5.0, -4.1, -2.2, -1.0, -5.0], atol=1e-12)
